@@ -1,0 +1,191 @@
+package io.distillery.core.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A classifier's architecture: input shape, layers and number of classes. Immutable and validated on
+ * construction, so a bad spec fails before any graph or Spark job exists.
+ *
+ * <p>The input is fed flat ({@code [batch, product(inputShape)]}); a model whose first layer is a
+ * convolution reshapes it to {@code [batch, H, W, C]} inside the graph. The last layer must be a
+ * {@code dense(numClasses)} without activation: its output are the logits, and softmax is added on top.
+ *
+ * @param inputShape e.g. {@code [28, 28, 1]} for images or {@code [784]} for flat features
+ */
+public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers) {
+
+  public ModelSpec {
+    if (inputShape == null || inputShape.length == 0) {
+      throw new IllegalArgumentException("model: input shape must be given, e.g. [28, 28, 1]");
+    }
+    for (int d : inputShape) {
+      if (d <= 0) {
+        throw new IllegalArgumentException(
+            "model: input shape dimensions must be > 0, found " + Arrays.toString(inputShape));
+      }
+    }
+    if (numClasses < 2) {
+      throw new IllegalArgumentException("model: num classes must be >= 2, found " + numClasses);
+    }
+    if (layers == null || layers.isEmpty()) {
+      throw new IllegalArgumentException("model: at least one layer is required");
+    }
+    inputShape = inputShape.clone();
+    layers = List.copyOf(layers);
+    validateShapes(inputShape, numClasses, layers);
+  }
+
+  /** Parses layers from their textual form, e.g. {@code ["dense(128,relu)", "dense(10)"]}. */
+  public static ModelSpec of(int[] inputShape, int numClasses, List<String> layers) {
+    if (layers == null || layers.isEmpty()) {
+      throw new IllegalArgumentException("model: at least one layer is required");
+    }
+    List<LayerSpec> parsed = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      try {
+        parsed.add(LayerSpec.parse(layers.get(i)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("model layer " + (i + 1) + ": " + e.getMessage(), e);
+      }
+    }
+    return new ModelSpec(inputShape, numClasses, parsed);
+  }
+
+  @Override
+  public int[] inputShape() {
+    return inputShape.clone();
+  }
+
+  /** Number of input features, the product of the input shape. */
+  public int inputSize() {
+    int n = 1;
+    for (int d : inputShape) {
+      n *= d;
+    }
+    return n;
+  }
+
+  /** Layers with their stable scope names, in order. */
+  public List<NamedLayer> namedLayers() {
+    List<NamedLayer> out = new ArrayList<>();
+    java.util.Map<String, Integer> counters = new java.util.HashMap<>();
+    for (LayerSpec layer : layers) {
+      int n = counters.merge(layer.kind(), 1, Integer::sum);
+      out.add(new NamedLayer(layer.kind() + "_" + n, layer));
+    }
+    return out;
+  }
+
+  /** Shape of every layer's output, batch dimension left out. */
+  public List<int[]> outputShapes() {
+    return shapes(inputShape, layers);
+  }
+
+  /** Number of trainable parameters (kernels and biases). */
+  public long parameterCount() {
+    long total = 0;
+    List<int[]> shapes = outputShapes();
+    int[] in = inputShape;
+    for (int i = 0; i < layers.size(); i++) {
+      LayerSpec layer = layers.get(i);
+      if (layer instanceof LayerSpec.Dense d) {
+        total += (long) last(in) * d.units() + d.units();
+      } else if (layer instanceof LayerSpec.Conv2D c) {
+        total += (long) c.kernelSize() * c.kernelSize() * last(in) * c.filters() + c.filters();
+      }
+      in = shapes.get(i);
+    }
+    return total;
+  }
+
+  /** A layer and its scope name in the graph. */
+  public record NamedLayer(String name, LayerSpec spec) {}
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ModelSpec m
+        && Arrays.equals(inputShape, m.inputShape)
+        && numClasses == m.numClasses
+        && layers.equals(m.layers);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * (31 * Arrays.hashCode(inputShape) + numClasses) + layers.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "ModelSpec" + Arrays.toString(inputShape) + " " + layers + " -> " + numClasses;
+  }
+
+  private static int last(int[] shape) {
+    return shape[shape.length - 1];
+  }
+
+  private static void validateShapes(int[] inputShape, int numClasses, List<LayerSpec> layers) {
+    List<int[]> shapes = shapes(inputShape, layers);
+    int[] out = shapes.get(shapes.size() - 1);
+    LayerSpec lastLayer = layers.get(layers.size() - 1);
+    if (!(lastLayer instanceof LayerSpec.Dense d)
+        || d.activation() != LayerSpec.Activation.NONE
+        || out.length != 1
+        || out[0] != numClasses) {
+      throw new IllegalArgumentException(
+          "model: the last layer must be dense(" + numClasses + ") without activation (the logits),"
+              + " found " + lastLayer + " with output shape " + Arrays.toString(out));
+    }
+  }
+
+  private static List<int[]> shapes(int[] inputShape, List<LayerSpec> layers) {
+    List<int[]> out = new ArrayList<>();
+    int[] shape = inputShape.clone();
+    for (int i = 0; i < layers.size(); i++) {
+      LayerSpec layer = layers.get(i);
+      String where = "model layer " + (i + 1) + " " + layer + ": ";
+      if (layer instanceof LayerSpec.Dense d) {
+        if (shape.length != 1) {
+          throw new IllegalArgumentException(
+              where + "needs flat input, found shape " + Arrays.toString(shape)
+                  + "; add flatten before it");
+        }
+        shape = new int[] {d.units()};
+      } else if (layer instanceof LayerSpec.Conv2D c) {
+        if (shape.length != 3) {
+          throw new IllegalArgumentException(
+              where + "needs [height, width, channels] input, found " + Arrays.toString(shape));
+        }
+        int h = c.padding() == LayerSpec.Padding.SAME ? shape[0] : shape[0] - c.kernelSize() + 1;
+        int w = c.padding() == LayerSpec.Padding.SAME ? shape[1] : shape[1] - c.kernelSize() + 1;
+        if (h <= 0 || w <= 0) {
+          throw new IllegalArgumentException(
+              where + "kernel larger than its input " + Arrays.toString(shape));
+        }
+        shape = new int[] {h, w, c.filters()};
+      } else if (layer instanceof LayerSpec.MaxPool2D p) {
+        if (shape.length != 3) {
+          throw new IllegalArgumentException(
+              where + "needs [height, width, channels] input, found " + Arrays.toString(shape));
+        }
+        int h = shape[0] / p.poolSize();
+        int w = shape[1] / p.poolSize();
+        if (h <= 0 || w <= 0) {
+          throw new IllegalArgumentException(
+              where + "pool larger than its input " + Arrays.toString(shape));
+        }
+        shape = new int[] {h, w, shape[2]};
+      } else if (layer instanceof LayerSpec.Flatten) {
+        int n = 1;
+        for (int d : shape) {
+          n *= d;
+        }
+        shape = new int[] {n};
+      }
+      // Dropout keeps the shape.
+      out.add(shape.clone());
+    }
+    return out;
+  }
+}
