@@ -1,0 +1,167 @@
+package io.distillery.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distillery.core.data.Columns;
+import io.distillery.core.data.Shard;
+import io.distillery.core.model.Initializer;
+import io.distillery.core.model.ModelSpec;
+import io.distillery.core.model.NamedArray;
+import io.distillery.core.model.Weights;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+  private static final ModelSpec SPEC =
+      ModelSpec.of(new int[] {4}, 3, List.of("dense(16,relu)", "dropout(0.1)", "dense(3)"));
+
+  private BufferAllocator allocator;
+
+  @BeforeEach
+  void open() {
+    allocator = new RootAllocator();
+  }
+
+  @AfterEach
+  void closeAll() {
+    assertEquals(0, allocator.getAllocatedMemory(), "Arrow memory leaked");
+    allocator.close();
+  }
+
+  /** Three Gaussian blobs in 4-D, one per class: a problem a small MLP must solve. */
+  static Shard blobs(BufferAllocator allocator, int rows, long seed) {
+    Random r = new Random(seed);
+    float[] x = new float[rows * 4];
+    int[] y = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      y[i] = i % 3;
+      for (int d = 0; d < 4; d++) {
+        x[i * 4 + d] = (float) ((d == y[i] ? 2.0 : 0.0) + 0.5 * r.nextGaussian());
+      }
+    }
+    return Shard.builder(allocator, rows).floatColumn(Columns.FEATURES, 4).put(Columns.FEATURES, x).labels(y).build();
+  }
+
+  @Test
+  void adamLearnsSeparableBlobs() {
+    try (Shard train = blobs(allocator, 600, 1);
+        Shard test = blobs(allocator, 300, 2);
+        Trainer t = new Trainer(Trainer.Options.local(SPEC, Loss.crossEntropy(), OptimizerSpec.adam(0.01), 3))) {
+      t.load(Initializer.glorotUniform(SPEC, 3));
+      double before = t.evaluate(test, 64).accuracy();
+      List<EpochMetrics> epochs =
+          TrainingLoop.run(t, train, new TrainingLoop.Plan(5, 32, 0, 3), 0, new TrainingLoop.Listener() {});
+      assertEquals(5, epochs.size());
+      assertEquals(19 * 5, t.step());
+      assertTrue(epochs.get(4).loss() < epochs.get(0).loss(), "loss went down: " + epochs);
+      Evaluation after = t.evaluate(test, 64);
+      assertTrue(after.accuracy() > 0.95, "accuracy " + after + " (before " + before + ")");
+    }
+  }
+
+  @Test
+  void sgdWithMomentumAlsoLearns() {
+    try (Shard train = blobs(allocator, 600, 1);
+        Trainer t = new Trainer(Trainer.Options.local(SPEC, Loss.crossEntropy(), OptimizerSpec.sgd(0.05, 0.9), 3))) {
+      t.load(Initializer.glorotUniform(SPEC, 3));
+      TrainingLoop.run(t, train, new TrainingLoop.Plan(4, 32, 0, 3), 0, new TrainingLoop.Listener() {});
+      assertTrue(t.evaluate(train, 100).accuracy() > 0.95);
+    }
+  }
+
+  @Test
+  void resumingFromStateReproducesAnUninterruptedRun() throws Exception {
+    TrainingLoop.Plan plan = new TrainingLoop.Plan(4, 32, 0, 9);
+    Weights straight;
+    TrainerState halfway;
+    try (Shard train = blobs(allocator, 200, 1)) {
+      ModelSpec noDropout = ModelSpec.of(new int[] {4}, 3, List.of("dense(8,relu)", "dense(3)"));
+      try (Trainer t = new Trainer(Trainer.Options.local(noDropout, Loss.crossEntropy(), OptimizerSpec.adam(0.01), 9))) {
+        t.load(Initializer.glorotUniform(noDropout, 9));
+        TrainingLoop.run(t, train, new TrainingLoop.Plan(2, 32, 0, 9), 0, new TrainingLoop.Listener() {});
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        t.state().write(bytes);
+        halfway = TrainerState.read(new ByteArrayInputStream(bytes.toByteArray()));
+        TrainingLoop.run(t, train, plan, 2, new TrainingLoop.Listener() {});
+        straight = t.weights();
+      }
+      try (Trainer t = new Trainer(Trainer.Options.local(noDropout, Loss.crossEntropy(), OptimizerSpec.adam(0.01), 9))) {
+        t.restore(halfway);
+        assertEquals(14, t.step());
+        TrainingLoop.run(t, train, plan, 2, new TrainingLoop.Listener() {});
+        // Same batches, same optimizer state: equal up to the order of TF's multi-threaded sums.
+        Weights resumed = t.weights();
+        for (NamedArray a : straight.asMap().values()) {
+          float[] b = resumed.get(a.name()).values();
+          for (int i = 0; i < b.length; i++) {
+            assertEquals(a.values()[i], b[i], 1e-4, a.name() + "[" + i + "]");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void maskedWeightsStayZeroAfterSteps() {
+    try (Shard train = blobs(allocator, 200, 1);
+        Trainer t =
+            new Trainer(
+                Trainer.Options.local(SPEC, Loss.crossEntropy(), OptimizerSpec.adam(0.01), 3)
+                    .withMasks(Set.of("dense_1/kernel")))) {
+      t.load(Initializer.glorotUniform(SPEC, 3));
+      float[] mask = new float[4 * 16];
+      for (int i = 0; i < mask.length; i += 2) {
+        mask[i] = 1f;
+      }
+      t.setMasks(Map.of("dense_1/kernel", mask));
+      TrainingLoop.run(t, train, new TrainingLoop.Plan(1, 32, 0, 3), 0, new TrainingLoop.Listener() {});
+      NamedArray kernel = t.weights().get("dense_1/kernel");
+      for (int i = 1; i < mask.length; i += 2) {
+        assertEquals(0f, Math.abs(kernel.values()[i]), "masked weight " + i);
+      }
+      assertEquals(32, kernel.zeros());
+    }
+  }
+
+  @Test
+  void unequalShardsTakeTheSameNumberOfFullSteps() {
+    int[] order = TrainingLoop.order(10, 32, 5, 0);
+    assertEquals(32, order.length);
+    int[] counts = new int[10];
+    for (int i : order) {
+      counts[i]++;
+    }
+    for (int c : counts) {
+      assertTrue(c == 3 || c == 4, "each row appears 3 or 4 times");
+    }
+    assertArrayEquals(order, TrainingLoop.order(10, 32, 5, 0), "deterministic");
+  }
+
+  @Test
+  void divergingLossIsReported() {
+    try (Shard train = blobs(allocator, 64, 1)) {
+      float[] x = train.floats(Columns.FEATURES);
+      x[5] = Float.NaN;
+      try (Shard bad = Shard.builder(allocator, 64).floatColumn(Columns.FEATURES, 4).put(Columns.FEATURES, x)
+              .labels(train.labels()).build();
+          Trainer t = new Trainer(Trainer.Options.local(SPEC, Loss.crossEntropy(), OptimizerSpec.adam(0.01), 3))) {
+        t.load(Initializer.glorotUniform(SPEC, 3));
+        assertThrows(
+            TrainingDivergedException.class,
+            () -> TrainingLoop.run(t, bad, new TrainingLoop.Plan(1, 64, 0, 3), 0, new TrainingLoop.Listener() {}));
+      }
+    }
+  }
+}
