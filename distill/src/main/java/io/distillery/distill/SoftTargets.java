@@ -1,0 +1,33 @@
+package io.distillery.distill;
+
+import io.distillery.core.data.Columns;
+import io.distillery.core.data.Shard;
+import io.distillery.core.model.ModelSpec;
+import io.distillery.core.model.Predictor;
+import io.distillery.core.model.Weights;
+
+/**
+ * A teacher's logits for every example of a shard, computed once before the student trains (the
+ * teacher is frozen, so re-running it every epoch would only cost time) and attached to the shard as
+ * the column {@value Columns#TEACHER_LOGITS}.
+ */
+public final class SoftTargets {
+  private SoftTargets() {}
+
+  /** A new shard: {@code shard}'s columns plus the teacher's logits. The caller closes both. */
+  public static Shard attach(Shard shard, ModelSpec teacher, Weights teacherWeights, int batchSize) {
+    int rows = shard.rows();
+    int width = shard.width(Columns.FEATURES);
+    int classes = teacher.numClasses();
+    float[] features = shard.floats(Columns.FEATURES);
+    float[] logits = new float[rows * classes];
+    try (Predictor predictor = new Predictor(teacher, teacherWeights)) {
+      for (int start = 0; start < rows; start += batchSize) {
+        int n = Math.min(batchSize, rows - start);
+        float[] chunk = java.util.Arrays.copyOfRange(features, start * width, (start + n) * width);
+        System.arraycopy(predictor.logits(chunk, n), 0, logits, start * classes, n * classes);
+      }
+    }
+    return shard.withColumn(Columns.TEACHER_LOGITS, classes, logits);
+  }
+}
