@@ -9,7 +9,7 @@ import java.util.Locale;
  * <p>The textual form is the one used in YAML configs: {@code conv2d(32,3,relu)}, {@code maxpool(2)},
  * {@code flatten}, {@code dense(128,relu)}, {@code dropout(0.25)}, {@code dense(10)}.
  */
-public sealed interface LayerSpec
+public sealed interface LayerSpec extends java.io.Serializable
     permits LayerSpec.Dense, LayerSpec.Conv2D, LayerSpec.MaxPool2D, LayerSpec.Flatten, LayerSpec.Dropout {
 
   /** Prefix of this layer kind's scope names: {@code dense}, {@code conv2d}, ... */

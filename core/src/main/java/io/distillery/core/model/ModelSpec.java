@@ -14,7 +14,8 @@ import java.util.List;
  *
  * @param inputShape e.g. {@code [28, 28, 1]} for images or {@code [784]} for flat features
  */
-public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers) {
+public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers)
+    implements java.io.Serializable {
 
   public ModelSpec {
     if (inputShape == null || inputShape.length == 0) {
@@ -101,7 +102,7 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
   }
 
   /** A layer and its scope name in the graph. */
-  public record NamedLayer(String name, LayerSpec spec) {}
+  public record NamedLayer(String name, LayerSpec spec) implements java.io.Serializable {}
 
   @Override
   public boolean equals(Object o) {

@@ -8,7 +8,8 @@ import java.util.Locale;
  * @param name {@code adam} or {@code sgd}
  * @param momentum SGD momentum (0 = plain gradient descent); ignored by Adam
  */
-public record OptimizerSpec(String name, double learningRate, double momentum) {
+public record OptimizerSpec(String name, double learningRate, double momentum)
+    implements java.io.Serializable {
   public OptimizerSpec {
     name = name == null ? "adam" : name.toLowerCase(Locale.ROOT);
     if (!name.equals("adam") && !name.equals("sgd")) {

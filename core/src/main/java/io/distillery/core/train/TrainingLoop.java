@@ -20,7 +20,8 @@ public final class TrainingLoop {
   /**
    * @param stepsPerEpoch 0 means {@code ceil(rows / batchSize)}
    */
-  public record Plan(int epochs, int batchSize, int stepsPerEpoch, long seed) {
+  public record Plan(int epochs, int batchSize, int stepsPerEpoch, long seed)
+      implements java.io.Serializable {
     public Plan {
       if (epochs < 0) {
         throw new IllegalArgumentException("epochs must be >= 0, found " + epochs);
@@ -51,23 +52,27 @@ public final class TrainingLoop {
   private TrainingLoop() {}
 
   /**
-   * Runs epochs {@code firstEpoch .. plan.epochs()-1} (epochs count from 0; a resumed run passes the
-   * epoch after its checkpoint).
+   * Trains until {@code plan.epochs()} epochs are done, starting where the trainer's step counter
+   * stands: a trainer restored from a mid-epoch checkpoint skips the batches it already took, so the
+   * resumed run sees exactly the batches an uninterrupted run would.
+   *
+   * @return metrics of the epochs run now (a partially resumed epoch counts its remaining steps only)
    */
-  public static List<EpochMetrics> run(
-      Trainer trainer, Shard shard, Plan plan, int firstEpoch, Listener listener) {
+  public static List<EpochMetrics> run(Trainer trainer, Shard shard, Plan plan, Listener listener) {
     if (shard.rows() == 0) {
       throw new IllegalArgumentException("cannot train on an empty shard");
     }
     List<EpochMetrics> out = new ArrayList<>();
     int steps = plan.steps(shard.rows());
+    int firstEpoch = (int) (trainer.step() / steps);
     for (int epoch = firstEpoch; epoch < plan.epochs(); epoch++) {
       long started = System.nanoTime();
       int[] order = order(shard.rows(), steps * plan.batchSize(), plan.seed(), epoch);
       double lossSum = 0;
       long correct = 0;
       long examples = 0;
-      for (int s = 0; s < steps; s++) {
+      int done = 0;
+      for (int s = (int) (trainer.step() - (long) epoch * steps); s < steps; s++) {
         int[] idx = java.util.Arrays.copyOfRange(order, s * plan.batchSize(), (s + 1) * plan.batchSize());
         long globalStep = trainer.step();
         listener.beforeStep(trainer, globalStep);
@@ -78,12 +83,13 @@ public final class TrainingLoop {
         lossSum += r.loss();
         correct += r.correct();
         examples += r.examples();
+        done++;
         listener.afterStep(trainer, globalStep, r);
       }
       EpochMetrics m =
           new EpochMetrics(
-              epoch, steps, lossSum / steps, (double) correct / examples, examples,
-              (System.nanoTime() - started) / 1e9);
+              epoch, done, done == 0 ? 0 : lossSum / done, examples == 0 ? 0 : (double) correct / examples,
+              examples, (System.nanoTime() - started) / 1e9);
       out.add(m);
       listener.afterEpoch(trainer, m);
     }

@@ -1,0 +1,57 @@
+package io.distillery.jobs.cli;
+
+import io.distillery.jobs.config.ConfigLoader;
+import io.distillery.jobs.config.JobConfig;
+import io.distillery.jobs.pipeline.RunPaths;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Options every job command shares: the config, overrides and the run id. */
+public final class JobOptions {
+  @Option(
+      names = {"-c", "--conf"},
+      paramLabel = "FILE",
+      description = "Job config (YAML); keys not given keep their defaults (cluster-conf/distillery-defaults.yaml).")
+  Path conf;
+
+  @Option(
+      names = {"-s", "--set"},
+      paramLabel = "KEY=VALUE",
+      description = "Override one config key, e.g. --set teacher.epochs=2 --set export.formats=savedmodel,tflite.")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(
+      names = "--run-id",
+      paramLabel = "ID",
+      description = "Run id: the run directory is <run_dir>/<ID>. Reusing an id resumes that run and skips finished stages. Default: a new id.")
+  String runId;
+
+  JobConfig config() {
+    return ConfigLoader.load(conf, overrides);
+  }
+
+  String runIdOrNew() {
+    String id = runId == null ? RunPaths.newRunId() : runId;
+    RunPaths.checkRunId(id);
+    return id;
+  }
+
+  /** For stage commands: the run must exist; its recorded config is the base unless --conf is given. */
+  JobConfig configForExistingRun(String id) {
+    if (conf == null) {
+      JobConfig defaults = ConfigLoader.load(null, overrides);
+      String runUri = RunPaths.runUri(defaults, id);
+      if (runUri.startsWith("file:")) {
+        Path recorded = Path.of(java.net.URI.create(runUri)).resolve("config.yaml");
+        if (Files.isRegularFile(recorded)) {
+          return ConfigLoader.load(recorded, overrides);
+        }
+      }
+      return defaults;
+    }
+    return config();
+  }
+}

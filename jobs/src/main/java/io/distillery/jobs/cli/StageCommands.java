@@ -1,0 +1,102 @@
+package io.distillery.jobs.cli;
+
+import io.distillery.jobs.config.JobConfig;
+import io.distillery.jobs.pipeline.Deliver;
+import io.distillery.jobs.pipeline.StageOutcome;
+import io.distillery.publish.PublishResult;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * One command per stage, each reading its inputs from and writing its result to the run directory,
+ * so a scheduler can run (and retry) the stages as separate tasks. A finished stage is a no-op.
+ */
+final class StageCommands {
+  private StageCommands() {}
+
+  abstract static class Stage implements Callable<Integer> {
+    @Mixin JobOptions options;
+
+    abstract void run(JobRunner job) throws Exception;
+
+    boolean newRunAllowed() {
+      return false;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      if (options.runId == null && !newRunAllowed()) {
+        throw new picocli.CommandLine.ParameterException(
+            new picocli.CommandLine(this), "--run-id is required: this stage continues an existing run");
+      }
+      String id = options.runIdOrNew();
+      JobConfig config = newRunAllowed() ? options.config() : options.configForExistingRun(id);
+      try (JobRunner job = new JobRunner(config, id, System.out)) {
+        run(job);
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "teacher", mixinStandardHelpOptions = true,
+      description = "Validate the data and train the teacher (starts a run unless --run-id names one).")
+  static final class Teacher extends Stage {
+    @Override
+    boolean newRunAllowed() {
+      return true;
+    }
+
+    @Override
+    void run(JobRunner job) throws Exception {
+      job.pipeline.recordConfig();
+      StageOutcome t = job.pipeline.teacher();
+      System.out.printf("teacher test accuracy %.4f%n", t.testAccuracy());
+    }
+  }
+
+  @Command(name = "distill", mixinStandardHelpOptions = true,
+      description = "Train the student from scratch (baseline) and distilled from the run's teacher.")
+  static final class Distill extends Stage {
+    @Override
+    void run(JobRunner job) throws Exception {
+      StageOutcome scratch = job.pipeline.scratchStudent();
+      StageOutcome student = job.pipeline.distilledStudent();
+      System.out.printf("student from scratch %.4f, distilled %.4f (%+.2f points)%n",
+          scratch.testAccuracy(), student.testAccuracy(), 100 * (student.testAccuracy() - scratch.testAccuracy()));
+    }
+  }
+
+  @Command(name = "prune", mixinStandardHelpOptions = true,
+      description = "Fine-tune the distilled student with magnitude pruning, then strip the masks.")
+  static final class Prune extends Stage {
+    @Override
+    void run(JobRunner job) throws Exception {
+      StageOutcome pruned = job.pipeline.prunedStudent();
+      System.out.printf("pruned student %.4f, %d of %d weights non-zero%n", pruned.testAccuracy(),
+          pruned.weights().nonZeros(), pruned.weights().size());
+    }
+  }
+
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = "Export the pruned student in the configured formats (export.formats) into the run directory.")
+  static final class Export extends Stage {
+    @Override
+    void run(JobRunner job) throws Exception {
+      Path dir = new Deliver(job.pipeline, job.spark, System.out).export();
+      System.out.println("exported to " + job.pipeline.runDirectory().uri() + "/export/files (local copy " + dir + ")");
+    }
+  }
+
+  @Command(name = "publish", mixinStandardHelpOptions = true,
+      description = "Publish the run's export as the next version under publish.base_path/name (idempotent per run).")
+  static final class Publish extends Stage {
+    @Override
+    void run(JobRunner job) throws Exception {
+      Deliver deliver = new Deliver(job.pipeline, job.spark, System.out);
+      PublishResult r = deliver.publish(deliver.exportedFiles());
+      System.out.printf("published version %d%s -> %s%n", r.version(), r.reused() ? " (already published by this run)" : "", r.uri());
+    }
+  }
+}

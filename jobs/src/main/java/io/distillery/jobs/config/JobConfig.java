@@ -1,0 +1,190 @@
+package io.distillery.jobs.config;
+
+import io.distillery.core.model.ModelSpec;
+import io.distillery.core.train.OptimizerSpec;
+import io.distillery.core.train.TrainingLoop;
+import io.distillery.distill.DistillationLoss;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A whole job's configuration, as read from YAML ({@link ConfigLoader}). Every record validates its
+ * own fields on construction and names the key in its message, so a bad config fails before Spark
+ * starts.
+ */
+public record JobConfig(
+    String name,
+    long seed,
+    String runDir,
+    Data data,
+    Spark spark,
+    Training teacher,
+    Training student,
+    Distill distill,
+    Prune prune,
+    Export export,
+    Publish publish)
+    implements java.io.Serializable {
+
+  public JobConfig {
+    require(name != null && name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*"),
+        "name must be letters, digits, '.', '_' or '-', found '" + name + "'");
+    require(runDir != null && !runDir.isBlank(), "run_dir must be set");
+    require(data != null, "data section missing");
+    require(spark != null, "spark section missing");
+    require(teacher != null, "teacher section missing");
+    require(student != null, "student section missing");
+    require(distill != null, "distill section missing");
+    require(prune != null, "prune section missing");
+    require(export != null, "export section missing");
+    require(publish != null, "publish section missing");
+    // Build both model specs now: an impossible architecture is a config error, not a task failure.
+    teacher.modelSpec(data, "teacher");
+    student.modelSpec(data, "student");
+    new DistillationLoss(distill.alpha(), distill.temperature(), data.numClasses());
+  }
+
+  static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new ConfigException(message);
+    }
+  }
+
+  /** Where training and test data come from and what they look like. */
+  public record Data(
+      String train, String test, String format, List<Integer> inputShape, int numClasses, int limit,
+      int testLimit)
+      implements java.io.Serializable {
+    public Data {
+      require(train != null && !train.isBlank(), "data.train must be set");
+      require(test != null && !test.isBlank(), "data.test must be set");
+      format = format == null ? "auto" : format;
+      require(Set.of("auto", "idx", "parquet", "csv", "arrow").contains(format),
+          "data.format must be auto, idx, parquet, csv or arrow, found '" + format + "'");
+      require(inputShape != null && !inputShape.isEmpty(), "data.input_shape must be set");
+      for (Integer d : inputShape) {
+        require(d != null && d > 0, "data.input_shape entries must be > 0, found " + inputShape);
+      }
+      require(numClasses >= 2, "data.num_classes must be >= 2, found " + numClasses);
+      require(limit >= 0, "data.limit must be >= 0, found " + limit);
+      require(testLimit >= 0, "data.test_limit must be >= 0, found " + testLimit);
+      inputShape = List.copyOf(inputShape);
+    }
+
+    public int[] shape() {
+      return inputShape.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    public int width() {
+      return inputShape.stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b);
+    }
+  }
+
+  /** Spark settings; {@code master} is ignored when spark-submit already set one. */
+  public record Spark(String master, int workers, Map<String, String> conf)
+      implements java.io.Serializable {
+    public Spark {
+      master = master == null ? "local[*]" : master;
+      require(workers >= 1, "spark.workers must be >= 1, found " + workers);
+      conf = conf == null ? Map.of() : Map.copyOf(conf);
+    }
+  }
+
+  /** One model's architecture and its training schedule. */
+  public record Training(
+      List<String> layers, int epochs, int batchSize, String optimizer, double learningRate,
+      double momentum)
+      implements java.io.Serializable {
+    public Training {
+      require(layers != null && !layers.isEmpty(), "layers must list at least one layer");
+      require(epochs >= 0, "epochs must be >= 0, found " + epochs);
+      require(batchSize >= 1, "batch_size must be >= 1, found " + batchSize);
+      layers = List.copyOf(layers);
+    }
+
+    public ModelSpec modelSpec(Data data, String section) {
+      try {
+        return ModelSpec.of(data.shape(), data.numClasses(), layers);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(section + ".layers: " + e.getMessage(), e);
+      }
+    }
+
+    public OptimizerSpec optimizerSpec(String section) {
+      try {
+        return new OptimizerSpec(optimizer, learningRate, momentum);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(section + "." + e.getMessage(), e);
+      }
+    }
+
+    public TrainingLoop.Plan plan(long seed) {
+      return new TrainingLoop.Plan(epochs, batchSize, 0, seed);
+    }
+  }
+
+  /** The distillation loss's weights. */
+  public record Distill(double alpha, double temperature)
+      implements java.io.Serializable {
+    public Distill {
+      require(alpha >= 0 && alpha <= 1, "distill.alpha must be in [0, 1], found " + alpha);
+      require(temperature > 0 && !Double.isInfinite(temperature),
+          "distill.temperature must be > 0, found " + temperature);
+    }
+  }
+
+  /** Pruning schedule and the fine-tuning that goes with it. */
+  public record Prune(
+      String schedule, double initialSparsity, double finalSparsity, long beginStep, long endStep,
+      int frequency, double power, int epochs, int batchSize, String optimizer, double learningRate,
+      double momentum)
+      implements java.io.Serializable {
+    public Prune {
+      require("constant".equals(schedule) || "polynomial_decay".equals(schedule),
+          "prune.schedule must be constant or polynomial_decay, found '" + schedule + "'");
+      require(initialSparsity >= 0 && initialSparsity < 1,
+          "prune.initial_sparsity must be in [0, 1), found " + initialSparsity);
+      require(finalSparsity >= 0 && finalSparsity < 1,
+          "prune.final_sparsity must be in [0, 1), found " + finalSparsity);
+      require(initialSparsity <= finalSparsity,
+          "prune.initial_sparsity (" + initialSparsity + ") must be <= prune.final_sparsity ("
+              + finalSparsity + ")");
+      require(beginStep >= 0, "prune.begin_step must be >= 0, found " + beginStep);
+      require(endStep == -1 || endStep > beginStep,
+          "prune.end_step must be > prune.begin_step or -1, found " + endStep);
+      require(frequency >= 1, "prune.frequency must be >= 1, found " + frequency);
+      require(power > 0, "prune.power must be > 0, found " + power);
+      require(epochs >= 1, "prune.epochs must be >= 1, found " + epochs);
+      require(batchSize >= 1, "prune.batch_size must be >= 1, found " + batchSize);
+    }
+
+    public Training training(List<String> layers) {
+      return new Training(layers, epochs, batchSize, optimizer, learningRate, momentum);
+    }
+  }
+
+  /** Which formats to write. */
+  public record Export(List<String> formats, int calibrationBatches)
+      implements java.io.Serializable {
+    public static final List<String> KNOWN = List.of("savedmodel", "tflite", "tflite-int8", "tfjs");
+
+    public Export {
+      require(formats != null && !formats.isEmpty(), "export.formats must list at least one format");
+      for (String f : formats) {
+        require(KNOWN.contains(f), "export.formats: unknown format '" + f + "'; expected one of " + KNOWN);
+      }
+      require(formats.contains("savedmodel"), "export.formats must include savedmodel (what serving loads)");
+      require(calibrationBatches >= 1, "export.calibration_batches must be >= 1, found " + calibrationBatches);
+      formats = List.copyOf(formats);
+    }
+  }
+
+  /** Where versions are published. */
+  public record Publish(String basePath)
+      implements java.io.Serializable {
+    public Publish {
+      require(basePath != null && !basePath.isBlank(), "publish.base_path must be set");
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Job configuration: YAML defaults in cluster-conf/, user files and --set overrides, validated records. */
+package io.distillery.jobs.config;

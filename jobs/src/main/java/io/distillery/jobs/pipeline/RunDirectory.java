@@ -1,0 +1,152 @@
+package io.distillery.jobs.pipeline;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A run's directory on any Hadoop FileSystem: configs, stage weights, checkpoints, metrics. Files are
+ * written to a temporary name and renamed, so a reader (or a resumed run) never sees half a file.
+ * Serializable: tasks on executors write progress and checkpoints through it. Hadoop settings travel
+ * with it as a plain map, because {@link Configuration} is not serializable.
+ */
+public final class RunDirectory implements Serializable {
+  private final String uri;
+  private final Map<String, String> hadoopConf;
+  private transient FileSystem fs;
+
+  public RunDirectory(String uri, Map<String, String> hadoopConf) {
+    this.uri = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
+    this.hadoopConf = Map.copyOf(hadoopConf);
+  }
+
+  /** The sub-directory {@code name} with the same settings. */
+  public RunDirectory child(String name) {
+    return new RunDirectory(uri + "/" + name, hadoopConf);
+  }
+
+  public String uri() {
+    return uri;
+  }
+
+  public Map<String, String> hadoopConf() {
+    return hadoopConf;
+  }
+
+  public Path path(String name) {
+    return new Path(uri + "/" + name);
+  }
+
+  public Configuration configuration() {
+    Configuration conf = new Configuration();
+    hadoopConf.forEach(conf::set);
+    return conf;
+  }
+
+  public synchronized FileSystem fs() throws IOException {
+    if (fs == null) {
+      fs = new Path(uri).getFileSystem(configuration());
+    }
+    return fs;
+  }
+
+  public boolean exists(String name) {
+    try {
+      return fs().exists(path(name));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot reach " + path(name) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes {@code name} atomically (temporary file, then rename). */
+  public void write(String name, IoConsumer<OutputStream> writer) throws IOException {
+    Path target = path(name);
+    Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
+    FileSystem fs = fs();
+    fs.mkdirs(target.getParent());
+    try (FSDataOutputStream out = fs.create(tmp, true)) {
+      writer.accept(out);
+    } catch (IOException | RuntimeException e) {
+      fs.delete(tmp, false);
+      throw e;
+    }
+    if (fs.exists(target)) {
+      fs.delete(target, false);
+    }
+    if (!fs.rename(tmp, target)) {
+      fs.delete(tmp, false);
+      throw new IOException("could not rename " + tmp + " to " + target);
+    }
+  }
+
+  public void writeString(String name, String text) throws IOException {
+    write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  public byte[] read(String name) throws IOException {
+    try (InputStream in = fs().open(path(name))) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      in.transferTo(out);
+      return out.toByteArray();
+    }
+  }
+
+  public String readString(String name) throws IOException {
+    return new String(read(name), StandardCharsets.UTF_8);
+  }
+
+  /** Names of the files directly under {@code dir} (empty if it does not exist), sorted. */
+  public List<String> list(String dir) throws IOException {
+    Path p = path(dir);
+    List<String> out = new ArrayList<>();
+    if (!fs().exists(p)) {
+      return out;
+    }
+    for (FileStatus s : fs().listStatus(p)) {
+      if (!s.getPath().getName().startsWith(".")) {
+        out.add(s.getPath().getName());
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  public void delete(String name) throws IOException {
+    fs().delete(path(name), true);
+  }
+
+  /** Copies a local directory tree into {@code name}. */
+  public void upload(java.nio.file.Path local, String name) throws IOException {
+    FileSystem fs = fs();
+    fs.delete(path(name), true);
+    fs.copyFromLocalFile(false, true, new Path(local.toUri()), path(name));
+  }
+
+  @Override
+  public String toString() {
+    return uri;
+  }
+
+  /** A consumer that may throw IOException. */
+  @FunctionalInterface
+  public interface IoConsumer<T> {
+    void accept(T t) throws IOException;
+  }
+
+  static URI toUri(String s) {
+    return URI.create(s);
+  }
+}

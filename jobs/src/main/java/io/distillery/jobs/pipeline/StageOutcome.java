@@ -1,0 +1,15 @@
+package io.distillery.jobs.pipeline;
+
+import io.distillery.core.model.ModelSpec;
+import io.distillery.core.model.Weights;
+import io.distillery.core.train.EpochMetrics;
+import java.util.List;
+
+/**
+ * A trained model of a run, as the pipeline keeps it: weights, test accuracy and training record.
+ *
+ * @param epochs epoch metrics of this run of the stage (empty if it was already done)
+ */
+public record StageOutcome(
+    String stage, ModelSpec spec, Weights weights, double testAccuracy, List<EpochMetrics> epochs,
+    double seconds) {}
