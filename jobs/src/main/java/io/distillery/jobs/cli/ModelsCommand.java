@@ -25,6 +25,15 @@ final class ModelsCommand implements Runnable {
     throw new picocli.CommandLine.ParameterException(spec.commandLine(), "use 'models list' or 'models verify'");
   }
 
+  /** Opens a repository; a malformed path is a usage error (exit 2), not a crash. */
+  static ModelRepository open(Object command, String uri) throws java.io.IOException {
+    try {
+      return ModelRepository.open(URI.create(uri), new Configuration());
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(command), e.getMessage(), e, null, uri);
+    }
+  }
+
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = "List the versions under a model path (<base_path>/<name>) with state and test accuracy.")
   static final class ListVersions implements Callable<Integer> {
@@ -33,7 +42,7 @@ final class ModelsCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      try (ModelRepository repo = ModelRepository.open(URI.create(RunPaths.toUri(path)), new Configuration())) {
+      try (ModelRepository repo = open(this, RunPaths.toUri(path))) {
         List<VersionStatus> versions = repo.list();
         System.out.printf("%-8s %-11s %-22s %-10s %s%n", "version", "state", "run id", "accuracy", "created");
         for (VersionStatus v : versions) {
@@ -76,7 +85,7 @@ final class ModelsCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(
             new picocli.CommandLine(this), "VERSION_PATH must end in a version number, found '" + versionText + "'");
       }
-      try (ModelRepository repo = ModelRepository.open(URI.create(trimmed.substring(0, slash)), new Configuration())) {
+      try (ModelRepository repo = open(this, trimmed.substring(0, slash))) {
         VersionStatus s = repo.verify(Long.parseLong(versionText));
         System.out.println("version " + s.version() + ": " + s.state());
         s.problems().forEach(p -> System.out.println("  " + p));

@@ -29,7 +29,7 @@ public final class RunPaths {
     if (pathOrUri.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
       return pathOrUri;
     }
-    return Paths.get(pathOrUri).toAbsolutePath().normalize().toUri().toString();
+    return strip(Paths.get(pathOrUri).toAbsolutePath().normalize().toUri().toString());
   }
 
   public static String runUri(JobConfig config, String runId) {
