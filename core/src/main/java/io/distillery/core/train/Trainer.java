@@ -174,8 +174,9 @@ public final class Trainer implements AutoCloseable {
           throw new IllegalArgumentException("cannot mask " + name + ": no such variable; have " + names);
         }
         Variable<TFloat32> mask = masks.create(name, var.shape(), 1f);
-        reMasks.add(
-            maskOps.withControlDependencies(List.of(applied)).assign(var, maskOps.math.mul(var, mask)));
+        // Both the read of var and the write wait for the optimizer: var·mask must see the update.
+        Ops afterApply = maskOps.withControlDependencies(List.of(applied));
+        reMasks.add(afterApply.assign(var, afterApply.math.mul(var, mask)));
       }
       this.trainTarget =
           reMasks.isEmpty() ? applied : tf.withControlDependencies(reMasks).withName("train").noOp();
