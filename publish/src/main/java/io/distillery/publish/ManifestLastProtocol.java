@@ -1,0 +1,162 @@
+package io.distillery.publish;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Publishing to S3, where rename is a copy: files go straight into {@code <version>/}, each is read
+ * back, and {@code manifest.json} is written last, so a version without manifest is unfinished.
+ *
+ * <p>Two publishers that pick the same number are kept apart by claims: each first writes
+ * {@code <version>/_publishing-<runId>-<nonce>} and then lists the version; with S3's strong
+ * read-after-write consistency at least the later of two claimants sees the other's claim (or files),
+ * and whoever sees anything besides its own claim withdraws and tries the next number. A publisher
+ * that finds a running claim for its own run waits for that version instead of publishing it twice.
+ * When every claimant of a number withdraws at once, the number may end up unused: version numbers on
+ * S3 are increasing and unique but can have gaps (TensorFlow Serving does not mind).
+ */
+final class ManifestLastProtocol implements CommitProtocol {
+
+    private static final System.Logger LOG = System.getLogger(ManifestLastProtocol.class.getName());
+    private static final long FIRST_POLL_MILLIS = 100;
+    private static final long MAX_POLL_MILLIS = 2000;
+
+    private final VersionStore store;
+    private final PublishOptions options;
+
+    ManifestLastProtocol(VersionStore store, PublishOptions options) {
+        this.store = store;
+        this.options = options;
+    }
+
+    @Override
+    public PublishResult publish(PublishRequest request) throws IOException {
+        List<URI> removed = new ArrayList<>();
+        int attempts = 0;
+        long pollMillis = FIRST_POLL_MILLIS;
+        while (true) {
+            VersionStore.Listing listing = store.list();
+            List<VersionStore.VersionScan> scans = store.scanAll(listing);
+            Optional<VersionStore.VersionScan> done = CommitProtocol.completeVersionOf(scans, request.runId());
+            if (done.isPresent()) {
+                return new PublishResult(done.get().version(), store.uri(done.get().dir()), true, removed);
+            }
+            if (removeStaleOrFindPeer(scans, request.runId(), removed)) {
+                // The same run is being published by someone else right now: wait for it to finish
+                // (or to go stale, when its publisher died).
+                sleep(pollMillis, "a concurrent publisher of run '" + request.runId() + "'");
+                pollMillis = Math.min(2 * pollMillis, MAX_POLL_MILLIS);
+                continue;
+            }
+            if (++attempts > options.maxAttempts()) {
+                throw new ModelRepositoryException("every version number tried was taken by a concurrent"
+                        + " publisher (" + options.maxAttempts() + " attempts); retry, or raise"
+                        + " PublishOptions.maxAttempts");
+            }
+            long version = listing.nextVersion();
+            Path dir = store.versionPath(version);
+            Path claim = new Path(dir, RepositoryLayout.claimName(request.runId()));
+            if (!claim(claim, dir, request.runId())) {
+                sleep(ThreadLocalRandom.current().nextLong(20, 200) * attempts, "a free version number");
+                continue;
+            }
+            try {
+                for (LocalVersion.LocalFile file : request.local().files()) {
+                    store.upload(file, dir);
+                }
+                for (LocalVersion.LocalFile file : request.local().files()) {
+                    store.checkUploaded(file, dir);
+                }
+                store.writeManifest(dir, request.manifest(store.modelName(), version,
+                        options.clock().instant()), false);
+            } catch (IOException | RuntimeException | Error e) {
+                Steps.cleanUp(e, () -> store.deleteTree(dir));
+                throw e;
+            }
+            try {
+                store.fs().delete(claim, false);
+            } catch (IOException | RuntimeException e) {
+                // The version is complete already; a leftover claim is ignored by readers and list().
+                LOG.log(System.Logger.Level.WARNING, "could not remove claim " + store.uri(claim) + ": "
+                        + store.describe(e));
+            }
+            return new PublishResult(version, store.uri(dir), false, removed);
+        }
+    }
+
+    /**
+     * Deletes incomplete versions that saw no write for the stale age, and tells whether a live
+     * incomplete version holds a claim for {@code runId}.
+     */
+    private boolean removeStaleOrFindPeer(List<VersionStore.VersionScan> scans, String runId, List<URI> removed) {
+        Instant now = options.clock().instant();
+        boolean peer = false;
+        for (VersionStore.VersionScan scan : scans) {
+            if (scan.status().state() != VersionState.INCOMPLETE) {
+                continue; // never delete a version that has a manifest
+            }
+            if (CommitProtocol.isStale(scan.lastActivity(), now, options)) {
+                try {
+                    store.deleteTree(scan.dir());
+                    removed.add(store.uri(scan.dir()));
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "could not remove stale incomplete version "
+                            + store.uri(scan.dir()) + ": " + store.describe(e));
+                }
+            } else if (scan.claims().stream().anyMatch(c -> RepositoryLayout.claimRunId(c).equals(runId))) {
+                peer = true;
+            }
+        }
+        return peer;
+    }
+
+    /**
+     * Writes our claim and keeps it only if the version holds nothing else.
+     *
+     * @return {@code false} when another publisher is in the version; our claim is withdrawn then
+     */
+    private boolean claim(Path claim, Path dir, String runId) throws IOException {
+        Steps.run("claiming " + store.uri(dir) + " with " + claim.getName(), () -> {
+            try (FSDataOutputStream out = store.fs().create(claim, false)) {
+                out.write(runId.getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        Map<String, FileStatus> present = new TreeMap<>(store.files(dir));
+        present.remove(claim.getName());
+        if (present.isEmpty()) {
+            return true;
+        }
+        Steps.run("withdrawing claim " + store.uri(claim), () -> store.fs().delete(claim, false));
+        try {
+            // S3A may leave an empty directory marker where the claim was; drop it unless the
+            // version holds files (a non-recursive delete refuses then).
+            store.fs().delete(dir, false);
+        } catch (IOException | RuntimeException e) {
+            // Not empty: the other publisher's version.
+        }
+        return false;
+    }
+
+    private static void sleep(long millis, String what) throws InterruptedIOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException io = new InterruptedIOException("interrupted while waiting for " + what);
+            io.initCause(e);
+            throw io;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.distillery.publish;
+
+import java.io.IOException;
+
+/** Runs one I/O step and names it in the failure, so every message says what was being done where. */
+final class Steps {
+
+    /** An I/O action. */
+    @FunctionalInterface
+    interface IoAction<T> {
+        T call() throws IOException;
+    }
+
+    /** An I/O action without a result. */
+    @FunctionalInterface
+    interface IoRunnable {
+        void run() throws IOException;
+    }
+
+    private Steps() {
+    }
+
+    static <T> T step(String what, IoAction<T> action) throws IOException {
+        try {
+            return action.call();
+        } catch (ModelRepositoryException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ModelRepositoryException(what + ": " + e.getClass().getSimpleName() + ": "
+                    + firstLine(e.getMessage()), e);
+        }
+    }
+
+    static void run(String what, IoRunnable action) throws IOException {
+        step(what, () -> {
+            action.run();
+            return null;
+        });
+    }
+
+    /** Runs a clean-up after a failure; its own failure is attached to {@code primary}, never thrown. */
+    static void cleanUp(Throwable primary, IoRunnable action) {
+        try {
+            action.run();
+        } catch (IOException | RuntimeException e) {
+            primary.addSuppressed(e);
+        }
+    }
+
+    static String firstLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}
