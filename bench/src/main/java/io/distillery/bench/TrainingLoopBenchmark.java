@@ -38,7 +38,7 @@ import org.apache.arrow.memory.RootAllocator;
 public final class TrainingLoopBenchmark {
   static final String DATA = "/usr/share/datasets/fashion-mnist";
   static final List<String> TEACHER =
-      List.of("conv2d(32,3,relu)", "maxpool(2)", "conv2d(64,3,relu)", "maxpool(2)", "flatten", "dense(128,relu)", "dense(10)");
+      List.of("conv2d(32,3,relu,same)", "maxpool(2)", "conv2d(64,3,relu,same)", "maxpool(2)", "flatten", "dense(128,relu)", "dense(10)");
   static final List<String> STUDENT = List.of("flatten", "dense(128,relu)", "dense(10)");
 
   public static void main(String[] args) throws Exception {

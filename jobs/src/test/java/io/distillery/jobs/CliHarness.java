@@ -15,8 +15,14 @@ public final class CliHarness {
 
   private CliHarness() {}
 
-  /** One local Spark for the whole test JVM (commands reuse it instead of starting their own). */
+  /**
+   * One local Spark for the whole test JVM (commands reuse it instead of starting their own), or the
+   * session a test put in its place with {@link #use}.
+   */
   public static synchronized SparkSession spark() {
+    if (spark != null && spark.sparkContext().isStopped()) {
+      spark = null;
+    }
     if (spark == null) {
       spark =
           SparkSession.builder()
@@ -26,10 +32,32 @@ public final class CliHarness {
               .config("spark.driver.host", "127.0.0.1")
               .config("spark.driver.bindAddress", "127.0.0.1")
               .config("spark.sql.shuffle.partitions", "2")
+              .config("spark.barrier.sync.timeout", "300")
               .getOrCreate();
     }
     SparkSession.setActiveSession(spark);
     return spark;
+  }
+
+  /**
+   * Runs the following commands against {@code session} (e.g. one on a standalone cluster) instead of
+   * the local one: the local session is stopped first, since a JVM holds one SparkContext. Stop the
+   * given session when done; the next command then starts a fresh local one.
+   */
+  public static synchronized void use(SparkSession session) {
+    spark = session;
+    SparkSession.setActiveSession(session);
+    SparkSession.setDefaultSession(session);
+  }
+
+  /** Stops the current session (the local one is re-created on demand). */
+  public static synchronized void stopSpark() {
+    if (spark != null) {
+      spark.stop();
+      spark = null;
+    }
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
   }
 
   /** Exit code, stdout and stderr of one command. */

@@ -24,13 +24,28 @@ public final class JobOptions {
   List<String> overrides = new ArrayList<>();
 
   @Option(
+      names = {"-w", "--workers"},
+      paramLabel = "N",
+      description = "Data-parallel training tasks, one per executor slot (same as --set spark.workers=N). More than one trains every stage as a Spark barrier stage with gradients all-reduced each step; batch_size is per worker.")
+  Integer workers;
+
+  @Option(
       names = "--run-id",
       paramLabel = "ID",
       description = "Run id: the run directory is <run_dir>/<ID>. Reusing an id resumes that run and skips finished stages. Default: a new id.")
   String runId;
 
   JobConfig config() {
-    return ConfigLoader.load(conf, overrides);
+    return ConfigLoader.load(conf, allOverrides());
+  }
+
+  /** The --set overrides, then --workers (the more specific option wins). */
+  List<String> allOverrides() {
+    List<String> all = new ArrayList<>(overrides);
+    if (workers != null) {
+      all.add("spark.workers=" + workers);
+    }
+    return all;
   }
 
   String runIdOrNew() {
@@ -42,12 +57,12 @@ public final class JobOptions {
   /** For stage commands: the run must exist; its recorded config is the base unless --conf is given. */
   JobConfig configForExistingRun(String id) {
     if (conf == null) {
-      JobConfig defaults = ConfigLoader.load(null, overrides);
+      JobConfig defaults = ConfigLoader.load(null, allOverrides());
       String runUri = RunPaths.runUri(defaults, id);
       if (runUri.startsWith("file:")) {
         Path recorded = Path.of(java.net.URI.create(runUri)).resolve("config.yaml");
         if (Files.isRegularFile(recorded)) {
-          return ConfigLoader.load(recorded, overrides);
+          return ConfigLoader.load(recorded, allOverrides());
         }
       }
       return defaults;

@@ -25,6 +25,9 @@ import picocli.CommandLine.Command;
       StageCommands.Export.class,
       StageCommands.Publish.class,
       ModelsCommand.class,
+      ServeCommand.class,
+      RunsCommand.class,
+      ReportCommand.class,
       CommandLine.HelpCommand.class
     },
     footerHeading = "%nExit codes:%n",

@@ -30,24 +30,28 @@ public final class PipelineCommand implements Callable<Integer> {
     String runId = options.runIdOrNew();
     PrintStream out = System.out;
     try (JobRunner job = new JobRunner(config, runId, out)) {
-      Pipeline p = job.pipeline;
-      p.prepareData();
-      StageOutcome teacher = p.teacher();
-      StageOutcome scratch = p.scratchStudent();
-      StageOutcome student = p.distilledStudent();
-      StageOutcome pruned = p.prunedStudent();
-      Deliver deliver = new Deliver(p, job.spark, out);
-      Path exported = deliver.export();
-      PublishResult published = deliver.publish(exported);
-      out.println();
-      out.print(Deliver.summary(teacher, scratch, student, pruned).table());
-      out.println();
-      out.printf(
-          "published %s version %d%s -> %s%n", config.name(), published.version(),
-          published.reused() ? " (already published by this run)" : "", published.uri());
-      out.println("run directory: " + p.runDirectory().uri());
-      out.println("model path:    " + RunPaths.modelUri(config));
+      job.recorded("pipeline", () -> run(job, config, out));
     }
     return ExitCodes.OK;
+  }
+
+  private static void run(JobRunner job, JobConfig config, PrintStream out) throws Exception {
+    Pipeline p = job.pipeline;
+    p.prepareData();
+    StageOutcome teacher = p.teacher();
+    StageOutcome scratch = p.scratchStudent();
+    StageOutcome student = p.distilledStudent();
+    StageOutcome pruned = p.prunedStudent();
+    Deliver deliver = new Deliver(p, job.spark, out);
+    Path exported = deliver.export();
+    PublishResult published = deliver.publish(exported);
+    out.println();
+    out.print(Deliver.summary(teacher, scratch, student, pruned).table());
+    out.println();
+    out.printf(
+        "published %s version %d%s -> %s%n", config.name(), published.version(),
+        published.reused() ? " (already published by this run)" : "", published.uri());
+    out.println("run directory: " + p.runDirectory().uri());
+    out.println("model path:    " + RunPaths.modelUri(config));
   }
 }

@@ -34,7 +34,7 @@ final class StageCommands {
       String id = options.runIdOrNew();
       JobConfig config = newRunAllowed() ? options.config() : options.configForExistingRun(id);
       try (JobRunner job = new JobRunner(config, id, System.out)) {
-        run(job);
+        job.recorded(getClass().getAnnotation(picocli.CommandLine.Command.class).name(), () -> run(job));
       }
       return ExitCodes.OK;
     }

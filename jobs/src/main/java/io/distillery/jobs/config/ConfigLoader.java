@@ -68,19 +68,32 @@ public final class ConfigLoader {
     for (String o : overrides) {
       applyOverride(tree, o);
     }
-    return bind(tree, file == null ? "defaults" : file.toString());
+    JobConfig config = bind(tree, file == null ? "defaults" : file.toString());
+    Secrets.requireNoUserInfo(config);
+    return config;
   }
 
-  /** The config as a plain map (for manifests and reports). */
+  /** The config as a plain map (for manifests and reports), secret values masked ({@link Secrets}). */
   @SuppressWarnings("unchecked")
   public static Map<String, Object> toMap(JobConfig config) {
-    return YAML.convertValue(config, Map.class);
+    return Secrets.masked(YAML.convertValue(config, Map.class));
   }
 
-  /** The config as YAML text (written into each run directory). */
+  /**
+   * The config as YAML text (written into each run directory), without secret settings: a comment
+   * at the top names the keys left out.
+   */
+  @SuppressWarnings("unchecked")
   public static String toYaml(JobConfig config) {
+    List<String> removed = new java.util.ArrayList<>();
+    Map<String, Object> tree = Secrets.withoutSecrets(YAML.convertValue(config, Map.class), removed);
+    removed.sort(null);
     try {
-      return YAML.writeValueAsString(config);
+      String yaml = YAML.writeValueAsString(tree);
+      return removed.isEmpty()
+          ? yaml
+          : "# secret settings left out: " + String.join(", ", removed) + "\n"
+              + "# (give them again with --set, or better through Hadoop's credential providers)\n" + yaml;
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

@@ -81,12 +81,30 @@ public record JobConfig(
     }
   }
 
-  /** Spark settings; {@code master} is ignored when spark-submit already set one. */
-  public record Spark(String master, int workers, Map<String, String> conf)
+  /**
+   * Spark settings; {@code master} is ignored when spark-submit already set one.
+   *
+   * @param workers data-parallel training tasks (a barrier stage when more than one)
+   * @param maxAttempts how many times a training stage runs before the job fails (a lost worker
+   *     fails the whole barrier stage; the next attempt resumes from the last checkpoint)
+   * @param checkpointEverySteps rank 0 checkpoints every so many steps (0: at epoch ends); a retry
+   *     redoes at most this many steps
+   * @param operationTimeoutMs TensorFlow's {@code operation_timeout_in_ms} for data-parallel
+   *     sessions: how long a step may wait for its peers before failing
+   */
+  public record Spark(
+      String master, int workers, int maxAttempts, int checkpointEverySteps, long operationTimeoutMs,
+      Map<String, String> conf)
       implements java.io.Serializable {
     public Spark {
       master = master == null ? "local[*]" : master;
       require(workers >= 1, "spark.workers must be >= 1, found " + workers);
+      require(maxAttempts >= 1, "spark.max_attempts must be >= 1, found " + maxAttempts);
+      require(checkpointEverySteps >= 0,
+          "spark.checkpoint_every_steps must be >= 0 (0: at epoch ends), found " + checkpointEverySteps);
+      require(operationTimeoutMs > 0,
+          "spark.operation_timeout_ms must be > 0 (a lost worker would block the others forever), found "
+              + operationTimeoutMs);
       conf = conf == null ? Map.of() : Map.copyOf(conf);
     }
   }
@@ -180,11 +198,49 @@ public record JobConfig(
     }
   }
 
-  /** Where versions are published. */
-  public record Publish(String basePath)
+  /**
+   * Where versions are published.
+   *
+   * @param staleAge leftovers of a killed publisher (a {@code _staging-*} directory, or an S3 version
+   *     without manifest) older than this are deleted by the next publish: {@code 90s}, {@code 30m},
+   *     {@code 1h}, {@code 2d} or ISO-8601 ({@code PT1H}); at least one minute, and longer than the
+   *     upload of the largest file, or a live publisher's files could be taken for leftovers
+   */
+  public record Publish(String basePath, String staleAge)
       implements java.io.Serializable {
     public Publish {
       require(basePath != null && !basePath.isBlank(), "publish.base_path must be set");
+      staleAge = staleAge == null ? "1h" : staleAge.trim();
+      java.time.Duration age = parseDuration(staleAge, "publish.stale_age");
+      require(age.compareTo(java.time.Duration.ofMinutes(1)) >= 0,
+          "publish.stale_age must be at least 1m (a live publisher's files must never look stale), found '"
+              + staleAge + "'");
+    }
+
+    public java.time.Duration staleAgeDuration() {
+      return parseDuration(staleAge, "publish.stale_age");
+    }
+  }
+
+  /** {@code 500ms}, {@code 90s}, {@code 30m}, {@code 1h}, {@code 2d} or ISO-8601 ({@code PT1H30M}). */
+  static java.time.Duration parseDuration(String text, String key) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)").matcher(text == null ? "" : text.trim());
+    try {
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+          case "ms" -> java.time.Duration.ofMillis(n);
+          case "s" -> java.time.Duration.ofSeconds(n);
+          case "m" -> java.time.Duration.ofMinutes(n);
+          case "h" -> java.time.Duration.ofHours(n);
+          default -> java.time.Duration.ofDays(n);
+        };
+      }
+      return java.time.Duration.parse(text.trim());
+    } catch (ArithmeticException | NumberFormatException | java.time.format.DateTimeParseException e) {
+      throw new ConfigException(
+          key + " must be a duration such as 90s, 30m, 1h, 2d or PT1H, found '" + text + "'", e);
     }
   }
 }

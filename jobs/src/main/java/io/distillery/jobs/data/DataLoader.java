@@ -173,7 +173,18 @@ public final class DataLoader {
     }
     return spark
         .range(0, count, 1, Math.max(1, slices))
-        .mapPartitions(new IdxPartition(files[0], files[1]), Encoders.row(SCHEMA));
+        .mapPartitions(new IdxPartition(files[0], files[1], hadoopSettings(conf)), Encoders.row(SCHEMA));
+  }
+
+  /** The file-system settings an executor needs to open the same paths (S3A endpoint, HDFS...). */
+  static java.util.Map<String, String> hadoopSettings(Configuration conf) {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    for (java.util.Map.Entry<String, String> e : conf) {
+      if (e.getKey().startsWith("fs.") || e.getKey().startsWith("dfs.") || e.getKey().startsWith("hadoop.")) {
+        out.put(e.getKey(), e.getValue());
+      }
+    }
+    return out;
   }
 
   static int[] readLabels(String file, Configuration conf) throws IOException {
@@ -187,10 +198,12 @@ public final class DataLoader {
   static final class IdxPartition implements MapPartitionsFunction<Long, Row> {
     private final String images;
     private final String labels;
+    private final java.util.Map<String, String> settings;
 
-    IdxPartition(String images, String labels) {
+    IdxPartition(String images, String labels, java.util.Map<String, String> settings) {
       this.images = images;
       this.labels = labels;
+      this.settings = settings;
     }
 
     @Override
@@ -204,6 +217,7 @@ public final class DataLoader {
         last = ids.next();
       }
       Configuration conf = new Configuration();
+      settings.forEach(conf::set);
       int[] y = readLabels(labels, conf);
       IdxReader.Images x;
       Path p = new Path(images);

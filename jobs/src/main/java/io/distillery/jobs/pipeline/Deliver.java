@@ -5,6 +5,7 @@ import io.distillery.jobs.config.ConfigLoader;
 import io.distillery.jobs.config.JobConfig;
 import io.distillery.prune.PruningScope;
 import io.distillery.prune.SparsityReport;
+import io.distillery.publish.PublishOptions;
 import io.distillery.publish.PublishResult;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -30,8 +31,15 @@ public final class Deliver {
     this.out = out;
   }
 
-  /** Exports into a fresh local directory and records the reports in the run directory. */
+  /**
+   * Exports into a fresh local directory and records the reports in the run directory. A run whose
+   * export is already recorded is not exported again: its files are copied back instead.
+   */
   public Path export() throws IOException {
+    if (pipeline.runDirectory().exists("export/formats.json")) {
+      out.println("export           already done in this run (skipped)");
+      return exportedFiles();
+    }
     JobConfig config = pipeline.config();
     ModelSpec spec = config.student().modelSpec(config.data(), "student");
     StageOutcome pruned = pipeline.load(Stages.PRUNED, spec);
@@ -51,8 +59,9 @@ public final class Deliver {
             test, dir, out);
     Map<String, Object> record = new LinkedHashMap<>();
     reports.forEach((k, v) -> record.put(k, formatMap(v)));
-    pipeline.runDirectory().writeString("export/formats.json", Pipeline.JSON.writeValueAsString(record));
+    // The files first: formats.json is the stage's completion mark.
     pipeline.runDirectory().upload(dir, "export/files");
+    pipeline.runDirectory().writeString("export/formats.json", Pipeline.JSON.writeValueAsString(record));
     return dir;
   }
 
@@ -62,10 +71,14 @@ public final class Deliver {
     RunDirectory run = pipeline.runDirectory();
     Map<String, Object> manifest = manifest();
     String modelUri = RunPaths.modelUri(config);
+    PublishOptions options = PublishOptions.defaults().withStaleAge(config.publish().staleAgeDuration());
     PublishResult result =
-        PublishStage.publish(modelUri, run.configuration(), exportDir, pipeline.runId(), manifest);
-    run.writeString("publish/result.json", Pipeline.JSON.writeValueAsString(Map.of(
-        "version", result.version(), "uri", result.uri().toString(), "reused", result.reused())));
+        PublishStage.publish(modelUri, run.configuration(), options, exportDir, pipeline.runId(), manifest);
+    if (!result.reused() || !run.exists("publish/result.json")) {
+      // A repeated publish of this run keeps the record of the first one (re-running is a no-op).
+      run.writeString("publish/result.json", Pipeline.JSON.writeValueAsString(Map.of(
+          "version", result.version(), "uri", result.uri().toString(), "reused", result.reused())));
+    }
     return result;
   }
 

@@ -158,7 +158,8 @@ public final class Pipeline {
         new StageRequest(
             name, spec, training.plan(config.seed()), training.optimizerSpec(name), initial,
             teacher == null ? null : teacher.spec(), teacher == null ? null : teacher.weights(),
-            teacher == null ? null : config.distill(), prune, dir, 0);
+            teacher == null ? null : config.distill(), prune, dir, 0)
+            .withCluster(config.spark());
     out.printf("%-16s training %s for %d epochs%n", name, spec.layers(), training.epochs());
     long started = System.nanoTime();
     StageResult result;

@@ -1,6 +1,7 @@
 package io.distillery.jobs.pipeline;
 
 import io.distillery.publish.ModelRepository;
+import io.distillery.publish.PublishOptions;
 import io.distillery.publish.PublishResult;
 import java.io.IOException;
 import java.net.URI;
@@ -15,7 +16,14 @@ public final class PublishStage {
   public static PublishResult publish(
       String modelUri, Configuration conf, Path exportDir, String runId, Map<String, Object> manifest)
       throws IOException {
-    try (ModelRepository repo = ModelRepository.open(URI.create(modelUri), conf)) {
+    return publish(modelUri, conf, PublishOptions.defaults(), exportDir, runId, manifest);
+  }
+
+  public static PublishResult publish(
+      String modelUri, Configuration conf, PublishOptions options, Path exportDir, String runId,
+      Map<String, Object> manifest)
+      throws IOException {
+    try (ModelRepository repo = ModelRepository.open(URI.create(modelUri), conf, options)) {
       return repo.publish(exportDir, runId, manifest);
     }
   }

@@ -71,8 +71,21 @@ public final class RunDirectory implements Serializable {
     }
   }
 
-  /** Writes {@code name} atomically (temporary file, then rename). */
+  /**
+   * Writes {@code name} atomically (temporary file, then rename). A storage failure names the file
+   * (unreachable store, permission denied, read-only or full file system).
+   */
   public void write(String name, IoConsumer<OutputStream> writer) throws IOException {
+    try {
+      writeAtomically(name, writer);
+    } catch (StorageException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new StorageException("cannot write " + path(name) + " in run directory " + uri + ": " + describe(e), e);
+    }
+  }
+
+  private void writeAtomically(String name, IoConsumer<OutputStream> writer) throws IOException {
     Path target = path(name);
     Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
     FileSystem fs = fs();
@@ -130,9 +143,31 @@ public final class RunDirectory implements Serializable {
 
   /** Copies a local directory tree into {@code name}. */
   public void upload(java.nio.file.Path local, String name) throws IOException {
-    FileSystem fs = fs();
-    fs.delete(path(name), true);
-    fs.copyFromLocalFile(false, true, new Path(local.toUri()), path(name));
+    try {
+      FileSystem fs = fs();
+      fs.delete(path(name), true);
+      fs.copyFromLocalFile(false, true, new Path(local.toUri()), path(name));
+    } catch (IOException e) {
+      throw new StorageException("cannot upload " + local + " to " + path(name) + ": " + describe(e), e);
+    }
+  }
+
+  private static String describe(IOException e) {
+    String m = e.getMessage();
+    if (m == null) {
+      return e.getClass().getSimpleName();
+    }
+    int nl = m.indexOf('\n');
+    return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
+  }
+
+  /** A run directory could not be written; the message names the file and the store's reason. */
+  public static final class StorageException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    StorageException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   @Override

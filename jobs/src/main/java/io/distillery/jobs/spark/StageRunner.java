@@ -3,32 +3,48 @@ package io.distillery.jobs.spark;
 import io.distillery.core.train.GradientReducer;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Function;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.tensorflow.Graph;
 import org.tensorflow.Session;
+import org.tensorflow.proto.ConfigProto;
 
 /**
- * Runs a {@link StageTask} as a Spark job over partitions already split one per worker, and returns
- * rank 0's result.
+ * Runs a training stage over partitions already split one per worker and returns rank 0's result:
+ * one partition is a plain Spark task with a local session; more are a data-parallel
+ * {@link BarrierStage}.
  */
 public final class StageRunner {
   private StageRunner() {}
 
   public static StageResult run(JavaRDD<InternalRow> partitions, StageRequest request) {
     int workers = partitions.getNumPartitions();
-    if (workers != 1) {
-      throw new IllegalArgumentException(
-          "stage " + request.stage() + ": the local runner trains on exactly one partition, found " + workers);
+    if (workers > 1) {
+      return BarrierStage.run(partitions, request);
     }
-    List<StageResult> results = partitions.mapPartitionsWithIndex(new LocalTask(request), false).collect();
+    if (workers != 1) {
+      throw new IllegalArgumentException("stage " + request.stage() + ": no partitions to train on");
+    }
+    StageTask.Checkpoint from = StageTask.latestCheckpoint(request.stageDir());
+    if (from != null) {
+      System.out.printf("%-16s resuming from checkpoint step %d%n", request.stage(), from.step());
+    }
+    StageRequest resumed = request.withResume(from == null ? null : from.name());
+    List<StageResult> results = partitions.mapPartitionsWithIndex(new LocalTask(resumed), false).collect();
     return results.stream()
         .filter(r -> r.rank() == 0)
         .findFirst()
         .orElseThrow(() -> new IllegalStateException("stage " + request.stage() + ": no result from rank 0"));
   }
 
-  /** One worker: gradients applied as computed, a plain local session. */
+  /**
+   * One worker: gradients applied as computed, a plain local session. On a cluster the session keeps
+   * to the task's cores ({@code spark.task.cpus}); in local mode it has the machine.
+   */
   static final class LocalTask implements Function2<Integer, Iterator<InternalRow>, Iterator<StageResult>> {
     private final StageRequest request;
 
@@ -38,8 +54,30 @@ public final class StageRunner {
 
     @Override
     public Iterator<StageResult> call(Integer index, Iterator<InternalRow> rows) {
-      StageResult r = new StageTask(request).run(index, rows, GradientReducer.LOCAL, Session::new);
+      StageResult r = new StageTask(request).run(index, rows, GradientReducer.LOCAL, sessionFactory());
       return List.of(r).iterator();
     }
+
+    private static Function<Graph, Session> sessionFactory() {
+      TaskContext ctx = TaskContext.get();
+      SparkEnv env = SparkEnv.get();
+      boolean local = env == null || env.conf().get("spark.master", "local").startsWith("local");
+      if (ctx == null || local) {
+        return Session::new;
+      }
+      int threads = ctx.cpus();
+      ConfigProto config =
+          ConfigProto.newBuilder()
+              .setIntraOpParallelismThreads(threads)
+              .setInterOpParallelismThreads(threads)
+              .build();
+      return g -> new Session(g, config);
+    }
+  }
+
+  /** Throws a checked exception without declaring it (see {@link BarrierStage#rethrow}). */
+  @SuppressWarnings("unchecked")
+  static <T extends Throwable> T sneaky(Throwable t) throws T {
+    throw (T) t;
   }
 }

@@ -34,8 +34,8 @@ import org.tensorflow.Session;
 
 /**
  * The body of one training task: its rows become an Arrow {@link Shard}, a {@link Trainer} trains on
- * it (resuming from the newest readable checkpoint if there is one), and rank 0 reports progress,
- * writes checkpoints and returns the final weights. Spark-free apart from the row type, so the
+ * it (resuming from the checkpoint the driver chose, if any: {@link StageRequest#resumeFrom()}), and
+ * rank 0 reports progress and writes checkpoints. Spark-free apart from the row type, so the
  * single-worker and the barrier (data-parallel) stages share it.
  */
 public final class StageTask {
@@ -81,8 +81,8 @@ public final class StageTask {
           new Trainer.Options(
               request.spec(), loss, request.optimizer(), reducer, request.plan().seed(), masked, sessionFactory);
       try (Trainer trainer = new Trainer(options)) {
-        // Every worker resumes from the same checkpoint file, so all start the resumed run in sync.
-        TrainerState resumed = latestCheckpoint();
+        // The driver chose the checkpoint: every worker resumes from the same file, in sync.
+        TrainerState resumed = request.resumeFrom() == null ? null : readCheckpoint(request.resumeFrom());
         if (resumed != null) {
           trainer.restore(resumed);
         } else {
@@ -100,7 +100,8 @@ public final class StageTask {
         if (pruning != null) {
           finalWeights = pruning.strip(finalWeights);
         }
-        return new StageResult(rank, rank == 0 ? finalWeights : null, epochs, trainer.step());
+        // Every rank hands back its weights; the barrier stage keeps rank 0's and a digest of the others'.
+        return new StageResult(rank, finalWeights, epochs, trainer.step());
       }
     }
   }
@@ -132,15 +133,21 @@ public final class StageTask {
         p.initialSparsity(), p.finalSparsity(), p.beginStep(), p.beginStep() + span, p.power(), p.frequency());
   }
 
-  /** The newest checkpoint that reads back; a corrupt one is skipped for the one before it. */
-  TrainerState latestCheckpoint() {
-    RunDirectory dir = request.stageDir();
+  /** A checkpoint file in {@code <stageDir>/checkpoints} and the step it was taken at. */
+  public record Checkpoint(String name, long step) implements java.io.Serializable {}
+
+  /**
+   * The newest checkpoint of a stage that reads back, or null; a corrupt one is skipped for the one
+   * before it. Called by the driver before each attempt, so all workers resume from the same file.
+   */
+  public static Checkpoint latestCheckpoint(RunDirectory dir) {
     try {
       List<String> names = new ArrayList<>(dir.list(CHECKPOINTS));
       java.util.Collections.reverse(names);
       for (String name : names) {
         try {
-          return TrainerState.read(new ByteArrayInputStream(dir.read(CHECKPOINTS + "/" + name)));
+          TrainerState state = TrainerState.read(new ByteArrayInputStream(dir.read(CHECKPOINTS + "/" + name)));
+          return new Checkpoint(name, state.step());
         } catch (IOException | RuntimeException e) {
           System.err.println(
               "distillery: checkpoint " + dir.uri() + "/" + CHECKPOINTS + "/" + name
@@ -150,6 +157,16 @@ public final class StageTask {
       return null;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list checkpoints in " + dir.uri() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private TrainerState readCheckpoint(String name) {
+    RunDirectory dir = request.stageDir();
+    try {
+      return TrainerState.read(new ByteArrayInputStream(dir.read(CHECKPOINTS + "/" + name)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read checkpoint " + dir.uri() + "/" + CHECKPOINTS + "/" + name + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,0 +1,122 @@
+package io.distillery.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distillery.core.model.ModelSpec;
+import io.distillery.core.train.OptimizerSpec;
+import io.distillery.core.train.TrainingLoop;
+import io.distillery.jobs.cli.ExitCodes;
+import io.distillery.jobs.data.DataException;
+import io.distillery.jobs.pipeline.RunDirectory;
+import io.distillery.jobs.pipeline.Stages;
+import io.distillery.jobs.spark.BarrierStage;
+import io.distillery.jobs.spark.StageRequest;
+import io.distillery.jobs.spark.StageRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data-parallel training in local mode ({@code local[2]}: two barrier tasks, two TF servers, one
+ * JVM): the whole pipeline with {@code --workers 2}, and the pre-flight refusals.
+ */
+class DistributedLocalTest {
+  @TempDir static Path tmp;
+  static Path conf;
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @BeforeAll
+  static void writeConfig() throws Exception {
+    conf = tmp.resolve("tiny.yaml");
+    Files.writeString(conf, PipelineEndToEndTest.smallConfig(tmp));
+  }
+
+  @Test
+  void wholePipelineWithTwoWorkersKeepsThemInSyncAndPublishes() throws Exception {
+    CliHarness.Result r =
+        CliHarness.run("pipeline", "--conf", conf.toString(), "--workers", "2", "--run-id", "two",
+            "--set", "spark.checkpoint_every_steps=3");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertTrue(r.out().contains("2 worker(s)"), r.out());
+    for (String stage : Stages.TRAINING) {
+      JsonNode record = JSON.readTree(tmp.resolve("runs/two/" + stage + "/" + BarrierStage.RECORD).toFile());
+      assertEquals(2, record.get("workers").asInt(), stage);
+      // 1200 rows over 2 shards of 600, 128 per worker: 5 steps per epoch on each.
+      assertEquals(5, record.get("steps_per_epoch").asInt(), stage);
+      JsonNode ranks = record.get("ranks");
+      assertEquals(2, ranks.size());
+      assertEquals(ranks.get(0).get("weights_sha256").asText(), ranks.get(1).get("weights_sha256").asText(),
+          stage + ": both workers end with bit-identical weights");
+      assertEquals(record.get("total_steps").asLong(), ranks.get(1).get("steps").asLong());
+      assertEquals("succeeded", record.at("/attempts/0/outcome").asText());
+      assertTrue(Files.isDirectory(tmp.resolve("runs/two/" + stage + "/checkpoints")), stage + " checkpointed");
+    }
+    assertTrue(Files.isRegularFile(tmp.resolve("models/tiny/1/saved_model.pb")), r.out());
+  }
+
+  @Test
+  void moreWorkersThanSlotsFailsBeforeTheBarrierStage() {
+    CliHarness.Result r =
+        CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "3", "--run-id", "three");
+    assertEquals(ExitCodes.CONFIG, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("spark.workers = 3 needs 3 task slots at once"), r.err());
+    assertTrue(r.err().contains("offers 2"), r.err());
+    assertTrue(r.err().contains("lower --workers (spark.workers) to at most 2"), r.err());
+    assertFalse(Files.exists(tmp.resolve("runs/three/teacher/" + BarrierStage.RECORD)), "no attempt was made");
+  }
+
+  @Test
+  void moreWorkersThanBatchesOfDataIsRefused() {
+    CliHarness.Result r =
+        CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "2", "--run-id", "small",
+            "--set", "data.limit=200");
+    assertEquals(ExitCodes.DATA, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("200 rows are fewer than spark.workers × batch_size = 2 × 128"), r.err());
+  }
+
+  @Test
+  void anEmptyPartitionIsRefusedBeforeTheBarrierStage() {
+    StructType schema =
+        new StructType(new StructField[] {
+          new StructField("features", DataTypes.createArrayType(DataTypes.FloatType), false, Metadata.empty()),
+          new StructField("label", DataTypes.IntegerType, false, Metadata.empty())
+        });
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      rows.add(RowFactory.create(new float[] {0.1f, 0.2f, 0.3f, 0.4f}, 1));
+    }
+    // Hash-partitioned on a constant: every row lands in one partition, the other stays empty.
+    Dataset<Row> df = CliHarness.spark().createDataFrame(rows, schema).repartition(2, functions.col("label"));
+    JavaRDD<InternalRow> partitions = df.queryExecution().toRdd().toJavaRDD();
+    Path stageDir = tmp.resolve("empty/teacher");
+    StageRequest request =
+        new StageRequest(
+            "teacher", ModelSpec.of(new int[] {4}, 3, List.of("dense(4,relu)", "dense(3)")),
+            new TrainingLoop.Plan(1, 8, 0, 1), OptimizerSpec.adam(0.01), null, null, null, null, null,
+            new RunDirectory(stageDir.toUri().toString(), Map.of()), 0);
+    DataException e = assertThrows(DataException.class, () -> StageRunner.run(partitions, request));
+    assertTrue(e.getMessage().contains("of 2 is empty (64 rows in all)"), e.getMessage());
+    assertTrue(e.getMessage().contains("lower --workers (spark.workers)"), e.getMessage());
+    assertFalse(Files.exists(stageDir.resolve(BarrierStage.RECORD)), "no barrier stage was submitted");
+  }
+}

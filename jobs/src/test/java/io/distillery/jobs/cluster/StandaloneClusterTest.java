@@ -1,0 +1,233 @@
+package io.distillery.jobs.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distillery.core.model.ModelSpec;
+import io.distillery.core.train.OptimizerSpec;
+import io.distillery.core.train.TrainingLoop;
+import io.distillery.jobs.CliHarness;
+import io.distillery.jobs.cli.ExitCodes;
+import io.distillery.jobs.data.DataException;
+import io.distillery.jobs.pipeline.RunDirectory;
+import io.distillery.jobs.spark.BarrierStage;
+import io.distillery.jobs.spark.StageRequest;
+import io.distillery.jobs.spark.StageRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data-parallel training on a real Spark standalone cluster: a Master and two Workers started by
+ * {@code cluster-conf/standalone-cluster.sh}, each executor its own JVM, the driver in this JVM. The
+ * data is a 12 000-row slice of Fashion-MNIST and the model small, so the class fits a 2-core machine.
+ */
+class StandaloneClusterTest {
+  /** Checkpoint interval of these runs: the most work a retry may redo. */
+  static final int K = 25;
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path tmp;
+  static StandaloneCluster cluster;
+  static SparkSession spark;
+  static Path conf;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    CliHarness.stopSpark();
+    cluster = StandaloneCluster.start(tmp.resolve("spark-home"), 2);
+    spark = cluster.session("distillery-cluster-tests", Map.of());
+    CliHarness.use(spark);
+    conf = tmp.resolve("cluster.yaml");
+    Files.writeString(conf, String.join("\n",
+        "name: cluster",
+        "run_dir: " + tmp.resolve("runs"),
+        "data:",
+        "  limit: 12000",
+        "  test_limit: 0",
+        "spark:",
+        "  checkpoint_every_steps: " + K,
+        "  operation_timeout_ms: 30000",
+        "  max_attempts: 3",
+        // Softmax regression: a convex problem, so runs that see the same data in different
+        // orders end close together, and the N=1 / N=2 comparison measures the all-reduce, not luck.
+        "teacher:",
+        "  layers: [flatten, 'dense(10)']",
+        "  epochs: 4",
+        "  batch_size: 64",
+        "  learning_rate: 0.001",
+        "publish:",
+        "  base_path: " + tmp.resolve("models"),
+        ""));
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    try {
+      CliHarness.stopSpark();
+    } finally {
+      if (cluster != null) {
+        cluster.close();
+      }
+    }
+  }
+
+  private static JsonNode json(String runId, String file) throws Exception {
+    return JSON.readTree(tmp.resolve("runs/" + runId + "/teacher/" + file).toFile());
+  }
+
+  @Test
+  void twoExecutorJvmsEndBitIdenticalAndAsAccurateAsOneWorker() throws Exception {
+    // Same data, epochs and global batch (128): one worker of 128, two of 64.
+    CliHarness.Result one =
+        CliHarness.run("teacher", "--conf", conf.toString(), "--run-id", "one", "--set", "teacher.batch_size=128");
+    assertEquals(0, one.exitCode(), one.toString());
+    CliHarness.Result two = CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "2", "--run-id", "two");
+    assertEquals(0, two.exitCode(), two.toString());
+
+    JsonNode record = json("two", BarrierStage.RECORD);
+    JsonNode ranks = record.get("ranks");
+    assertEquals(2, ranks.size());
+    assertEquals(ranks.get(0).get("weights_sha256").asText(), ranks.get(1).get("weights_sha256").asText(),
+        "bit-identical weights on both workers");
+    long me = ProcessHandle.current().pid();
+    assertNotEquals(ranks.get(0).get("pid").asLong(), ranks.get(1).get("pid").asLong(), "two executor JVMs");
+    assertNotEquals(me, ranks.get(0).get("pid").asLong());
+    assertNotEquals(me, ranks.get(1).get("pid").asLong());
+    assertEquals(4 * 94, record.get("total_steps").asInt(), "12000 rows / 2 shards / 64 = 94 steps, 4 epochs");
+
+    double a1 = json("one", "result.json").get("test_accuracy").asDouble();
+    double a2 = json("two", "result.json").get("test_accuracy").asDouble();
+    assertTrue(a1 > 0.7, "N=1 learned: " + a1);
+    assertEquals(a1, a2, 0.005, "N=2 within 0.5 points of N=1 (" + a1 + " vs " + a2 + ")");
+  }
+
+  @Test
+  void aKilledExecutorIsReplacedAndTrainingResumesFromTheLastCheckpoint() throws Exception {
+    String run = "kill";
+    Path stage = tmp.resolve("runs/" + run + "/teacher");
+    CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(
+        () -> CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "2", "--run-id", run,
+            "--set", "teacher.epochs=6"));
+    // Once rank 0 has checkpointed, kill the executor JVM that holds rank 1.
+    Path placement = stage.resolve("workers/attempt-1-rank-1.json");
+    long victim = -1;
+    while (!job.isDone()) {
+      if (Files.isRegularFile(placement) && checkpoints(stage) > 0) {
+        victim = JSON.readTree(placement.toFile()).get("pid").asLong();
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertTrue(victim > 0, "training ended before a checkpoint was seen: " + (job.isDone() ? job.get() : ""));
+    assertNotEquals(ProcessHandle.current().pid(), victim);
+    long pid = victim;
+    assertTrue(cluster.executors().stream().anyMatch(p -> p.pid() == pid),
+        "rank 1 runs in an executor JVM of the cluster: " + pid);
+    ProcessHandle.of(victim).orElseThrow().destroyForcibly();
+
+    CliHarness.Result r = job.get(15, TimeUnit.MINUTES);
+    assertEquals(0, r.exitCode(), r.toString());
+    assertTrue(r.out().contains("attempt 1 failed"), r.out());
+
+    JsonNode record = json(run, BarrierStage.RECORD);
+    JsonNode attempts = record.get("attempts");
+    assertEquals(2, attempts.size(), record.toString());
+    assertEquals("failed", attempts.get(0).get("outcome").asText());
+    JsonNode second = attempts.get(1);
+    assertEquals("succeeded", second.get("outcome").asText());
+    long total = record.get("total_steps").asLong();
+    long resumed = second.get("resumed_from_step").asLong();
+    long reported = attempts.get(0).get("last_reported_step").asLong();
+    assertTrue(resumed > 0 && resumed % K == 0, "resumed from a checkpoint: " + resumed);
+    assertTrue(reported - resumed <= K, "at most one checkpoint interval redone: reported " + reported
+        + ", resumed " + resumed);
+    // No step applied twice: the step counter went on from the checkpoint and ran each step once.
+    assertEquals(total, second.get("final_step").asLong());
+    assertEquals(total - resumed, second.get("steps_run").asLong());
+    JsonNode ranks = record.get("ranks");
+    assertEquals(ranks.get(0).get("weights_sha256").asText(), ranks.get(1).get("weights_sha256").asText());
+    // The retry ran on new TensorFlow servers.
+    Set<String> addresses = new HashSet<>();
+    for (int attempt = 1; attempt <= 2; attempt++) {
+      for (int rank = 0; rank < 2; rank++) {
+        addresses.add(JSON.readTree(stage.resolve("workers/attempt-" + attempt + "-rank-" + rank + ".json").toFile())
+            .get("address").asText());
+      }
+    }
+    assertEquals(4, addresses.size(), "fresh ports on the retry: " + addresses);
+    assertTrue(json(run, "result.json").get("test_accuracy").asDouble() > 0.7);
+  }
+
+  private static long checkpoints(Path stage) throws Exception {
+    Path dir = stage.resolve("checkpoints");
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().endsWith(".ckpt")).count();
+    }
+  }
+
+  @Test
+  void moreWorkersThanSlotsFailsFastWithWhatToChange() {
+    CliHarness.Result r = CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "3", "--run-id", "three");
+    assertEquals(ExitCodes.CONFIG, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("spark.workers = 3 needs 3 task slots at once"), r.err());
+    assertTrue(r.err().contains("offers 2 (2 executor(s)"), r.err());
+    assertTrue(r.err().contains("lower --workers (spark.workers) to at most 2"), r.err());
+    assertFalse(Files.exists(tmp.resolve("runs/three/teacher/" + BarrierStage.RECORD)));
+  }
+
+  @Test
+  void anEmptyPartitionFailsFastWithWhatToChange() {
+    StructType schema =
+        new StructType(new StructField[] {
+          new StructField("features", DataTypes.createArrayType(DataTypes.FloatType), false, Metadata.empty()),
+          new StructField("label", DataTypes.IntegerType, false, Metadata.empty())
+        });
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      rows.add(RowFactory.create(new float[] {0.1f, 0.2f, 0.3f, 0.4f}, 2));
+    }
+    Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(2, functions.col("label"));
+    JavaRDD<InternalRow> partitions = df.queryExecution().toRdd().toJavaRDD();
+    Path stageDir = tmp.resolve("empty/teacher");
+    StageRequest request =
+        new StageRequest(
+            "teacher", ModelSpec.of(new int[] {4}, 3, List.of("dense(4,relu)", "dense(3)")),
+            new TrainingLoop.Plan(1, 8, 0, 1), OptimizerSpec.adam(0.01), null, null, null, null, null,
+            new RunDirectory(stageDir.toUri().toString(), Map.of()), 0);
+    DataException e = assertThrows(DataException.class, () -> StageRunner.run(partitions, request));
+    assertTrue(e.getMessage().contains("of 2 is empty (64 rows in all)"), e.getMessage());
+    assertTrue(e.getMessage().contains("lower --workers (spark.workers) or repartition"), e.getMessage());
+    assertFalse(Files.exists(stageDir.resolve(BarrierStage.RECORD)), "no barrier stage was submitted");
+  }
+}
