@@ -20,6 +20,8 @@
 #                           "-Dspark.worker.resource.gpu.amount=1
 #                            -Dspark.worker.resource.gpu.discoveryScript=<repo>/cluster-conf/gpu-discovery.sh"
 #
+# $SPARK_HOME/conf/spark-defaults.conf comes from cluster-conf/standalone/dev-cluster.conf.in (one-core
+# executors, 1 GiB heap); a production standalone cluster uses cluster-conf/standalone/spark-defaults.conf.
 # The TensorFlow native jar (160 MB) is linked into jars/ on each machine, never shipped with
 # spark.jars. Each executor JVM loads TensorFlow once (~400 MB resident) from ~/.javacpp/cache.
 set -euo pipefail
@@ -82,7 +84,7 @@ exec "$JAVA" -cp "$SH/conf:$SH/jars/*" org.apache.spark.deploy.SparkSubmit "\$@"
 SHIM
   chmod +x "$SH/bin/spark-submit"
   sed "s#@MASTER_PORT@#$MASTER_PORT#g; s#@EXTRA_CLASSPATH@#$(cat "$SH/conf/extra-classpath")#g" \
-    "$HERE/cluster-conf/spark-defaults-standalone.conf" > "$SH/conf/spark-defaults.conf"
+    "$HERE/cluster-conf/standalone/dev-cluster.conf.in" > "$SH/conf/spark-defaults.conf"
   # Distillery's quiet console config, plus what the daemons say about registrations and executors.
   { cat "$HERE/cluster-conf/log4j2.properties"
     echo "logger.deploy.name = org.apache.spark.deploy"

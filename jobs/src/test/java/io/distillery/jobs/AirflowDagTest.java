@@ -86,11 +86,14 @@ class AirflowDagTest {
   void clusterDeployModeShipsTheJobConfigWithTheDriver() throws Exception {
     JsonNode dag = AirflowDag.render(StagedRun.LOGICAL_DATE,
         Map.of("DISTILLERY_DEPLOY_MODE", "cluster", "DISTILLERY_JOB_CONF", "/etc/jobs/fashion.yaml"));
-    for (JsonNode t : dag.get("tasks")) {
+    List<List<String>> commands = AirflowDag.commands(dag);
+    for (int i = 0; i < commands.size(); i++) {
+      JsonNode t = dag.get("tasks").get(i);
       assertEquals("cluster", t.get("deploy_mode").asText());
       assertEquals("/etc/jobs/fashion.yaml", t.get("files").asText(), "--files ships the config");
       CommandLine.ParseResult stage =
-          Main.commandLine().parseArgs(AirflowDag.commands(dag).get(0).toArray(new String[0])).subcommand();
+          Main.commandLine().parseArgs(commands.get(i).toArray(new String[0])).subcommand();
+      assertEquals(STAGES.get(i), stage.commandSpec().name());
       assertEquals("fashion.yaml", stage.matchedOptionValue("--conf", Path.of("")).toString(),
           "the driver finds it in its working directory");
     }

@@ -38,7 +38,7 @@ class ApplicationJarIT {
   static Path appJar;
   static Path slimJar;
   static List<Path> sparkJars;
-  static StandaloneCluster cluster;
+  static SparkOnlyCluster cluster;
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -49,7 +49,7 @@ class ApplicationJarIT {
     sparkJars = SparkDistribution.jars(WORK);
     Path home = WORK.resolve("spark-home");
     StagedRun.deleteTree(home.resolve("work"));
-    cluster = StandaloneCluster.start(home, sparkJars, 1, "2g");
+    cluster = SparkOnlyCluster.start(home, sparkJars, 1, "2g");
   }
 
   @AfterAll

@@ -82,9 +82,13 @@ class ClusterConfTest {
 
   /** The properties spark-submit would use, parsed by Spark's own SparkSubmitArguments. */
   static Map<String, String> submitProperties(String cluster, boolean gpu) {
-    List<String> args = new ArrayList<>(List.of("--properties-file", CONF.resolve(cluster + "/spark-defaults.conf").toString()));
-    if (gpu) {
-      args.addAll(List.of("--extra-properties-file", CONF.resolve(cluster + "/gpu.conf").toString()));
+    return submitProperties(CONF.resolve(cluster + "/spark-defaults.conf"), gpu ? CONF.resolve(cluster + "/gpu.conf") : null);
+  }
+
+  static Map<String, String> submitProperties(Path defaults, Path overlay) {
+    List<String> args = new ArrayList<>(List.of("--properties-file", defaults.toString()));
+    if (overlay != null) {
+      args.addAll(List.of("--extra-properties-file", overlay.toString()));
     }
     args.addAll(List.of("--class", "io.distillery.jobs.cli.Main", "distillery-jobs-app.jar", "pipeline"));
     Map<String, String> env = Map.of("HADOOP_CONF_DIR", CONF.resolve("hadoop").toString());
@@ -101,24 +105,8 @@ class ClusterConfTest {
     boolean hasGpu = Files.exists(CONF.resolve(cluster + "/gpu.conf"));
     Map<String, String> props = submitProperties(cluster, hasGpu);
     assertTrue(props.size() >= 8, cluster + ": " + props);
-    Set<String> launcherKeys = launcherKeys();
-    List<String> problems = new ArrayList<>();
-    for (Map.Entry<String, String> e : props.entrySet()) {
-      String key = e.getKey();
-      ConfigEntry<?> entry = ConfigEntry$.MODULE$.findEntry(key);
-      if (entry != null) {
-        try {
-          entry.valueConverter().apply(e.getValue());
-        } catch (RuntimeException bad) {
-          problems.add(key + " = '" + e.getValue() + "': " + bad.getMessage());
-        }
-      } else if (!launcherKeys.contains(key) && !RESOURCE_KEY.matcher(key).matches()
-          && FREE_FORM_PREFIXES.stream().noneMatch(key::startsWith)) {
-        problems.add(key + ": Spark " + org.apache.spark.package$.MODULE$.SPARK_VERSION() + " has no such setting");
-      }
-    }
+    List<String> problems = problems(props);
     assertTrue(problems.isEmpty(), cluster + "/spark-defaults.conf:\n  " + String.join("\n  ", problems));
-
     SparkConf conf = new SparkConf(false);
     props.forEach(conf::set);
     assertEquals("false", conf.get("spark.dynamicAllocation.enabled"), "barrier stages need dynamic allocation off");
@@ -151,6 +139,41 @@ class ClusterConfTest {
       submitProperties(cluster, false).forEach(cpu::set);
       assertEquals(null, gpuRequest(cpu, "spark.executor"));
     }
+  }
+
+  @Test
+  void theDevelopmentClustersDefaultsToo() throws Exception {
+    // cluster-conf/standalone-cluster.sh fills in the ports and class directories.
+    String template = Files.readString(CONF.resolve("standalone/dev-cluster.conf.in"));
+    Path filled = tmp.resolve("dev-cluster.conf");
+    Files.writeString(filled, template.replace("@MASTER_PORT@", "7077").replace("@EXTRA_CLASSPATH@", "/tmp/classes"));
+    assertFalse(Pattern.compile("(?m)^[^#].*@[A-Z_]+@").matcher(Files.readString(filled)).find(),
+        "a placeholder the test does not know");
+    Map<String, String> props = submitProperties(filled, null);
+    List<String> problems = problems(props);
+    assertTrue(problems.isEmpty(), "standalone/dev-cluster.conf.in:\n  " + String.join("\n  ", problems));
+    assertEquals("false", props.get("spark.dynamicAllocation.enabled"));
+  }
+
+  /** Keys Spark does not define, and values its converters reject. */
+  static List<String> problems(Map<String, String> props) throws IllegalAccessException {
+    Set<String> launcherKeys = launcherKeys();
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, String> e : props.entrySet()) {
+      String key = e.getKey();
+      ConfigEntry<?> entry = ConfigEntry$.MODULE$.findEntry(key);
+      if (entry != null) {
+        try {
+          entry.valueConverter().apply(e.getValue());
+        } catch (RuntimeException bad) {
+          problems.add(key + " = '" + e.getValue() + "': " + bad.getMessage());
+        }
+      } else if (!launcherKeys.contains(key) && !RESOURCE_KEY.matcher(key).matches()
+          && FREE_FORM_PREFIXES.stream().noneMatch(key::startsWith)) {
+        problems.add(key + ": Spark " + org.apache.spark.package$.MODULE$.SPARK_VERSION() + " has no such setting");
+      }
+    }
+    return problems;
   }
 
   private static ResourceRequest gpuRequest(SparkConf conf, String component) {

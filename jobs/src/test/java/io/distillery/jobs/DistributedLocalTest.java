@@ -75,6 +75,22 @@ class DistributedLocalTest {
   }
 
   @Test
+  void retriesStopAtMaxAttemptsWithATrainingFailure() throws Exception {
+    // A 1 ms operation timeout fails every attempt in TensorFlow (a retryable failure, unlike bad data).
+    CliHarness.Result r =
+        CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "2", "--run-id", "timeout",
+            "--set", "spark.operation_timeout_ms=1", "--set", "spark.max_attempts=2");
+    assertEquals(ExitCodes.TRAINING, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("failed 2 time(s) (spark.max_attempts = 2)"), r.err());
+    assertTrue(r.out().contains("attempt 1 failed"), r.out());
+    JsonNode record = JSON.readTree(tmp.resolve("runs/timeout/teacher/" + BarrierStage.RECORD).toFile());
+    assertEquals(2, record.get("attempts").size());
+    for (JsonNode a : record.get("attempts")) {
+      assertEquals("failed", a.get("outcome").asText());
+    }
+  }
+
+  @Test
   void moreWorkersThanSlotsFailsBeforeTheBarrierStage() {
     CliHarness.Result r =
         CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "3", "--run-id", "three");

@@ -19,11 +19,11 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "report",
     mixinStandardHelpOptions = true,
-    description = {
-      "Rebuild a run's report.html (summary table, loss and accuracy curves, accuracy against size)",
-      "from its run directory. Every job command already refreshes it when it ends; use this for a",
-      "run made by an older version, or to copy the report of a remote run (-o)."
-    })
+    header = "Rebuild a run's report.html (charts and summary) from its run directory.",
+    description =
+        "Rebuild a run's report.html (summary table, loss and accuracy curves, accuracy against size) "
+            + "from its run directory. Every job command already refreshes it when it ends; use this for a "
+            + "run made by an older version, or to copy the report of a remote run (-o).")
 final class ReportCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

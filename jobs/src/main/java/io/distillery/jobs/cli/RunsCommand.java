@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "runs",
     mixinStandardHelpOptions = true,
-    description = "Inspect runs.",
+    description = "Inspect runs: `runs list` shows recent runs and their state.",
     subcommands = {RunsCommand.ListRuns.class})
 final class RunsCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -43,11 +43,10 @@ final class RunsCommand implements Runnable {
   @Command(
       name = "list",
       mixinStandardHelpOptions = true,
-      description = {
-        "List recent runs, newest first: state (published, failed, running, incomplete), the stages",
-        "done (teacher distill prune export publish), the published version and the final test",
-        "accuracy. A failed run shows its command, exit code and message."
-      })
+      description =
+          "List recent runs, newest first: state (published, failed, running, incomplete), the stages "
+              + "done (teacher distill prune export publish), the published version and the final test "
+              + "accuracy. A failed run shows its command, exit code and message.")
   static final class ListRuns implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -51,11 +51,14 @@ public final class BarrierPreflight {
     return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
   }
 
-  /** Waits up to {@code waitMillis} for {@code workers} slots; false if they did not come. */
+  /**
+   * Waits up to {@code waitMillis} for {@code workers} slots (executors may still be registering);
+   * false if they did not come. Local mode has all its slots from the start: no wait.
+   */
   public static boolean awaitSlots(SparkContext sc, int workers, long waitMillis) {
     long deadline = System.nanoTime() + waitMillis * 1_000_000L;
     while (slots(sc) < workers) {
-      if (System.nanoTime() > deadline) {
+      if (sc.isLocal() || System.nanoTime() > deadline) {
         return false;
       }
       try {

@@ -90,6 +90,7 @@ public final class BarrierStage {
                         new BarrierTask(planned.withResume(from == null ? null : from.name()), attempt), false, tag),
                     tag)
                 .collect();
+        sc.setJobDescription(null);
         StageResult result = check(results, workers, totalSteps, stage);
         a.put("outcome", "succeeded");
         a.put("seconds", seconds(started));
@@ -110,6 +111,7 @@ public final class BarrierStage {
         write(request, record);
         return result;
       } catch (Exception e) {
+        sc.setJobDescription(null);
         a.put("outcome", "failed");
         a.put("seconds", seconds(started));
         a.put("last_reported_step", lastReportedStep(request));

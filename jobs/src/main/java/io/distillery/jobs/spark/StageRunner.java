@@ -12,6 +12,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GPUOptions;
 
 /**
  * Runs a training stage over partitions already split one per worker and returns rank 0's result:
@@ -43,7 +44,8 @@ public final class StageRunner {
 
   /**
    * One worker: gradients applied as computed, a plain local session. On a cluster the session keeps
-   * to the task's cores ({@code spark.task.cpus}); in local mode it has the machine.
+   * to the task's cores ({@code spark.task.cpus}) and to the GPUs Spark assigned the task; in local
+   * mode it has the machine.
    */
   static final class LocalTask implements Function2<Integer, Iterator<InternalRow>, Iterator<StageResult>> {
     private final StageRequest request;
@@ -62,16 +64,22 @@ public final class StageRunner {
       TaskContext ctx = TaskContext.get();
       SparkEnv env = SparkEnv.get();
       boolean local = env == null || env.conf().get("spark.master", "local").startsWith("local");
-      if (ctx == null || local) {
+      if (ctx == null) {
         return Session::new;
       }
-      int threads = ctx.cpus();
-      ConfigProto config =
-          ConfigProto.newBuilder()
-              .setIntraOpParallelismThreads(threads)
-              .setInterOpParallelismThreads(threads)
-              .build();
-      return g -> new Session(g, config);
+      ConfigProto.Builder config = ConfigProto.newBuilder();
+      if (!local) {
+        config.setIntraOpParallelismThreads(ctx.cpus()).setInterOpParallelismThreads(ctx.cpus());
+      }
+      String gpus = GpuAssignment.visibleDeviceList(ctx.resourcesJMap());
+      if (!gpus.isEmpty()) {
+        config.setGpuOptions(GPUOptions.newBuilder().setVisibleDeviceList(gpus).setAllowGrowth(true));
+      }
+      ConfigProto built = config.build();
+      if (built.equals(ConfigProto.getDefaultInstance())) {
+        return Session::new;
+      }
+      return g -> new Session(g, built);
     }
   }
 

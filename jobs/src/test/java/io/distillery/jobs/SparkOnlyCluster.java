@@ -13,23 +13,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * A Spark standalone cluster on 127.0.0.1 made of a given set of jars: a Master and one Worker (and
- * the executor JVMs it starts), run by {@code cluster-conf/standalone-cluster.sh}.
+ * A Spark standalone cluster on 127.0.0.1 whose jars are the given ones (Spark's own, for testing the
+ * application jar), unlike {@code cluster.StandaloneCluster}, which runs the test classpath: a Master
+ * and one Worker (and the executor JVMs it starts), run by {@code cluster-conf/standalone-cluster.sh}.
  */
-final class StandaloneCluster implements AutoCloseable {
+final class SparkOnlyCluster implements AutoCloseable {
   final Path sparkHome;
   final int port;
   final int uiPort;
   private final Map<String, String> env;
 
-  private StandaloneCluster(Path sparkHome, int port, int uiPort, Map<String, String> env) {
+  private SparkOnlyCluster(Path sparkHome, int port, int uiPort, Map<String, String> env) {
     this.sparkHome = sparkHome;
     this.port = port;
     this.uiPort = uiPort;
     this.env = env;
   }
 
-  static StandaloneCluster start(Path sparkHome, List<Path> jars, int cores, String memory) throws Exception {
+  static SparkOnlyCluster start(Path sparkHome, List<Path> jars, int cores, String memory) throws Exception {
     int port = freePort();
     int uiPort = freePort();
     Map<String, String> env = Map.of(
@@ -39,7 +40,7 @@ final class StandaloneCluster implements AutoCloseable {
         "MASTER_UI_PORT", String.valueOf(uiPort),
         "WORKER_CORES", String.valueOf(cores),
         "WORKER_MEMORY", memory);
-    StandaloneCluster c = new StandaloneCluster(sparkHome, port, uiPort, env);
+    SparkOnlyCluster c = new SparkOnlyCluster(sparkHome, port, uiPort, env);
     String out = c.script("start", "1");
     if (!out.contains("spark://127.0.0.1:" + port)) {
       c.close();
@@ -54,7 +55,9 @@ final class StandaloneCluster implements AutoCloseable {
 
   /** The master's state (its web UI's /json): workers, running and completed applications. */
   JsonNode state() throws IOException {
-    return new ObjectMapper().readTree(URI.create("http://127.0.0.1:" + uiPort + "/json/").toURL());
+    try (java.io.InputStream in = URI.create("http://127.0.0.1:" + uiPort + "/json/").toURL().openStream()) {
+      return new ObjectMapper().readTree(in);
+    }
   }
 
   private String script(String... args) throws IOException, InterruptedException {
@@ -84,9 +87,15 @@ final class StandaloneCluster implements AutoCloseable {
     return "--- " + log + "\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())) + "\n";
   }
 
+  /** Stops the Worker (and its executors) and the Master. */
   @Override
-  public void close() throws IOException, InterruptedException {
-    script("stop");
+  public void close() throws IOException {
+    try {
+      script("stop");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while stopping the cluster", e);
+    }
   }
 
   static int freePort() throws IOException {
