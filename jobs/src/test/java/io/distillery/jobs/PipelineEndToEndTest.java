@@ -66,6 +66,10 @@ class PipelineEndToEndTest {
     assertTrue(Files.isRegularFile(v1.resolve("saved_model.pb")), "saved_model.pb in " + v1);
     assertTrue(Files.isDirectory(v1.resolve("variables")));
     assertTrue(Files.isRegularFile(v1.resolve("manifest.json")));
+    // Every format by default, each with its own measured accuracy in the manifest.
+    assertTrue(Files.isRegularFile(v1.resolve("model.tflite")));
+    assertTrue(Files.isRegularFile(v1.resolve("model_int8.tflite")));
+    assertTrue(Files.isRegularFile(v1.resolve("tfjs/model.json")));
 
     JsonNode manifest = new ObjectMapper().readTree(v1.resolve("manifest.json").toFile());
     assertEquals("tiny", manifest.get("model_name").asText());
@@ -78,6 +82,10 @@ class PipelineEndToEndTest {
       assertTrue(a > 0.3 && a <= 1.0, k + " = " + a);
     }
     assertEquals(1200, manifest.at("/data/train/rows").asInt());
+    double tflite = manifest.at("/metrics/formats/tflite/test_accuracy").asDouble();
+    double int8 = manifest.at("/metrics/formats/tflite-int8/test_accuracy").asDouble();
+    assertEquals(metrics.get("pruned_student_test_accuracy").asDouble(), tflite, 0.002, "float TFLite matches TF");
+    assertEquals(tflite, int8, 0.03, "int8 close to float");
     assertTrue(manifest.at("/sparsity/prunable_sparsity").asDouble() >= 0.49, manifest.at("/sparsity").toString());
     assertFalse(manifest.at("/versions/tensorflow").asText().isEmpty());
     assertFalse(manifest.at("/versions/spark").asText().isEmpty());
