@@ -117,6 +117,8 @@ final class BarrierTask
           "distillery: %s rank %d of %d, attempt %d: TF server %s (GPUs: %s, threads: %d)%n",
           request.stage(), rank, addresses.size(), attempt, worker.target(), gpus.isEmpty() ? "none" : gpus, threads);
       recordPlacement(addresses.size());
+      // Every server up before any session talks to a peer (else gRPC logs refused connections and retries).
+      ctx.barrier();
       return worker.openSession(graph);
     }
 
