@@ -159,6 +159,15 @@ class BadInputTest {
   }
 
   @Test
+  void unknownExportFormat() {
+    CliHarness.Result r =
+        CliHarness.run("export", "--conf", conf.toString(), "--run-id", "nope", "--formats", "savedmodel,onnx");
+    assertEquals(ExitCodes.CONFIG, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("unknown format 'onnx'"), r.err());
+    assertNothingPublished();
+  }
+
+  @Test
   void helpAndUsageErrors() {
     CliHarness.Result help = CliHarness.run("--help");
     assertEquals(0, help.exitCode());

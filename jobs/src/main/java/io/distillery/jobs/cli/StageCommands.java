@@ -82,6 +82,21 @@ final class StageCommands {
   @Command(name = "export", mixinStandardHelpOptions = true,
       description = "Export the pruned student in the configured formats (export.formats) into the run directory.")
   static final class Export extends Stage {
+    @picocli.CommandLine.Option(
+        names = "--formats",
+        split = ",",
+        paramLabel = "FORMAT",
+        description = "Formats to write, overriding export.formats: savedmodel (required), tflite, tflite-int8, tfjs.")
+    java.util.List<String> formats;
+
+    @Override
+    public Integer call() throws Exception {
+      if (formats != null) {
+        options.overrides.add("export.formats=" + String.join(",", formats));
+      }
+      return super.call();
+    }
+
     @Override
     void run(JobRunner job) throws Exception {
       Path dir = new Deliver(job.pipeline, job.spark, System.out).export();
