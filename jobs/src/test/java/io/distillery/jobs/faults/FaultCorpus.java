@@ -1,0 +1,252 @@
+package io.distillery.jobs.faults;
+
+import io.distillery.jobs.CliHarness;
+import io.distillery.jobs.cli.ExitCodes;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The data and config faults. Each case runs {@code pipeline} against a tiny config in its own
+ * directory (publish base path {@code <dir>/models}). Cluster, storage and serving cases are to come.
+ */
+public final class FaultCorpus {
+  static final String FASHION = "/usr/share/datasets/fashion-mnist";
+  static final Duration DATA_TIMEOUT = Duration.ofSeconds(40);
+  static final Duration CONFIG_TIMEOUT = Duration.ofSeconds(15);
+
+  private FaultCorpus() {}
+
+  public static List<FaultCase> all() {
+    List<FaultCase> all = new ArrayList<>(data());
+    all.addAll(config());
+    return all;
+  }
+
+  // ---------------------------------------------------------------------------------------- data
+
+  public static List<FaultCase> data() {
+    return List.of(
+        data("idx-truncated-gzip", "train-images-idx3-ubyte.gz",
+            d -> idxDir(d, "trunc-gz", cut(gz("t10k-images-idx3-ubyte.gz"), 0.05)))
+            .gap("exits 4 (storage) not 3 (data); the message names the file and 'truncated IDX file'"),
+        data("idx-truncated-raw", "train-images-idx3-ubyte.gz",
+            d -> idxDir(d, "trunc-raw", gzip(cut(gunzip(gz("t10k-images-idx3-ubyte.gz")), 0.05))))
+            .gap("exits 4 (storage) not 3 (data); the message names the file and 'truncated IDX file'"),
+        data("idx-not-gzip", "train-images-idx3-ubyte.gz",
+            d -> idxDir(d, "not-gz", cut(gunzip(gz("t10k-images-idx3-ubyte.gz")), 0.5)))
+            .gap("exits 4 (storage) not 3 (data); names the file but says only 'truncated IDX file'"),
+        data("gzip-corrupt", "train-images-idx3-ubyte.gz",
+            d -> idxDir(d, "corrupt-gz", corrupt(gz("t10k-images-idx3-ubyte.gz"))))
+            .gap("exits 4 (storage) not 3 (data); 'storage: Corrupt GZIP trailer' names no file"),
+        data("parquet-broken-footer", "footer.parquet", d -> tabular(d, brokenFooter(d)))
+            .gap("exits 5 (training) not 3 (data); Spark's CANNOT_READ_FILE_FOOTER names the file"),
+        data("csv-ragged-row", "ragged.csv", d -> tabular(d, raggedCsv(d)))
+            .gap("exits 5 (training) not 3 (data); Spark's FAILED_READ_FILE names the file, not the row"),
+        data("feature-nan", "row 5: feature 1 is NaN",
+            d -> tabular(d, parquet(d, "nan.parquet", 300, Float.NaN, 1, 4))),
+        data("feature-inf", "row 5: feature 1 is Infinity",
+            d -> tabular(d, parquet(d, "inf.parquet", 300, Float.POSITIVE_INFINITY, 1, 4))),
+        data("label-negative", "row 5: expected label in [0, 3), found -1",
+            d -> tabular(d, parquet(d, "neg.parquet", 300, 0.5f, -1, 4))),
+        data("label-ge-classes", "expected label in [0, 3), found 3",
+            d -> tabular(d, parquet(d, "big.parquet", 300, 0.5f, 3, 4))),
+        data("feature-width", "row 5: expected 4 features, found 6",
+            d -> tabular(d, parquet(d, "wide.parquet", 300, 0.5f, 1, 6))),
+        data("label-dtype-string", "column 'label' must be an integer type, found string",
+            d -> tabular(d, stringLabels(d))),
+        data("empty-dataset", "empty.parquet",
+            d -> tabular(d, parquet(d, "empty.parquet", 0, 0.5f, 1, 4))),
+        data("rows-lt-workers-x-batch", "rows are fewer than spark.workers × batch_size",
+            d -> tabular(d, parquet(d, "few.parquet", 20, 0.5f, 1, 4))));
+  }
+
+  private static FaultCase data(String name, String fragment, FaultCase.Args args) {
+    return new FaultCase(name, "data", ExitCodes.DATA, fragment, DATA_TIMEOUT, args, null);
+  }
+
+  /** pipeline on a Parquet/CSV data set of 4 features and 3 classes. */
+  static List<String> tabular(Path dir, Path data) throws Exception {
+    return pipeline(dir, "data.train=" + data, "data.test=" + data, "data.input_shape=[4]",
+        "data.num_classes=3", "data.limit=0", "data.test_limit=0",
+        "teacher.layers=dense(8,relu),dense(3)", "student.layers=dense(4,relu),dense(3)",
+        "teacher.batch_size=32", "student.batch_size=32");
+  }
+
+  /** An IDX directory: train images replaced by {@code images}, the rest copied from the package. */
+  static List<String> idxDir(Path dir, String name, byte[] images) throws Exception {
+    Path d = Files.createDirectories(dir.resolve(name));
+    Files.write(d.resolve("train-images-idx3-ubyte.gz"), images);
+    Files.write(d.resolve("train-labels-idx1-ubyte.gz"), gz("t10k-labels-idx1-ubyte.gz"));
+    Files.write(d.resolve("t10k-images-idx3-ubyte.gz"), gz("t10k-images-idx3-ubyte.gz"));
+    Files.write(d.resolve("t10k-labels-idx1-ubyte.gz"), gz("t10k-labels-idx1-ubyte.gz"));
+    return pipeline(dir, "data.train=" + d, "data.test=" + d, "data.format=idx", "data.limit=1200",
+        "data.test_limit=500");
+  }
+
+  static byte[] gz(String name) throws Exception {
+    return Files.readAllBytes(Path.of(FASHION, name));
+  }
+
+  static byte[] cut(byte[] b, double fraction) {
+    return Arrays.copyOf(b, (int) (b.length * fraction));
+  }
+
+  static byte[] gunzip(byte[] b) throws Exception {
+    try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(b))) {
+      return in.readAllBytes();
+    }
+  }
+
+  static byte[] gzip(byte[] b) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (OutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+      z.write(b);
+    }
+    return out.toByteArray();
+  }
+
+  /** Garbage over a stretch of the deflate stream, header and trailer intact. */
+  static byte[] corrupt(byte[] b) {
+    byte[] c = b.clone();
+    for (int i = 0; i < 4096; i++) {
+      c[c.length / 10 + i] = (byte) (i * 31 + 7);
+    }
+    return c;
+  }
+
+  static final StructType SCHEMA =
+      new StructType(new StructField[] {
+        new StructField("features", DataTypes.createArrayType(DataTypes.FloatType), false, Metadata.empty()),
+        new StructField("label", DataTypes.IntegerType, false, Metadata.empty())
+      });
+
+  /** {@code rows} 4-wide rows with one defect planted at row 5 (as in BadInputTest). */
+  static Path parquet(Path dir, String name, int rows, float bad, int label, int width) {
+    List<Row> list = new ArrayList<>();
+    for (int i = 0; i < rows; i++) {
+      float[] x = new float[i == 5 ? width : 4];
+      Arrays.fill(x, 0.5f);
+      if (i == 5) {
+        x[1] = bad;
+      }
+      list.add(RowFactory.create(x, i == 5 ? label : i % 3));
+    }
+    Path out = dir.resolve(name);
+    CliHarness.spark().createDataFrame(list, SCHEMA).coalesce(1).write().parquet(out.toString());
+    return out;
+  }
+
+  static Path stringLabels(Path dir) {
+    StructType schema =
+        new StructType(new StructField[] {
+          new StructField("features", DataTypes.createArrayType(DataTypes.FloatType), false, Metadata.empty()),
+          new StructField("label", DataTypes.StringType, false, Metadata.empty())
+        });
+    List<Row> list = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      list.add(RowFactory.create(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, "c" + (i % 3)));
+    }
+    Path out = dir.resolve("strlabel.parquet");
+    CliHarness.spark().createDataFrame(list, schema).coalesce(1).write().parquet(out.toString());
+    return out;
+  }
+
+  /** A good Parquet file whose footer (length + magic at the end) is overwritten. */
+  static Path brokenFooter(Path dir) throws Exception {
+    Path out = parquet(dir, "footer.parquet", 300, 0.5f, 1, 4);
+    try (Stream<Path> s = Files.list(out)) {
+      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".parquet")).toList()) {
+        byte[] b = Files.readAllBytes(p);
+        for (int i = b.length - 40; i < b.length; i++) {
+          b[i] = 0x5a;
+        }
+        Files.write(p, b);
+      }
+    }
+    try (Stream<Path> s = Files.list(out)) { // stale checksums would mask the footer error
+      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".crc")).toList()) {
+        Files.delete(p);
+      }
+    }
+    return out;
+  }
+
+  /** A CSV (f0..f3,label) whose row 5 has only three fields. */
+  static Path raggedCsv(Path dir) throws Exception {
+    StringBuilder sb = new StringBuilder("f0,f1,f2,f3,label\n");
+    for (int i = 0; i < 300; i++) {
+      sb.append(i == 5 ? "0.5,0.5,1\n" : "0.5,0.5,0.5,0.5," + (i % 3) + "\n");
+    }
+    Path out = dir.resolve("ragged.csv");
+    Files.writeString(out, sb);
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------- config
+
+  public static List<FaultCase> config() {
+    return List.of(
+        config("unknown-key-file", "unknown config key 'teacher.epoch'", d -> {
+          Path bad = d.resolve("typo.yaml");
+          Files.writeString(bad, baseConfig(d).replace("  epochs: 2\nstudent:", "  epoch: 2\nstudent:"));
+          return List.of("pipeline", "--conf", bad.toString(), "--run-id", "fault");
+        }),
+        config("unknown-key-set", "unknown config key 'student.epochz'", d -> pipeline(d, "student.epochz=3")),
+        config("wrong-type-int", "teacher.epochs", d -> pipeline(d, "teacher.epochs=many")),
+        config("wrong-type-float", "distill.temperature", d -> pipeline(d, "distill.temperature=hot")),
+        config("sparsity-out-of-range", "prune.final_sparsity must be in [0, 1), found 1.5",
+            d -> pipeline(d, "prune.final_sparsity=1.5")),
+        config("workers-zero", "spark.workers must be >= 1, found 0", d -> pipeline(d, "spark.workers=0")),
+        config("batch-size-zero", "batch_size must be >= 1, found 0", d -> pipeline(d, "teacher.batch_size=0")),
+        config("alpha-out-of-range", "distill.alpha must be in [0, 1], found 1.5",
+            d -> pipeline(d, "distill.alpha=1.5")),
+        config("temperature-zero", "distill.temperature must be > 0, found 0.0",
+            d -> pipeline(d, "distill.temperature=0")),
+        config("zero-units", "units must be > 0",
+            d -> pipeline(d, "student.layers=flatten,dense(0,relu),dense(10)")),
+        config("initial-gt-final-sparsity", "prune.initial_sparsity (0.6) must be <= prune.final_sparsity",
+            d -> pipeline(d, "prune.initial_sparsity=0.6", "prune.final_sparsity=0.5")));
+  }
+
+  private static FaultCase config(String name, String fragment, FaultCase.Args args) {
+    return new FaultCase(name, "config", ExitCodes.CONFIG, fragment, CONFIG_TIMEOUT, args, null);
+  }
+
+  // ------------------------------------------------------------------------------------- helpers
+
+  /** The tiny job config of {@code PipelineEndToEndTest.smallConfig} (package-private there). */
+  static String baseConfig(Path dir) throws Exception {
+    java.lang.reflect.Method m =
+        Class.forName("io.distillery.jobs.PipelineEndToEndTest").getDeclaredMethod("smallConfig", Path.class);
+    m.setAccessible(true);
+    return (String) m.invoke(null, dir);
+  }
+
+  static List<String> pipeline(Path dir, String... sets) throws Exception {
+    Path conf = dir.resolve("tiny.yaml");
+    if (!Files.exists(conf)) {
+      Files.writeString(conf, baseConfig(dir));
+    }
+    List<String> args = new ArrayList<>(List.of("pipeline", "--conf", conf.toString(), "--run-id", "fault"));
+    for (String s : sets) {
+      args.add("--set");
+      args.add(s);
+    }
+    return args;
+  }
+}
