@@ -17,6 +17,10 @@ public final class Failures {
   private static final Pattern REMOTE =
       Pattern.compile("(io\\.distillery\\.[\\w.]+(?:Exception))(?::\\s*([^\\n]*))?");
 
+  private static final Pattern SPARK_DATA_ERRORS =
+      Pattern.compile(
+          "CANNOT_READ_FILE_FOOTER|FAILED_READ_FILE|MALFORMED_RECORD_IN_PARSING|Malformed records are detected");
+
   private Failures() {}
 
   public record Failure(int exitCode, String message) {}
@@ -47,6 +51,14 @@ public final class Failures {
         if (cls.endsWith("TrainingDivergedException")) {
           return new Failure(ExitCodes.TRAINING, msg);
         }
+      }
+    }
+    // Spark's own errors for unreadable input files: bad data (exit 3), with Spark's message, which
+    // names the file.
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = c.getMessage();
+      if (m != null && SPARK_DATA_ERRORS.matcher(m).find()) {
+        return new Failure(ExitCodes.DATA, "bad data: " + firstLine(m));
       }
     }
     for (Throwable c = t; c != null; c = c.getCause()) {

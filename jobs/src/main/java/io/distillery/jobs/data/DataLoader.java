@@ -218,11 +218,24 @@ public final class DataLoader {
       }
       Configuration conf = new Configuration();
       settings.forEach(conf::set);
-      int[] y = readLabels(labels, conf);
+      int[] y;
       IdxReader.Images x;
-      Path p = new Path(images);
-      try (InputStream in = p.getFileSystem(conf).open(p)) {
-        x = IdxReader.readImages(in, images);
+      try {
+        y = readLabels(labels, conf);
+        Path p = new Path(images);
+        try (InputStream in = p.getFileSystem(conf).open(p)) {
+          x = IdxReader.readImages(in, images);
+        }
+      } catch (java.io.EOFException | java.util.zip.ZipException e) {
+        // Truncated or corrupt content is bad data, not a storage failure: name the file.
+        throw new DataException("unreadable IDX data in " + images + " or " + labels + ": " + e.getMessage(), e);
+      } catch (IOException e) {
+        if (e.getMessage() != null && (e.getMessage().contains("IDX") || e.getMessage().contains("GZIP"))) {
+          throw new DataException(e.getMessage().contains(images) || e.getMessage().contains(labels)
+              ? e.getMessage()
+              : "unreadable IDX data in " + images + ": " + e.getMessage(), e);
+        }
+        throw e;
       }
       if (x.count() != y.length) {
         throw new DataException(
