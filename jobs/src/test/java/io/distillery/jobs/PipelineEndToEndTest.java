@@ -30,25 +30,7 @@ class PipelineEndToEndTest {
 
   /** Small models and a slice of the data: the whole job in seconds. */
   static String smallConfig(Path dir) {
-    return String.join("\n",
-        "name: tiny",
-        "run_dir: " + dir.resolve("runs"),
-        "data:",
-        "  limit: 1200",
-        "  test_limit: 0",
-        "teacher:",
-        "  layers: [flatten, 'dense(64,relu)', 'dense(10)']",
-        "  epochs: 2",
-        "student:",
-        "  layers: [flatten, 'dense(16,relu)', 'dense(10)']",
-        "  epochs: 2",
-        "prune:",
-        "  epochs: 3",
-        "  frequency: 5",
-        "  final_sparsity: 0.5",
-        "publish:",
-        "  base_path: " + dir.resolve("models"),
-        "");
+    return TinyJob.config(dir);
   }
 
   @BeforeAll

@@ -62,27 +62,20 @@ final class StagedRun {
 
   /** A job config for seconds-long runs on a slice of Fashion-MNIST, writing under {@code dir}. */
   static String config(Path dir) {
-    return String.join("\n",
+    List<String> lines = new ArrayList<>(List.of(
         "name: tiny",
         "run_dir: " + dir.resolve("runs"),
         "data:",
         "  limit: 1200",
-        "  test_limit: 400",
-        "teacher:",
-        "  layers: [flatten, 'dense(64,relu)', 'dense(10)']",
-        "  epochs: 2",
-        "student:",
-        "  layers: [flatten, 'dense(16,relu)', 'dense(10)']",
-        "  epochs: 2",
-        "prune:",
-        "  epochs: 3",
-        "  frequency: 5",
-        "  final_sparsity: 0.5",
+        "  test_limit: 400"));
+    lines.addAll(TinyJob.MODELS);
+    lines.addAll(List.of(
         "export:",
         "  formats: [savedmodel, tflite, tflite-int8, tfjs]",
         "publish:",
         "  base_path: " + dir.resolve("models"),
-        "");
+        ""));
+    return String.join("\n", lines);
   }
 
   static void deleteTree(Path dir) {

@@ -31,17 +31,9 @@ final class StorageTestSupport {
         "  test: " + test,
         "  format: " + format,
         "  limit: 1200",
-        "  test_limit: 1000",
-        "teacher:",
-        "  layers: [flatten, 'dense(64,relu)', 'dense(10)']",
-        "  epochs: 2",
-        "student:",
-        "  layers: [flatten, 'dense(16,relu)', 'dense(10)']",
-        "  epochs: 2",
-        "prune:",
-        "  epochs: 3",
-        "  frequency: 5",
-        "  final_sparsity: 0.5",
+        "  test_limit: 1000"));
+    lines.addAll(TinyJob.MODELS);
+    lines.addAll(List.of(
         "publish:",
         "  base_path: " + basePath,
         "  stale_age: 2h"));

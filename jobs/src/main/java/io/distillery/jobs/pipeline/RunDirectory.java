@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -179,9 +178,5 @@ public final class RunDirectory implements Serializable {
   @FunctionalInterface
   public interface IoConsumer<T> {
     void accept(T t) throws IOException;
-  }
-
-  static URI toUri(String s) {
-    return URI.create(s);
   }
 }

@@ -223,12 +223,9 @@ public final class FaultCorpus {
 
   // ------------------------------------------------------------------------------------- helpers
 
-  /** The tiny job config of {@code PipelineEndToEndTest.smallConfig} (package-private there). */
-  static String baseConfig(Path dir) throws Exception {
-    java.lang.reflect.Method m =
-        Class.forName("io.distillery.jobs.PipelineEndToEndTest").getDeclaredMethod("smallConfig", Path.class);
-    m.setAccessible(true);
-    return (String) m.invoke(null, dir);
+  /** The tiny job config the end-to-end tests use. */
+  static String baseConfig(Path dir) {
+    return io.distillery.jobs.TinyJob.config(dir);
   }
 
   static List<String> pipeline(Path dir, String... sets) throws Exception {
