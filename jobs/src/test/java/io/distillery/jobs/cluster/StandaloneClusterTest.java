@@ -178,15 +178,17 @@ class StandaloneClusterTest {
     assertEquals(total - resumed, second.get("steps_run").asLong());
     JsonNode ranks = record.get("ranks");
     assertEquals(ranks.get(0).get("weights_sha256").asText(), ranks.get(1).get("weights_sha256").asText());
-    // The retry ran on new TensorFlow servers.
-    Set<String> addresses = new HashSet<>();
+    // The retry ran on new TensorFlow servers: no process reused its server's address. (The
+    // replacement executor is a new process; the OS may hand it the dead executor's port number.)
+    Set<String> servers = new HashSet<>();
     for (int attempt = 1; attempt <= 2; attempt++) {
       for (int rank = 0; rank < 2; rank++) {
-        addresses.add(JSON.readTree(stage.resolve("workers/attempt-" + attempt + "-rank-" + rank + ".json").toFile())
-            .get("address").asText());
+        JsonNode placement =
+            JSON.readTree(stage.resolve("workers/attempt-" + attempt + "-rank-" + rank + ".json").toFile());
+        servers.add(placement.get("pid").asText() + "@" + placement.get("address").asText());
       }
     }
-    assertEquals(4, addresses.size(), "fresh ports on the retry: " + addresses);
+    assertEquals(4, servers.size(), "fresh servers on the retry: " + servers);
     assertTrue(json(run, "result.json").get("test_accuracy").asDouble() > 0.7);
   }
 
