@@ -183,9 +183,9 @@ class StandaloneClusterTest {
     Set<String> servers = new HashSet<>();
     for (int attempt = 1; attempt <= 2; attempt++) {
       for (int rank = 0; rank < 2; rank++) {
-        JsonNode placement =
+        JsonNode server =
             JSON.readTree(stage.resolve("workers/attempt-" + attempt + "-rank-" + rank + ".json").toFile());
-        servers.add(placement.get("pid").asText() + "@" + placement.get("address").asText());
+        servers.add(server.get("pid").asText() + "@" + server.get("address").asText());
       }
     }
     assertEquals(4, servers.size(), "fresh servers on the retry: " + servers);
