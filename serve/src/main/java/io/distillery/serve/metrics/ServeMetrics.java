@@ -32,6 +32,7 @@ public final class ServeMetrics {
   private final Histogram batchSize;
   private final Counter loads;
   private final Gauge loaded;
+  private final Gauge loadSeconds;
 
   public ServeMetrics(String model) {
     this.model = Objects.requireNonNull(model, "model");
@@ -53,6 +54,9 @@ public final class ServeMetrics {
     loaded = Gauge.builder().name("distillery_serve_loaded_version")
         .help("1 for each version answering requests.")
         .labelNames("model", "version").register(registry);
+    loadSeconds = Gauge.builder().name("distillery_serve_version_load_seconds")
+        .help("How long loading each answering version took: verifying, copying and opening it.")
+        .labelNames("model", "version").register(registry);
   }
 
   /** Counts a request and its latency; {@code errorCode} is null on success. */
@@ -68,9 +72,10 @@ public final class ServeMetrics {
     batchSize.labelValues(model).observe(rows);
   }
 
-  public void versionLoaded(long version) {
+  public void versionLoaded(long version, long loadNanos) {
     loads.labelValues(model, "ok").inc();
     loaded.labelValues(model, Long.toString(version)).set(1);
+    loadSeconds.labelValues(model, Long.toString(version)).set(loadNanos / 1e9);
   }
 
   public void versionLoadFailed() {
@@ -79,6 +84,7 @@ public final class ServeMetrics {
 
   public void versionUnloaded(long version) {
     loaded.remove(model, Long.toString(version));
+    loadSeconds.remove(model, Long.toString(version));
   }
 
   /** The Prometheus text format's content type. */

@@ -152,9 +152,10 @@ public final class VersionWatcher implements AutoCloseable {
       loaded.put(version, done);
       failures.remove(version);
       registry.add(done.servable());
-      metrics.versionLoaded(version);
+      long loadNanos = System.nanoTime() - started;
+      metrics.versionLoaded(version, loadNanos);
       LOG.log(System.Logger.Level.INFO, registry.modelName() + " version " + version + " loaded in "
-          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms and serving");
+          + TimeUnit.NANOSECONDS.toMillis(loadNanos) + " ms and serving");
       return true;
     } catch (VersionLoadException e) {
       int attempts = failures.merge(version, 1, Integer::sum);
