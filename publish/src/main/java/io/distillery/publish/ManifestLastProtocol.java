@@ -4,12 +4,16 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -22,16 +26,22 @@ import org.apache.hadoop.fs.Path;
  * <p>Two publishers that pick the same number are kept apart by claims: each first writes
  * {@code <version>/_publishing-<runId>-<nonce>} and then lists the version; with S3's strong
  * read-after-write consistency at least the later of two claimants sees the other's claim (or files),
- * and whoever sees anything besides its own claim withdraws and tries the next number. A publisher
- * that finds a running claim for its own run waits for that version instead of publishing it twice.
- * When every claimant of a number withdraws at once, the number may end up unused: version numbers on
- * S3 are increasing and unique but can have gaps (TensorFlow Serving does not mind).
+ * and whoever sees anything besides its own claim withdraws. A number whose directory holds only
+ * claims younger than {@link #CLAIM_SETTLE} is being contested: the losers back off for a random
+ * time and contest it again instead of moving on, so the winner ends up with it and the numbers of
+ * racing publishers stay consecutive. A lone claim older than that counts as taken (its publisher is
+ * uploading slowly, or died), so nobody waits on a dead claim for long. A publisher that finds a
+ * running claim for its own run waits for that version instead of publishing it twice.
  */
 final class ManifestLastProtocol implements CommitProtocol {
 
     private static final System.Logger LOG = System.getLogger(ManifestLastProtocol.class.getName());
     private static final long FIRST_POLL_MILLIS = 100;
     private static final long MAX_POLL_MILLIS = 2000;
+    /** How long a version holding nothing but claims counts as contested rather than taken. */
+    static final Duration CLAIM_SETTLE = Duration.ofSeconds(10);
+    /** Bounds the rounds spent contesting numbers, whatever happens; far above what a race needs. */
+    private static final int MAX_ROUNDS = 500;
 
     private final VersionStore store;
     private final PublishOptions options;
@@ -44,9 +54,9 @@ final class ManifestLastProtocol implements CommitProtocol {
     @Override
     public PublishResult publish(PublishRequest request) throws IOException {
         List<URI> removed = new ArrayList<>();
-        int attempts = 0;
+        Set<Long> lost = new TreeSet<>();
         long pollMillis = FIRST_POLL_MILLIS;
-        while (true) {
+        for (int round = 1; ; round++) {
             VersionStore.Listing listing = store.list();
             List<VersionStore.VersionScan> scans = store.scanAll(listing);
             Optional<VersionStore.VersionScan> done = CommitProtocol.completeVersionOf(scans, request.runId());
@@ -60,33 +70,38 @@ final class ManifestLastProtocol implements CommitProtocol {
                 pollMillis = Math.min(2 * pollMillis, MAX_POLL_MILLIS);
                 continue;
             }
-            if (++attempts > options.maxAttempts()) {
-                throw new ModelRepositoryException("every version number tried was taken by a concurrent"
-                        + " publisher (" + options.maxAttempts() + " attempts); retry, or raise"
-                        + " PublishOptions.maxAttempts");
+            long version = nextVersion(scans, options.clock().instant());
+            if (lost.size() >= options.maxAttempts() && !lost.contains(version) || round > MAX_ROUNDS) {
+                throw new ModelRepositoryException("every version number tried (" + lost + ") was taken by a"
+                        + " concurrent publisher (" + options.maxAttempts() + " attempts, " + (round - 1)
+                        + " rounds); retry, or raise PublishOptions.maxAttempts");
             }
-            long version = listing.nextVersion();
             Path dir = store.versionPath(version);
             Path claim = new Path(dir, RepositoryLayout.claimName(request.runId()));
             if (!claim(claim, dir, request.runId())) {
-                sleep(ThreadLocalRandom.current().nextLong(20, 200) * attempts, "a free version number");
+                lost.add(version);
+                sleep(ThreadLocalRandom.current().nextLong(20, 200) * Math.min(round, 10), "a free version number");
                 continue;
             }
             try {
-                for (LocalVersion.LocalFile file : request.local().files()) {
+                // Smallest file first: the version counts as taken by others once any file is there.
+                for (LocalVersion.LocalFile file : bySize(request.local().files())) {
                     store.upload(file, dir);
+                    report(PublishListener.Change.FILE_WRITTEN, new Path(dir, file.entry().path()));
                 }
                 for (LocalVersion.LocalFile file : request.local().files()) {
                     store.checkUploaded(file, dir);
                 }
                 store.writeManifest(dir, request.manifest(store.modelName(), version,
                         options.clock().instant()), false);
+                report(PublishListener.Change.MANIFEST_WRITTEN, new Path(dir, Manifest.FILE_NAME));
             } catch (IOException | RuntimeException | Error e) {
                 Steps.cleanUp(e, () -> store.deleteTree(dir));
                 throw e;
             }
             try {
                 store.fs().delete(claim, false);
+                report(PublishListener.Change.CLAIM_REMOVED, claim);
             } catch (IOException | RuntimeException e) {
                 // The version is complete already; a leftover claim is ignored by readers and list().
                 LOG.log(System.Logger.Level.WARNING, "could not remove claim " + store.uri(claim) + ": "
@@ -111,6 +126,7 @@ final class ManifestLastProtocol implements CommitProtocol {
                 try {
                     store.deleteTree(scan.dir());
                     removed.add(store.uri(scan.dir()));
+                    report(PublishListener.Change.LEFTOVER_REMOVED, scan.dir());
                 } catch (IOException | RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "could not remove stale incomplete version "
                             + store.uri(scan.dir()) + ": " + store.describe(e));
@@ -133,12 +149,14 @@ final class ManifestLastProtocol implements CommitProtocol {
                 out.write(runId.getBytes(StandardCharsets.UTF_8));
             }
         });
+        report(PublishListener.Change.CLAIMED, claim);
         Map<String, FileStatus> present = new TreeMap<>(store.files(dir));
         present.remove(claim.getName());
         if (present.isEmpty()) {
             return true;
         }
         Steps.run("withdrawing claim " + store.uri(claim), () -> store.fs().delete(claim, false));
+        report(PublishListener.Change.CLAIM_WITHDRAWN, claim);
         try {
             // S3A may leave an empty directory marker where the claim was; drop it unless the
             // version holds files (a non-recursive delete refuses then).
@@ -147,6 +165,42 @@ final class ManifestLastProtocol implements CommitProtocol {
             // Not empty: the other publisher's version.
         }
         return false;
+    }
+
+    /**
+     * One above the highest version some publisher holds: one with any file besides claims (a version
+     * being uploaded, complete, or a killed publisher's leftover, whose number is never reused), or
+     * whose oldest claim is older than {@link #CLAIM_SETTLE}. Versions holding only fresher claims are
+     * contested right now and are claimed again rather than skipped.
+     */
+    static long nextVersion(List<VersionStore.VersionScan> scans, Instant now) {
+        long highestHeld = 0;
+        for (VersionStore.VersionScan scan : scans) {
+            if (scan.version() > highestHeld && isHeld(scan, now)) {
+                highestHeld = scan.version();
+            }
+        }
+        return highestHeld + 1;
+    }
+
+    private static boolean isHeld(VersionStore.VersionScan scan, Instant now) {
+        Instant oldestClaim = null;
+        for (Map.Entry<String, FileStatus> file : scan.files().entrySet()) {
+            if (!RepositoryLayout.isClaim(file.getKey())) {
+                return true;
+            }
+            Instant written = Instant.ofEpochMilli(file.getValue().getModificationTime());
+            oldestClaim = oldestClaim == null || written.isBefore(oldestClaim) ? written : oldestClaim;
+        }
+        return oldestClaim != null && !oldestClaim.plus(CLAIM_SETTLE).isAfter(now);
+    }
+
+    private static List<LocalVersion.LocalFile> bySize(List<LocalVersion.LocalFile> files) {
+        return files.stream().sorted(Comparator.comparingLong(f -> f.entry().size())).toList();
+    }
+
+    private void report(PublishListener.Change change, Path target) {
+        options.listener().changed(change, store.uri(target));
     }
 
     private static void sleep(long millis, String what) throws InterruptedIOException {

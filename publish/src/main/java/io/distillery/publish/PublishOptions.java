@@ -13,8 +13,9 @@ import java.util.Objects;
  *                    publisher (one file's upload); zero is for tests only.
  * @param maxAttempts how many version numbers one publish tries when concurrent publishers take them
  * @param clock       the time source for {@code created} and staleness
+ * @param listener    told after each change to the store (progress; tests that stop a publisher)
  */
-public record PublishOptions(Duration staleAge, int maxAttempts, Clock clock) {
+public record PublishOptions(Duration staleAge, int maxAttempts, Clock clock, PublishListener listener) {
 
     public static final Duration DEFAULT_STALE_AGE = Duration.ofHours(1);
     public static final int DEFAULT_MAX_ATTEMPTS = 10;
@@ -22,6 +23,7 @@ public record PublishOptions(Duration staleAge, int maxAttempts, Clock clock) {
     public PublishOptions {
         Objects.requireNonNull(staleAge, "staleAge");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(listener, "listener");
         if (staleAge.isNegative()) {
             throw new IllegalArgumentException("staleAge must be >= 0, found " + staleAge);
         }
@@ -30,20 +32,24 @@ public record PublishOptions(Duration staleAge, int maxAttempts, Clock clock) {
         }
     }
 
-    /** One hour stale age, ten attempts, the UTC system clock. */
+    /** One hour stale age, ten attempts, the UTC system clock, no listener. */
     public static PublishOptions defaults() {
-        return new PublishOptions(DEFAULT_STALE_AGE, DEFAULT_MAX_ATTEMPTS, Clock.systemUTC());
+        return new PublishOptions(DEFAULT_STALE_AGE, DEFAULT_MAX_ATTEMPTS, Clock.systemUTC(), PublishListener.NONE);
     }
 
     public PublishOptions withStaleAge(Duration age) {
-        return new PublishOptions(age, maxAttempts, clock);
+        return new PublishOptions(age, maxAttempts, clock, listener);
     }
 
     public PublishOptions withMaxAttempts(int attempts) {
-        return new PublishOptions(staleAge, attempts, clock);
+        return new PublishOptions(staleAge, attempts, clock, listener);
     }
 
     public PublishOptions withClock(Clock newClock) {
-        return new PublishOptions(staleAge, maxAttempts, newClock);
+        return new PublishOptions(staleAge, maxAttempts, newClock, listener);
+    }
+
+    public PublishOptions withListener(PublishListener newListener) {
+        return new PublishOptions(staleAge, maxAttempts, clock, newListener);
     }
 }

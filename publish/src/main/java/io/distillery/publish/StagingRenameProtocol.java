@@ -50,11 +50,13 @@ final class StagingRenameProtocol implements CommitProtocol {
                 long version = listing.nextVersion();
                 store.writeManifest(staging, request.manifest(store.modelName(), version,
                         options.clock().instant()), true);
+                report(PublishListener.Change.MANIFEST_WRITTEN, new Path(staging, Manifest.FILE_NAME));
                 Path from = staging;
                 Path target = store.versionPath(version);
                 boolean renamed = Steps.step("renaming " + store.uri(from) + " to " + store.uri(target),
                         () -> rename.renameIfAbsent(from, target));
                 if (renamed) {
+                    report(PublishListener.Change.RENAMED, target);
                     return new PublishResult(version, store.uri(target), false, removed);
                 }
                 // Another publisher took this number between our listing and our rename: list again.
@@ -71,7 +73,10 @@ final class StagingRenameProtocol implements CommitProtocol {
         }
     }
 
-    /** Creates the staging directory, uploads every file and reads each one back. */
+    /**
+     * Creates the staging directory, uploads every file and reads each one back; a failure on the
+     * way (a full or vanished target) deletes the staging directory before it is thrown.
+     */
     private Path stage(PublishRequest request) throws IOException {
         Path staging = new Path(store.modelPath(), RepositoryLayout.stagingName(request.runId()));
         Steps.run("creating staging directory " + store.uri(staging), () -> {
@@ -79,13 +84,24 @@ final class StagingRenameProtocol implements CommitProtocol {
                 throw new IOException("mkdirs returned false");
             }
         });
-        for (LocalVersion.LocalFile file : request.local().files()) {
-            store.upload(file, staging);
+        try {
+            report(PublishListener.Change.STAGING_CREATED, staging);
+            for (LocalVersion.LocalFile file : request.local().files()) {
+                store.upload(file, staging);
+                report(PublishListener.Change.FILE_WRITTEN, new Path(staging, file.entry().path()));
+            }
+            for (LocalVersion.LocalFile file : request.local().files()) {
+                store.checkUploaded(file, staging);
+            }
+            return staging;
+        } catch (IOException | RuntimeException | Error e) {
+            Steps.cleanUp(e, () -> store.deleteTree(staging));
+            throw e;
         }
-        for (LocalVersion.LocalFile file : request.local().files()) {
-            store.checkUploaded(file, staging);
-        }
-        return staging;
+    }
+
+    private void report(PublishListener.Change change, Path target) {
+        options.listener().changed(change, store.uri(target));
     }
 
     /** Deletes other publishers' staging directories that saw no write for the stale age. */
@@ -98,6 +114,7 @@ final class StagingRenameProtocol implements CommitProtocol {
                 if (CommitProtocol.isStale(store.lastActivity(dir), options.clock().instant(), options)) {
                     store.deleteTree(dir.getPath());
                     removed.add(store.uri(dir.getPath()));
+                    report(PublishListener.Change.LEFTOVER_REMOVED, dir.getPath());
                 }
             } catch (IOException | RuntimeException e) {
                 // Not ours to fail on: the leftover stays for the next publisher.

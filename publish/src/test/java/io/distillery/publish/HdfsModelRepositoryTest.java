@@ -16,7 +16,9 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.hadoop.hdfs.protocol.HdfsConstants;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,6 +68,11 @@ class HdfsModelRepositoryTest extends ModelRepositoryContract {
     }
 
     @Override
+    boolean manifestMarksVersion() {
+        return false; // rename2 is atomic: TensorFlow Serving's own rule holds
+    }
+
+    @Override
     Leftover leaveKilledPublisher(FileSystem fs, Path modelPath, long version) throws IOException {
         Path staging = new Path(modelPath, "_staging-killed-run-0123456789abcdef");
         try (FSDataOutputStream out = fs.create(new Path(staging, "saved_model.pb"))) {
@@ -96,6 +103,35 @@ class HdfsModelRepositoryTest extends ModelRepositoryContract {
         }
         try (FileSystem fs = adminFs(model)) {
             assertEquals(List.of("1"), names(fs, new Path(model)));
+        }
+    }
+
+    @Test
+    void aFullTargetFailsClearlyAndLeavesNothingBehind() throws Exception {
+        URI model = newModelUri();
+        Path modelPath = new Path(model);
+        try (ModelRepository repo = open(model)) {
+            assertEquals(1, repo.publish(export("a", 1), "run-a", Map.of()).version());
+        }
+        // A space quota below one block: the directory is full for the next file written under it.
+        DistributedFileSystem hdfs = cluster.getFileSystem();
+        hdfs.setQuota(modelPath, HdfsConstants.QUOTA_DONT_SET, 64 * 1024);
+        try (ModelRepository repo = open(model)) {
+            ModelRepositoryException e = assertThrows(ModelRepositoryException.class,
+                    () -> repo.publish(export("b", 2), "run-b", Map.of()));
+            String message = e.getMessage();
+            assertTrue(message.contains("publishing run 'run-b'"), message);
+            assertTrue(message.contains(model.getPath() + "/_staging-run-b-"), message);
+            assertTrue(message.contains("DSQuotaExceededException") && message.contains("quota"), message);
+            assertEquals(List.of(1L), repo.list().stream().map(VersionStatus::version).toList());
+        } finally {
+            hdfs.setQuota(modelPath, HdfsConstants.QUOTA_DONT_SET, HdfsConstants.QUOTA_RESET);
+        }
+        try (FileSystem fs = adminFs(model)) {
+            assertEquals(List.of("1"), names(fs, modelPath), "no version and no staging left behind");
+        }
+        try (ModelRepository repo = open(model)) {
+            assertEquals(2, repo.publish(export("b", 2), "run-b", Map.of()).version(), "room again: it publishes");
         }
     }
 

@@ -57,6 +57,13 @@ abstract class ModelRepositoryContract {
     /** A Hadoop configuration that reaches the store. */
     abstract Configuration conf();
 
+    /**
+     * Whether a reader needs {@code manifest.json} to take an integer-named directory as a version (S3,
+     * where files appear one by one), rather than every such directory (TensorFlow Serving's own rule,
+     * which an atomic rename satisfies).
+     */
+    abstract boolean manifestMarksVersion();
+
     /** Leaves what a publisher killed while writing version {@code version} leaves on this store. */
     abstract Leftover leaveKilledPublisher(FileSystem fs, Path modelPath, long version) throws IOException;
 
@@ -188,7 +195,7 @@ abstract class ModelRepositoryContract {
     }
 
     @Test
-    void racingPublishersWithDifferentRunsGetDistinctVersionsAndNoneIsLost() throws Exception {
+    void racingPublishersWithDifferentRunsGetConsecutiveVersionsAndNoneIsLost() throws Exception {
         URI model = newModelUri();
         int publishers = 2;
         int rounds = 3;
@@ -219,10 +226,9 @@ abstract class ModelRepositoryContract {
         } finally {
             pool.shutdownNow();
         }
-        // Distinct numbers, none lost. (On S3 a number can be skipped when every claimant of it
-        // withdrew at once; with an atomic rename the numbers are dense.)
-        assertEquals(publishers * rounds, runOfVersion.size());
+        // Distinct and consecutive numbers, none lost.
         List<Long> published = new ArrayList<>(runOfVersion.keySet());
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, publishers * rounds).boxed().toList(), published);
         try (ModelRepository repo = open(model)) {
             List<VersionStatus> versions = repo.list();
             assertEquals(published, versions.stream().map(VersionStatus::version).toList());
@@ -323,6 +329,64 @@ abstract class ModelRepositoryContract {
                 assertEquals(VersionState.COMPLETE, verified.state(), () -> verified.problems().toString());
             }
             assertEquals(expected.stream().map(String::valueOf).toList(), names(fs, modelPath));
+        }
+    }
+
+    /**
+     * A publisher in its own JVM is SIGKILLed after each change it makes, one run per change, while a
+     * reader following the serving rule scans the model every 50 ms and also once after every single
+     * change: it never sees an incomplete version, and the next publish of the same run (an Airflow
+     * retry) removes the leftovers and publishes exactly one complete version.
+     */
+    @Test
+    void aPublisherKilledAfterAnyChangeNeverExposesAnIncompleteVersion() throws Exception {
+        URI model = newModelUri();
+        Path modelPath = new Path(model);
+        java.nio.file.Path export = export("killed", 7);
+        try (ModelRepository repo = open(model)) {
+            repo.publish(export("served", 1), "run-served", fields(0.8)); // kills happen beside a served version
+        }
+        List<String> kills = new ArrayList<>();
+        try (FileSystem fs = adminFs(model);
+             ServingRulePoller poller = ServingRulePoller.start(fs, fs.makeQualified(modelPath), manifestMarksVersion());
+             ModelRepository retry = ModelRepository.open(model, conf(),
+                     PublishOptions.defaults().withStaleAge(Duration.ZERO))) {
+            for (int killAfter = 1; ; killAfter++) {
+                String run = "run-killed-" + killAfter;
+                StoppablePublisher.Outcome outcome = StoppablePublisher.run(conf(), tmp, model, export, run,
+                        killAfter, change -> poller.awaitScans(1));
+                if (!outcome.killed()) {
+                    assertTrue(killAfter > 3, "a publish makes several changes: " + outcome.changes());
+                    assertTrue(retry.verify(outcome.version()).isComplete());
+                    break;
+                }
+                String killedAt = outcome.changes().get(killAfter - 1);
+                kills.add(killedAt);
+                poller.awaitScans(2);
+                assertEquals(List.of(), poller.violations(), () -> "killed after " + killedAt);
+
+                PublishResult next = retry.publish(export, run, fields(0.8));
+                boolean visibleBeforeKill = killedAt.contains(" RENAMED ") || killedAt.contains(" MANIFEST_WRITTEN ")
+                        && manifestMarksVersion() || killedAt.contains(" CLAIM_REMOVED ");
+                assertEquals(visibleBeforeKill, next.reused(), () -> "killed after " + killedAt + ": " + next);
+                assertTrue(retry.verify(next.version()).isComplete(), () -> "killed after " + killedAt);
+                List<String> leftovers = names(fs, modelPath).stream()
+                        .filter(name -> !name.matches("[0-9]+")).toList();
+                assertEquals(List.of(), leftovers, () -> "killed after " + killedAt + ": staging left");
+                for (VersionStatus status : retry.list()) {
+                    assertEquals(VersionState.COMPLETE, status.state(),
+                            () -> "killed after " + killedAt + ": " + status + " left");
+                }
+                assertEquals(1, retry.list().stream().filter(v -> v.manifest().runId().equals(run)).count(),
+                        () -> "killed after " + killedAt + ": one version of " + run);
+                poller.awaitScans(1);
+            }
+            assertTrue(kills.size() >= 4, kills::toString);
+            assertEquals(List.of(), poller.violations(), () -> "killed after each of " + kills);
+            assertTrue(poller.versionsChecked() > poller.scans(), "the poller checked versions in every scan");
+            System.out.printf("%s: publisher killed after each of %d changes; %d scans, %d version checks,"
+                    + " %d incomplete versions seen%n", getClass().getSimpleName(), kills.size(), poller.scans(),
+                    poller.versionsChecked(), poller.violations().size());
         }
     }
 
