@@ -26,6 +26,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.storage.StorageLevel;
 
@@ -37,6 +38,9 @@ import org.apache.spark.storage.StorageLevel;
  * scheduler can run the stages as separate tasks, and re-running a finished stage changes nothing.
  */
 public final class Pipeline {
+  /** A column the training rows carry only while they are put in order (a name no data set uses). */
+  private static final String ROW_ID = "__distillery_row_id";
+
   static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -91,10 +95,16 @@ public final class Pipeline {
     int workers = config.spark().workers();
     String hint = "check data.num_classes";
     out.println("data     reading " + d.train() + " and " + d.test());
-    Dataset<Row> trainRaw = DataLoader.read(spark, d.train(), d.format(), "train", workers);
+    // Every row keeps its place in the input, so each run (and each recomputation after a lost
+    // executor) gives every worker the same rows in the same order: runs are reproducible, and a stage
+    // resumed from a checkpoint replays exactly the batches it lost. (Shuffle blocks arrive in any
+    // order, and a plain limit takes whichever partitions come first.)
+    Dataset<Row> indexed = DataLoader.read(spark, d.train(), d.format(), "train", workers)
+        .withColumn(ROW_ID, functions.monotonically_increasing_id());
     if (d.limit() > 0) {
-      trainRaw = trainRaw.limit(d.limit());
+      indexed = indexed.orderBy(ROW_ID).limit(d.limit());
     }
+    Dataset<Row> trainRaw = indexed.drop(ROW_ID);
     Dataset<Row> testRaw = DataLoader.read(spark, d.test(), d.format(), "test", 1);
     trainStats = DataValidator.validate(trainRaw, d.train(), d.width(), d.numClasses(), hint);
     testStats = DataValidator.validate(testRaw, d.test(), d.width(), d.numClasses(), hint);
@@ -104,7 +114,8 @@ public final class Pipeline {
           d.train() + ": " + trainStats.rows() + " rows are fewer than spark.workers × batch_size = "
               + workers + " × " + probe.batchSize());
     }
-    train = trainRaw.repartition(workers).persist(StorageLevel.MEMORY_AND_DISK());
+    train = indexed.repartition(workers).sortWithinPartitions(ROW_ID).drop(ROW_ID)
+        .persist(StorageLevel.MEMORY_AND_DISK());
     trainPartitions = train.queryExecution().toRdd().toJavaRDD();
     testSet = TestSet.collect(testRaw, d.width(), d.testLimit());
     out.printf(

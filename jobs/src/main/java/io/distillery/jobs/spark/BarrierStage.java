@@ -82,8 +82,10 @@ public final class BarrierStage {
       a.put("resumed_from_step", fromStep);
       attempts.add(a);
       long started = System.nanoTime();
+      String description = "distillery " + stage + ": " + workers + " workers, attempt " + attempt;
+      AttemptWatch watch = AttemptWatch.start(sc, description);
       try {
-        sc.setJobDescription("distillery " + stage + ": " + workers + " workers, attempt " + attempt);
+        sc.setJobDescription(description);
         List<WorkerResult> results =
             JavaRDD.fromRDD(
                     partitions.rdd().barrier().mapPartitions(
@@ -116,26 +118,48 @@ public final class BarrierStage {
         a.put("seconds", seconds(started));
         a.put("last_reported_step", lastReportedStep(request));
         a.put("error", firstLine(e.getMessage()));
-        write(request, record);
         if (!retryable(e)) {
+          write(request, record);
           throw rethrow(e);
         }
+        String ranks = watch.explain(workers, placements(request, attempt, workers));
+        a.put("ranks", ranks);
+        write(request, record);
         if (attempt >= request.maxAttempts()) {
           throw rethrow(new SparkException(
               stage + ": the barrier stage of " + workers + " workers failed " + attempt + " time(s) (spark.max_attempts = "
-                  + request.maxAttempts() + "); last failure: " + firstLine(e.getMessage())
+                  + request.maxAttempts() + "); last failure: " + ranks
                   + "; see the executor logs, and raise spark.max_attempts if workers are lost often", e));
         }
         System.out.printf(
-            "%-16s attempt %d failed (%s); retrying with new TensorFlow servers%n",
-            stage, attempt, firstLine(e.getMessage()));
+            "%-16s attempt %d failed: %s; retrying with new TensorFlow servers%n", stage, attempt, ranks);
         if (!BarrierPreflight.awaitSlots(sc, workers, RETRY_SLOT_WAIT_MS)) {
           throw rethrow(new SparkException(
               BarrierPreflight.slotsMessage(sc, workers, stage) + " (after attempt " + attempt
                   + " failed, lost executors were not replaced within " + RETRY_SLOT_WAIT_MS / 1000 + " s)", e));
         }
+      } finally {
+        watch.close();
       }
     }
+  }
+
+  /** Where each rank of {@code attempt} ran, from the placement files the tasks wrote. */
+  private static Map<Integer, String> placements(StageRequest request, int attempt, int workers) {
+    Map<Integer, String> out = new LinkedHashMap<>();
+    for (int rank = 0; rank < workers; rank++) {
+      String file = String.format("%s/attempt-%d-rank-%d.json", BarrierTask.PLACEMENT, attempt, rank);
+      try {
+        if (request.stageDir().exists(file)) {
+          var json = JSON.readTree(request.stageDir().readString(file));
+          out.put(rank, "executor " + json.get("executor").asText() + ", pid " + json.get("pid").asLong()
+              + ", TensorFlow server " + json.get("address").asText());
+        }
+      } catch (IOException | RuntimeException e) {
+        // Placement is best effort: the rank is then described without it.
+      }
+    }
+    return out;
   }
 
   /** All ranks answered, took every step, and hold the same weights. */
