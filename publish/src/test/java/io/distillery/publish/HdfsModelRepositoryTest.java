@@ -136,6 +136,17 @@ class HdfsModelRepositoryTest extends ModelRepositoryContract {
     }
 
     @Test
+    void aNameNodeLostMidPublishFailsClearlyAndTheNextPublishCleansUp() throws Exception {
+        Configuration quickFailing = conf();
+        quickFailing.setInt("ipc.client.connect.max.retries", 0);
+        quickFailing.setInt("ipc.client.connect.max.retries.on.timeouts", 0);
+        storeLostMidPublish(quickFailing, () -> cluster.shutdownNameNode(0), () -> {
+            cluster.restartNameNode(0, true);
+            cluster.waitActive();
+        });
+    }
+
+    @Test
     void anUnreachableNameNodeFailsClearly() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {

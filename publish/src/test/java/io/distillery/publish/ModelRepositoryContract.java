@@ -511,6 +511,60 @@ abstract class ModelRepositoryContract {
         }
     }
 
+    /** Makes the store unreachable, or reachable again. */
+    @FunctionalInterface
+    interface StoreSwitch {
+        void flip() throws Exception;
+    }
+
+    /**
+     * Publishes while {@code lose} cuts the store off after the third file: the publish fails naming
+     * the model, no complete version appears; once {@code restore} brought the store back, the next
+     * publish of the same run removes the leftovers and ends with exactly one complete version of it.
+     */
+    void storeLostMidPublish(Configuration quickFailing, StoreSwitch lose, StoreSwitch restore) throws Exception {
+        URI model = newModelUri();
+        try (ModelRepository repo = open(model)) {
+            assertEquals(1, repo.publish(export("a", 1), "run-a", fields(0.8)).version());
+        }
+        int[] files = {0};
+        PublishListener cut = (change, target) -> {
+            if (change == PublishListener.Change.FILE_WRITTEN && ++files[0] == 3) {
+                try {
+                    lose.flip();
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not cut the store off", e);
+                }
+            }
+        };
+        long started = System.nanoTime();
+        try (ModelRepository repo = ModelRepository.open(model, quickFailing,
+                PublishOptions.defaults().withListener(cut))) {
+            ModelRepositoryException e = assertThrows(ModelRepositoryException.class,
+                    () -> repo.publish(export("b", 2), "run-b", fields(0.8)));
+            String message = e.getMessage();
+            System.out.printf("%s: store lost after 3 files, failed in %.1f s: %s%n", getClass().getSimpleName(),
+                    (System.nanoTime() - started) / 1e9, message);
+            assertTrue(message.contains("publishing run 'run-b'") && message.contains(model.getPath()), message);
+            assertEquals(3, files[0], "the store was cut off after the third file");
+        } finally {
+            restore.flip();
+        }
+        try (ModelRepository repo = ModelRepository.open(model, conf(),
+                PublishOptions.defaults().withStaleAge(Duration.ZERO));
+             FileSystem fs = adminFs(model)) {
+            assertEquals(List.of(1L), repo.list().stream().filter(VersionStatus::isComplete)
+                    .map(VersionStatus::version).toList(), "no complete version from the lost publish");
+            PublishResult next = repo.publish(export("b", 2), "run-b", fields(0.8));
+            assertFalse(next.reused(), next::toString);
+            List<VersionStatus> after = repo.list();
+            assertTrue(after.stream().allMatch(VersionStatus::isComplete), after::toString);
+            assertEquals(List.of("run-a", "run-b"), after.stream().map(v -> v.manifest().runId()).toList());
+            assertTrue(names(fs, new Path(model)).stream().allMatch(n -> n.matches("[0-9]+")),
+                    "leftovers removed: " + names(fs, new Path(model)));
+        }
+    }
+
     // ---- helpers reading the store directly ----
 
     static byte[] readBytes(FileSystem fs, Path path) throws IOException {

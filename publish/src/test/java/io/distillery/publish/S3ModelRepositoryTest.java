@@ -70,6 +70,13 @@ class S3ModelRepositoryTest extends ModelRepositoryContract {
     }
 
     @Test
+    void aServerLostMidPublishFailsClearlyAndTheNextPublishCleansUp() throws Exception {
+        java.nio.file.Path data = s3.dataDir();
+        storeLostMidPublish(s3.s3aConfiguration(), () -> s3.close(),
+                () -> s3 = S3ProxyServer.start(s3Dir.resolve("restarted"), data, false));
+    }
+
+    @Test
     void aReadOnlyEndpointFailsClearlyLeavesNoVersionAndLeaksNoSecret() throws Exception {
         URI model = newModelUri();
         try (ModelRepository repo = open(model)) {
