@@ -1,0 +1,53 @@
+package io.distillery.jobs.faults;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A tmpfs mounted over a directory, for file systems that are full or read-only for real. Mounting
+ * needs root (CAP_SYS_ADMIN), which the CI machines have; without it the case fails saying so.
+ */
+final class TmpfsMount {
+  private TmpfsMount() {}
+
+  /** Mounts a tmpfs with {@code options} (e.g. {@code size=64k} or {@code ro,size=1m}) over {@code dir}. */
+  static void mount(Path dir, String options) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    run(List.of("mount", "-t", "tmpfs", "-o", options, "distillery-fault", dir.toString()),
+        "mounting a tmpfs needs root");
+  }
+
+  static boolean isMounted(Path dir) throws IOException {
+    String target = dir.toAbsolutePath().normalize().toString();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+      String[] fields = line.split(" ");
+      if (fields.length > 1 && fields[1].equals(target)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static void unmountIfMounted(Path dir) throws IOException, InterruptedException {
+    if (isMounted(dir)) {
+      run(List.of("umount", dir.toString()), "is a process still using it?");
+    }
+  }
+
+  private static void run(List<String> command, String hint) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException(String.join(" ", command) + " did not finish in 30 s");
+    }
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    if (p.exitValue() != 0) {
+      throw new IOException(String.join(" ", command) + " failed (exit " + p.exitValue() + "): " + output
+          + " (" + hint + ")");
+    }
+  }
+}
