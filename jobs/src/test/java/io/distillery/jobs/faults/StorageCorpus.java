@@ -44,6 +44,16 @@ public final class StorageCorpus {
             .gap("the failed upload leaves its _staging-fault-* directory (and the bytes it held) until a"
                 + " later publish removes it after publish.stale_age: the publish module's"
                 + " StagingRenameProtocol cleans up only once stage() has returned"),
+        // The run directory fills up while the teacher's weights (about 200 KiB) are written. (Hadoop
+        // keeps the descriptor of a stream whose close failed: the repair has to unmount lazily.)
+        new FaultCase("full-run-dir", "storage", ExitCodes.STORAGE,
+            "teacher/weights.bin in run directory file://{dir}/runs/fault/teacher: IOException: No space"
+                + " left on device", FaultCorpus.PIPELINE_TIMEOUT, d -> {
+              BrokenStorage.full(d.resolve("runs"), "128k");
+              return FaultCorpus.pipeline(d);
+            })
+            .then((d, r) -> noTemporaryFilesLeft(d.resolve("runs/fault/teacher")))
+            .cleanup(d -> BrokenStorage.repair(d.resolve("runs"))),
         new FaultCase("corrupted-checkpoint", "storage", ExitCodes.OK,
             "teacher/checkpoints/step-0000000020.ckpt is unreadable", FaultCorpus.PIPELINE_TIMEOUT,
             StorageCorpus::interruptedTeacherWithDamagedCheckpoint)
@@ -68,6 +78,17 @@ public final class StorageCorpus {
     try (Stream<Path> s = Files.list(model)) {
       List<String> left = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("_staging")).toList();
       return left.isEmpty() ? List.of() : List.of("staging left behind in models/tiny: " + left);
+    }
+  }
+
+  /** A run-directory file is written under a temporary name first; a failed write removes it. */
+  static List<String> noTemporaryFilesLeft(Path stageDir) throws Exception {
+    if (!Files.isDirectory(stageDir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(stageDir)) {
+      List<String> left = s.map(p -> p.getFileName().toString()).filter(n -> n.contains(".tmp-")).toList();
+      return left.isEmpty() ? List.of() : List.of("temporary files left in " + stageDir.getFileName() + ": " + left);
     }
   }
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A tmpfs mounted over a directory, for file systems that are full or read-only for real. Mounting
@@ -32,10 +33,33 @@ final class TmpfsMount {
     return false;
   }
 
+  /**
+   * Unmounts {@code dir} if a tmpfs is mounted there. A file this JVM still holds open on it (Hadoop
+   * keeps the descriptor of a stream whose close failed on a full disk) keeps it busy: then it is
+   * detached at once and freed when the descriptor goes ({@code umount -l}).
+   */
   static void unmountIfMounted(Path dir) throws IOException, InterruptedException {
     if (isMounted(dir)) {
-      run(List.of("umount", dir.toString()), "is a process still using it?");
+      run(holdsFilesUnder(dir) ? List.of("umount", "-l", dir.toString()) : List.of("umount", dir.toString()),
+          "is a process still using it?");
     }
+  }
+
+  /** Whether this process has a file under {@code dir} open (from /proc/self/fd). */
+  private static boolean holdsFilesUnder(Path dir) throws IOException {
+    String prefix = dir.toAbsolutePath().normalize() + "/";
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          if (Files.readSymbolicLink(fd).toString().startsWith(prefix)) {
+            return true;
+          }
+        } catch (IOException closedMeanwhile) {
+          // the descriptor was closed while listing
+        }
+      }
+    }
+    return false;
   }
 
   private static void run(List<String> command, String hint) throws IOException, InterruptedException {
