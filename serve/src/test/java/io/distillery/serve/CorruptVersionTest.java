@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Only verified versions are served: a newer version whose bytes no longer match its manifest (same
- * size, different content) is refused with DATA_LOSS, a version directory without a manifest is
- * ignored, and "latest" falls back to the newest version that verifies.
+ * size, different content, or a file cut short) is refused with DATA_LOSS naming the file, a version
+ * directory without a manifest is ignored, and "latest" falls back to the newest version that
+ * verifies.
  */
 class CorruptVersionTest {
   @TempDir Path tmp;
@@ -60,6 +61,33 @@ class CorruptVersionTest {
           message);
       assertTrue(!message.contains(tmp.toString()), "no local paths: " + message);
       assertEquals(404, http.get("/v1/models/fashion/versions/3").status());
+    }
+  }
+
+  @Test
+  void aVersionWhoseFilesDisagreeInSizeIsReportedNamingTheFileAndNeverLoaded() throws Exception {
+    Path base = tmp.resolve("models");
+    URI model = TestModels.modelUri(base, "fashion");
+    TestModels.publish(model, 1, tmp);
+    TestModels.publish(model, 2, tmp);
+    Path pb = base.resolve("fashion/2/saved_model.pb");
+    byte[] whole = Files.readAllBytes(pb);
+    Files.write(pb, java.util.Arrays.copyOf(whole, whole.length / 2)); // a copy cut short
+
+    try (ModelServer server = ModelServer.start(ServeOptions.of(model)
+        .withEndpoints(new Endpoints("127.0.0.1", 0, OptionalInt.empty())), new Configuration())) {
+      Http http = new Http(server.restPort());
+      assertEquals(List.of(1L), server.servingVersions(), "the truncated version 2 is not loaded");
+      assertEquals("1", http.post("/v1/models/fashion:predict",
+          TestModels.instancesJson(TestModels.features(1, 3), 1)).version());
+
+      JsonNode status = http.get("/v1/models/fashion/versions/2").json().at("/model_version_status/0");
+      assertEquals("END", status.get("state").asText());
+      assertEquals("DATA_LOSS", status.at("/status/error_code").asText());
+      String message = status.at("/status/error_message").asText();
+      assertTrue(message.contains("saved_model.pb: expected size " + whole.length + ", found size "
+          + whole.length / 2), message);
+      assertTrue(!message.contains(tmp.toString()), "no local paths: " + message);
     }
   }
 }

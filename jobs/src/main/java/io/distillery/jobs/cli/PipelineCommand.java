@@ -38,6 +38,7 @@ public final class PipelineCommand implements Callable<Integer> {
   private static void run(JobRunner job, JobConfig config, PrintStream out) throws Exception {
     Pipeline p = job.pipeline;
     p.prepareData();
+    p.checkPruneSchedule();
     StageOutcome teacher = p.teacher();
     StageOutcome scratch = p.scratchStudent();
     StageOutcome student = p.distilledStudent();

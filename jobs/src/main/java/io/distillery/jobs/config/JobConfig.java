@@ -170,7 +170,8 @@ public record JobConfig(
               + finalSparsity + ")");
       require(beginStep >= 0, "prune.begin_step must be >= 0, found " + beginStep);
       require(endStep == -1 || endStep > beginStep,
-          "prune.end_step must be > prune.begin_step or -1, found " + endStep);
+          "prune.end_step (" + endStep + ") must be > prune.begin_step (" + beginStep
+              + "), or -1 for two thirds of the fine-tuning");
       require(frequency >= 1, "prune.frequency must be >= 1, found " + frequency);
       require(power > 0, "prune.power must be > 0, found " + power);
       require(epochs >= 1, "prune.epochs must be >= 1, found " + epochs);

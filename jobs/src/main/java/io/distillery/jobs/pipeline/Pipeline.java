@@ -11,10 +11,12 @@ import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.data.DataLoader;
 import io.distillery.jobs.data.DataStats;
 import io.distillery.jobs.data.DataValidator;
+import io.distillery.jobs.spark.BarrierPreflight;
 import io.distillery.jobs.spark.ProgressMonitor;
 import io.distillery.jobs.spark.StageRequest;
 import io.distillery.jobs.spark.StageResult;
 import io.distillery.jobs.spark.StageRunner;
+import io.distillery.jobs.spark.StageTask;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -122,6 +124,23 @@ public final class Pipeline {
         "data     %d training rows (hash %s), %d test rows, %d worker(s)%n",
         trainStats.rows(), trainStats.hash(), testSet.rows(), workers);
     run.writeString("data.json", JSON.writeValueAsString(Map.of("train", trainStats, "test", testStats)));
+  }
+
+  /**
+   * Fails with a config error when the pruning schedule cannot fit the fine-tuning steps this data
+   * gives (e.g. prune.end_step beyond them). The steps depend on the rows per worker, so this waits for
+   * the data; run before the teacher, it costs seconds instead of every training stage before pruning.
+   */
+  public void checkPruneSchedule() throws IOException {
+    ModelSpec student = config.student().modelSpec(config.data(), "student");
+    if (load(Stages.PRUNED, student) != null) {
+      return;
+    }
+    prepareData();
+    JobConfig.Prune prune = config.prune();
+    long[] shards = BarrierPreflight.shardRows(trainPartitions);
+    int steps = BarrierPreflight.stepsPerEpoch(shards, prune.batchSize());
+    StageTask.schedule(prune, new TrainingLoop.Plan(prune.epochs(), prune.batchSize(), steps, config.seed()), 0);
   }
 
   public TestSet testSet() throws IOException {

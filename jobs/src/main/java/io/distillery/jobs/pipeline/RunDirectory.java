@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -79,7 +80,7 @@ public final class RunDirectory implements Serializable {
       writeAtomically(name, writer);
     } catch (StorageException e) {
       throw e;
-    } catch (IOException e) {
+    } catch (IOException | FSError e) {
       throw new StorageException("cannot write " + path(name) + " in run directory " + uri + ": " + describe(e), e);
     }
   }
@@ -91,7 +92,7 @@ public final class RunDirectory implements Serializable {
     fs.mkdirs(target.getParent());
     try (FSDataOutputStream out = fs.create(tmp, true)) {
       writer.accept(out);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | FSError e) {
       fs.delete(tmp, false);
       throw e;
     }
@@ -146,18 +147,23 @@ public final class RunDirectory implements Serializable {
       FileSystem fs = fs();
       fs.delete(path(name), true);
       fs.copyFromLocalFile(false, true, new Path(local.toUri()), path(name));
-    } catch (IOException e) {
+    } catch (IOException | FSError e) {
       throw new StorageException("cannot upload " + local + " to " + path(name) + ": " + describe(e), e);
     }
   }
 
-  private static String describe(IOException e) {
-    String m = e.getMessage();
+  /**
+   * One line naming the failure's type and reason. Hadoop's local file system wraps a failed write
+   * (disk full, I/O error) in an {@link FSError}: the IOException inside is the reason.
+   */
+  static String describe(Throwable e) {
+    Throwable reason = e instanceof FSError && e.getCause() != null ? e.getCause() : e;
+    String m = reason.getMessage();
     if (m == null) {
-      return e.getClass().getSimpleName();
+      return reason.getClass().getSimpleName();
     }
     int nl = m.indexOf('\n');
-    return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
+    return reason.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
   }
 
   /** A run directory could not be written; the message names the file and the store's reason. */

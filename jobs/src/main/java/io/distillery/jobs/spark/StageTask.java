@@ -112,10 +112,13 @@ public final class StageTask {
 
   /**
    * The configured schedule; {@code end_step = -1} on a polynomial schedule means "two thirds of the
-   * fine-tuning", leaving the last third to recover accuracy at the final sparsity.
+   * fine-tuning", leaving the last third to recover accuracy at the final sparsity. Fails with a config
+   * error naming the keys when the schedule does not fit the fine-tuning steps; the pipeline checks
+   * that before any training ({@code Pipeline.checkPruneSchedule}), since the steps depend on the data.
    */
-  static SparsitySchedule schedule(JobConfig.Prune p, TrainingLoop.Plan plan, int rows) {
-    long total = (long) plan.epochs() * plan.steps(rows);
+  public static SparsitySchedule schedule(JobConfig.Prune p, TrainingLoop.Plan plan, int rows) {
+    int stepsPerEpoch = plan.steps(rows);
+    long total = (long) plan.epochs() * stepsPerEpoch;
     if (p.schedule().equals("constant")) {
       return new SparsitySchedule.ConstantSparsity(p.finalSparsity(), p.beginStep(), p.endStep(), p.frequency());
     }
@@ -125,9 +128,12 @@ public final class StageTask {
     long span = (end - p.beginStep()) / p.frequency() * p.frequency();
     if (span <= 0 || p.beginStep() + span >= total) {
       throw new ConfigException(
-          "prune: the schedule needs begin_step + frequency < end_step < the " + total
-              + " fine-tuning steps; found begin_step " + p.beginStep() + ", end_step " + end
-              + ", frequency " + p.frequency() + "; lower prune.frequency or raise prune.epochs");
+          "prune: the schedule needs prune.begin_step + prune.frequency <= prune.end_step < the " + total
+              + " fine-tuning steps (prune.epochs " + plan.epochs() + " × " + stepsPerEpoch + " steps per epoch);"
+              + " found prune.begin_step " + p.beginStep() + ", prune.end_step " + p.endStep()
+              + (p.endStep() == -1 ? " (two thirds of the fine-tuning: " + end + ")" : "")
+              + ", prune.frequency " + p.frequency()
+              + "; lower prune.end_step or prune.frequency, or raise prune.epochs");
     }
     return new SparsitySchedule.PolynomialDecay(
         p.initialSparsity(), p.finalSparsity(), p.beginStep(), p.beginStep() + span, p.power(), p.frequency());

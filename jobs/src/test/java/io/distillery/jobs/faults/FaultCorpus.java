@@ -1,7 +1,12 @@
 package io.distillery.jobs.faults;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillery.jobs.CliHarness;
 import io.distillery.jobs.cli.ExitCodes;
+import io.distillery.jobs.data.DataLoader;
+import io.distillery.jobs.spark.BarrierPreflight;
+import io.distillery.jobs.spark.BarrierStage;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,25 +20,33 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The data and config faults. Each case runs {@code pipeline} against a tiny config in its own
- * directory (publish base path {@code <dir>/models}). Cluster, storage and serving cases are to come.
+ * The faults run through the CLI: data and config here, storage in {@link StorageCorpus}. Each case
+ * runs a command against a tiny config in its own directory (publish base path {@code <dir>/models}).
+ * Serving faults are in {@link ServingCorpus}; cluster faults are to come.
  */
 public final class FaultCorpus {
   static final String FASHION = "/usr/share/datasets/fashion-mnist";
   static final Duration DATA_TIMEOUT = Duration.ofSeconds(40);
   static final Duration CONFIG_TIMEOUT = Duration.ofSeconds(15);
+  /** A whole pipeline of the tiny job, two workers or the full export included. */
+  static final Duration PIPELINE_TIMEOUT = Duration.ofSeconds(60);
+  static final String PUBLISHED = "published tiny version 1";
+
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private FaultCorpus() {}
 
   public static List<FaultCase> all() {
     List<FaultCase> all = new ArrayList<>(data());
     all.addAll(config());
+    all.addAll(StorageCorpus.all());
     return all;
   }
 
@@ -66,11 +79,20 @@ public final class FaultCorpus {
         data("empty-dataset", "empty.parquet",
             d -> tabular(d, parquet(d, "empty.parquet", 0, 0.5f, 1, 4))),
         data("rows-lt-workers-x-batch", "rows are fewer than spark.workers × batch_size",
-            d -> tabular(d, parquet(d, "few.parquet", 20, 0.5f, 1, 4))));
+            d -> tabular(d, parquet(d, "few.parquet", 20, 0.5f, 1, 4))),
+        // Distillery repartitions the input round-robin into one shard per worker, so how the input
+        // happens to be split does not matter: both workers get half the rows and the job succeeds.
+        // (A worker with no data at all is refused before the barrier stage: BarrierPreflight.)
+        new FaultCase("empty-partition", "data", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT,
+            d -> twoWorkers(d, partitionedParquet(d, "one-empty.parquet", 600, 0)))
+            .then(FaultCorpus::shardsBalanced),
+        new FaultCase("skewed-partition-100x", "data", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT,
+            d -> twoWorkers(d, partitionedParquet(d, "skewed.parquet", 1500, 15)))
+            .then(FaultCorpus::shardsBalanced));
   }
 
   private static FaultCase data(String name, String fragment, FaultCase.Args args) {
-    return new FaultCase(name, "data", ExitCodes.DATA, fragment, DATA_TIMEOUT, args, null);
+    return new FaultCase(name, "data", ExitCodes.DATA, fragment, DATA_TIMEOUT, args);
   }
 
   /** pipeline on a Parquet/CSV data set of 4 features and 3 classes. */
@@ -79,6 +101,53 @@ public final class FaultCorpus {
         "data.num_classes=3", "data.limit=0", "data.test_limit=0",
         "teacher.layers=dense(8,relu),dense(3)", "student.layers=dense(4,relu),dense(3)",
         "teacher.batch_size=32", "student.batch_size=32");
+  }
+
+  /** {@link #tabular} trained by two workers (local[2]: two barrier tasks), SavedModel export only. */
+  static List<String> twoWorkers(Path dir, Path data) throws Exception {
+    List<String> args = new ArrayList<>(tabular(dir, data));
+    args.addAll(List.of("--workers", "2", "--set", "export.formats=savedmodel"));
+    return args;
+  }
+
+  /**
+   * A Parquet directory of one file per entry of {@code rowsPerFile} (a file may hold no rows); Spark
+   * reads each small file as one input partition, which is checked before the case runs.
+   */
+  static Path partitionedParquet(Path dir, String name, int... rowsPerFile) {
+    Path out = dir.resolve(name);
+    for (int rows : rowsPerFile) {
+      List<Row> list = new ArrayList<>();
+      for (int i = 0; i < rows; i++) {
+        list.add(RowFactory.create(new float[] {0.1f * (i % 3), 0.5f, 0.5f, 0.5f}, i % 3));
+      }
+      CliHarness.spark().createDataFrame(list, SCHEMA).coalesce(1).write().mode(SaveMode.Append)
+          .parquet(out.toString());
+    }
+    long[] read = BarrierPreflight.shardRows(
+        DataLoader.read(CliHarness.spark(), out.toString(), "parquet", "train", 1).queryExecution().toRdd()
+            .toJavaRDD());
+    long[] want = Arrays.stream(rowsPerFile).asLongStream().sorted().toArray();
+    if (!Arrays.equals(Arrays.stream(read).sorted().toArray(), want)) {
+      throw new IllegalStateException(out + " reads as input partitions of " + Arrays.toString(read)
+          + " rows, not " + Arrays.toString(want));
+    }
+    return out;
+  }
+
+  /**
+   * Both workers trained, on shards of equal size: Spark's round-robin repartition is even up to one
+   * row per input partition.
+   */
+  static List<String> shardsBalanced(Path dir, CliHarness.Result r) throws Exception {
+    JsonNode record = JSON.readTree(dir.resolve("runs/fault/teacher/" + BarrierStage.RECORD).toFile());
+    JsonNode shards = record.get("shard_rows");
+    long a = shards.get(0).asLong();
+    long b = shards.get(1).asLong();
+    if (shards.size() != 2 || a == 0 || b == 0 || Math.abs(a - b) > 2) {
+      return List.of("teacher shards not balanced across 2 workers: " + shards);
+    }
+    return List.of();
   }
 
   /** An IDX directory: train images replaced by {@code images}, the rest copied from the package. */
@@ -214,11 +283,30 @@ public final class FaultCorpus {
         config("zero-units", "units must be > 0",
             d -> pipeline(d, "student.layers=flatten,dense(0,relu),dense(10)")),
         config("initial-gt-final-sparsity", "prune.initial_sparsity (0.6) must be <= prune.final_sparsity",
-            d -> pipeline(d, "prune.initial_sparsity=0.6", "prune.final_sparsity=0.5")));
+            d -> pipeline(d, "prune.initial_sparsity=0.6", "prune.final_sparsity=0.5")),
+        config("student-kernel-bigger-than-input",
+            "student.layers: model layer 1 conv2d(8,29,relu,valid): kernel larger than its input [28, 28, 1]",
+            d -> pipeline(d, "student.layers=conv2d(8,29,relu),flatten,dense(10)")),
+        config("student-pool-shrinks-to-zero",
+            "student.layers: model layer 2 maxpool(32): pool larger than its input [26, 26, 8]",
+            d -> pipeline(d, "student.layers=conv2d(8,3,relu),maxpool(32),flatten,dense(10)")),
+        config("prune-end-before-begin", "prune.end_step (100) must be > prune.begin_step (200)",
+            d -> pipeline(d, "prune.begin_step=200", "prune.end_step=100")),
+        config("export-without-savedmodel", "export.formats must include savedmodel",
+            d -> pipeline(d, "export.formats=tflite,tfjs")),
+        // The fine-tuning steps are known only once the rows are counted: refused right after the data
+        // is read, before the teacher trains (it used to fail after three training stages).
+        new FaultCase("prune-end-beyond-fine-tuning", "config", ExitCodes.CONFIG,
+            "the 30 fine-tuning steps (prune.epochs 3 × 10 steps per epoch); found prune.begin_step 0,"
+                + " prune.end_step 1000",
+            DATA_TIMEOUT, d -> pipeline(d, "prune.end_step=1000"))
+            .then((d, r) -> Files.exists(d.resolve("runs/fault/teacher"))
+                ? List.of("the teacher was trained before the schedule was refused")
+                : List.of()));
   }
 
   private static FaultCase config(String name, String fragment, FaultCase.Args args) {
-    return new FaultCase(name, "config", ExitCodes.CONFIG, fragment, CONFIG_TIMEOUT, args, null);
+    return new FaultCase(name, "config", ExitCodes.CONFIG, fragment, CONFIG_TIMEOUT, args);
   }
 
   // ------------------------------------------------------------------------------------- helpers

@@ -1,29 +1,27 @@
 package io.distillery.jobs.faults;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.distillery.jobs.CliHarness;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 
 /**
- * Runs fault cases through the real CLI ({@link CliHarness}), each in its own directory, and checks
- * exit code, message and that no numbered version appeared under the publish base path.
+ * Runs CLI fault cases through the real CLI ({@link CliHarness}), each in its own directory, and
+ * checks exit code, message (in the CLI's output or on stderr), the versions that appeared under the
+ * publish base path {@code <dir>/models}, and the case's own check.
  */
 public final class FaultRunner {
-  public static final String COMMAND =
-      "mvn -B -o test -pl jobs -Dtest='io.distillery.jobs.faults.*Test' -DskipITs -Dfaults.write=true";
-
   private FaultRunner() {}
 
   public static List<FaultOutcome> runAll(List<FaultCase> cases, Path root) throws Exception {
@@ -45,33 +43,67 @@ public final class FaultRunner {
   }
 
   static FaultOutcome run(FaultCase c, Path dir, ExecutorService pool) throws Exception {
-    String[] args = c.args().build(dir).toArray(new String[0]);
-    long start = System.nanoTime();
-    Future<CliHarness.Result> f = pool.submit(() -> CliHarness.run(args));
-    CliHarness.Result r;
     try {
-      r = f.get(2 * c.timeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      f.cancel(true);
+      String[] args;
+      try {
+        args = c.args().build(dir).toArray(new String[0]);
+      } catch (Exception e) {
+        return notRun(c, "planting the fault failed: " + e);
+      }
+      ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+      PrintStream originalErr = System.err;
+      System.setErr(new PrintStream(new Tee(originalErr, stderr), true, StandardCharsets.UTF_8));
+      long start = System.nanoTime();
+      Future<CliHarness.Result> f = pool.submit(() -> CliHarness.run(args));
+      CliHarness.Result r;
+      try {
+        r = f.get(2 * c.timeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        f.cancel(true);
+        double s = (System.nanoTime() - start) / 1e9;
+        PublishedVersions v = PublishedVersions.under(dir.resolve("models"));
+        return new FaultOutcome(c, FaultOutcome.HUNG, s, false, v.numbered(), v.complete(), false, List.of(),
+            "HUNG past 2x timeout");
+      } catch (ExecutionException e) {
+        // Thrown past the CLI's exception handler (an Error): the real CLI would die with a stack trace.
+        double s = (System.nanoTime() - start) / 1e9;
+        PublishedVersions v = PublishedVersions.under(dir.resolve("models"));
+        return new FaultOutcome(c, FaultOutcome.CRASHED, s, false, v.numbered(), v.complete(),
+            s <= 2 * c.timeout().toSeconds(), List.of("the CLI crashed: " + e.getCause()),
+            String.valueOf(e.getCause()));
+      } finally {
+        System.setErr(originalErr);
+      }
       double s = (System.nanoTime() - start) / 1e9;
-      return new FaultOutcome(c, -1, s, false, published(dir), false, "HUNG past 2x timeout");
+      // The CLI's error stream plus what the job printed to stderr itself (e.g. a skipped checkpoint).
+      CliHarness.Result all =
+          new CliHarness.Result(r.exitCode(), r.out(), r.err() + stderr.toString(StandardCharsets.UTF_8));
+      boolean found = (all.err() + "\n" + all.out()).contains(c.fragmentIn(dir));
+      boolean inTime = s <= 2 * c.timeout().toSeconds();
+      PublishedVersions v = PublishedVersions.under(dir.resolve("models"));
+      List<String> problems = check(c, dir, all);
+      return new FaultOutcome(c, r.exitCode(), s, found, v.numbered(), v.complete(), inTime, problems,
+          c.expectsSuccess() ? lineWith(all, c.fragmentIn(dir)) : firstError(r));
+    } finally {
+      if (c.cleanup() != null) {
+        c.cleanup().run(dir);
+      }
     }
-    double s = (System.nanoTime() - start) / 1e9;
-    String text = r.err() + "\n" + r.out();
-    boolean found = text.contains(c.messageFragment());
-    boolean inTime = s <= 2 * c.timeout().toSeconds();
-    return new FaultOutcome(c, r.exitCode(), s, found, published(dir), inTime, firstError(r));
   }
 
-  /** Any numbered version directory under {@code <dir>/models} (any model name)? */
-  static boolean published(Path dir) throws Exception {
-    Path models = dir.resolve("models");
-    if (!Files.isDirectory(models)) {
-      return false;
+  private static List<String> check(FaultCase c, Path dir, CliHarness.Result r) {
+    if (c.check() == null) {
+      return List.of();
     }
-    try (Stream<Path> s = Files.walk(models, 2)) {
-      return s.anyMatch(p -> Files.isDirectory(p) && p.getFileName().toString().matches("\\d+"));
+    try {
+      return c.check().problems(dir, r);
+    } catch (Exception | AssertionError e) {
+      return List.of("check failed: " + e);
     }
+  }
+
+  private static FaultOutcome notRun(FaultCase c, String why) {
+    return new FaultOutcome(c, FaultOutcome.NOT_RUN, 0, false, 0, 0, true, List.of(why), why);
   }
 
   /** The first non-blank stderr line (the error message), else the last stdout line. */
@@ -85,81 +117,42 @@ public final class FaultRunner {
     return out.length == 0 ? "" : out[out.length - 1].strip();
   }
 
-  // ----------------------------------------------------------------------------------- rendering
-
-  public static String table(List<FaultOutcome> results) {
-    StringBuilder sb = new StringBuilder();
-    sb.append("| case | category | expected | actual | seconds | pass | message |\n");
-    sb.append("|---|---|---|---|---|---|---|\n");
-    for (FaultOutcome o : results) {
-      FaultCase c = o.fault();
-      String expected = "exit " + c.expectedExit() + ", \"" + c.messageFragment() + "\"";
-      String actual = (o.exitCode() < 0 ? "hung" : "exit " + o.exitCode())
-          + (o.messageFound() ? ", message ok" : ", message missing")
-          + (o.published() ? ", VERSION PUBLISHED" : ", nothing published");
-      String verdict = o.verdict() + (c.knownGap() ? ": " + c.gap() : "");
-      sb.append(String.format("| %s | %s | %s | %s | %.1f | %s | %s |%n", c.name(), c.category(),
-          esc(expected), esc(actual), o.seconds(), esc(verdict), esc(trim(o.message(), 160))));
+  /** The output line holding {@code fragment} (what a case that succeeds shows), else the last one. */
+  static String lineWith(CliHarness.Result r, String fragment) {
+    for (String line : (r.out() + "\n" + r.err()).split("\n")) {
+      if (line.contains(fragment)) {
+        return line.strip();
+      }
     }
-    long pass = results.stream().filter(FaultOutcome::pass).count();
-    long gaps = results.stream().filter(o -> o.fault().knownGap()).count();
-    sb.append(String.format("%n%d/%d pass, %d known gaps%n", pass, results.size(), gaps));
-    return sb.toString();
+    return firstError(r);
   }
 
-  public static String json(List<FaultOutcome> results) throws Exception {
-    ObjectMapper m = new ObjectMapper();
-    ObjectNode root = m.createObjectNode();
-    root.put("command", COMMAND);
-    root.put("generated", Instant.now().toString());
-    ArrayNode cases = root.putArray("cases");
-    for (FaultOutcome o : results) {
-      FaultCase c = o.fault();
-      ObjectNode n = cases.addObject();
-      n.put("case", c.name());
-      n.put("category", c.category());
-      n.put("expected_exit", c.expectedExit());
-      n.put("expected_message", c.messageFragment());
-      n.put("timeout_seconds", c.timeout().toSeconds());
-      n.put("actual_exit", o.exitCode());
-      n.put("message_found", o.messageFound());
-      n.put("message", o.message());
-      n.put("seconds", Math.round(o.seconds() * 100) / 100.0);
-      n.put("published", o.published());
-      n.put("in_time", o.inTime());
-      n.put("known_gap", c.gap());
-      n.put("pass", o.pass());
+  /** Writes to the console and to a capture. */
+  private static final class Tee extends OutputStream {
+    private final OutputStream a;
+    private final OutputStream b;
+
+    Tee(OutputStream a, OutputStream b) {
+      this.a = a;
+      this.b = b;
     }
-    return m.writerWithDefaultPrettyPrinter().writeValueAsString(root);
-  }
 
-  /** Writes bench/results/faults.json and faults.md at the repository root. */
-  public static void write(List<FaultOutcome> results) throws Exception {
-    Path dir = repoRoot().resolve("bench/results");
-    Files.createDirectories(dir);
-    Files.writeString(dir.resolve("faults.json"), json(results));
-    Files.writeString(dir.resolve("faults.md"),
-        "# Fault suite: data and config cases\n\nProduced by:\n\n```\n" + COMMAND + "\n```\n\n"
-            + table(results));
-  }
-
-  static Path repoRoot() {
-    Path p = Path.of("").toAbsolutePath();
-    while (p != null && !(Files.isDirectory(p.resolve("bench")) && Files.isRegularFile(p.resolve("pom.xml")))) {
-      p = p.getParent();
+    @Override
+    public void write(int c) throws java.io.IOException {
+      a.write(c);
+      b.write(c);
     }
-    if (p == null) {
-      throw new IllegalStateException("no repository root (a directory with bench/ and pom.xml) above "
-          + Path.of("").toAbsolutePath());
+
+    @Override
+    public void write(byte[] buf, int off, int len) throws java.io.IOException {
+      a.write(buf, off, len);
+      b.write(buf, off, len);
     }
-    return p;
-  }
 
-  private static String esc(String s) {
-    return s.replace("|", "\\|").replace("\n", " ");
-  }
-
-  private static String trim(String s, int n) {
-    return s.length() <= n ? s : s.substring(0, n) + "…";
+    @Override
+    public void flush() throws java.io.IOException {
+      a.flush();
+      b.flush();
+    }
   }
 }

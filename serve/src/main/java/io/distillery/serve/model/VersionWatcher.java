@@ -1,6 +1,7 @@
 package io.distillery.serve.model;
 
 import io.distillery.publish.ModelRepository;
+import io.distillery.publish.VersionState;
 import io.distillery.publish.VersionStatus;
 import io.distillery.serve.metrics.ServeMetrics;
 import java.io.IOException;
@@ -15,16 +16,18 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Polls the model's base path and keeps the loaded versions in line with the {@link VersionPolicy}.
  *
- * <p>Each poll lists the versions (only COMPLETE ones count), loads the chosen ones that are not loaded
- * yet (a chosen version that fails to load is dropped from this poll's choice, so "latest" falls back
- * to the newest version that loads), and then unloads the loaded ones no longer chosen, but only once
- * a chosen one is available: a version that fails to load never leaves the server with nothing to
- * serve. A version that failed
- * {@value #MAX_ATTEMPTS} times is given up until the server restarts. Polls run one at a time on the
+ * <p>Each poll lists the versions (only COMPLETE ones count; the others are logged once, and a
+ * CORRUPT one is reported as failed with DATA_LOSS, naming the files that disagree), loads the
+ * chosen ones that are not loaded yet (a chosen version that fails to load is dropped from this
+ * poll's choice, so "latest" falls back to the newest version that loads), and then unloads the
+ * loaded ones no longer chosen, but only once a chosen one is available: a version that fails to
+ * load never leaves the server with nothing to serve. A version that failed {@value #MAX_ATTEMPTS}
+ * times is given up until the server restarts. Polls run one at a time on the
  * watcher's own thread, {@code interval} apart.
  */
 public final class VersionWatcher implements AutoCloseable {
@@ -40,6 +43,8 @@ public final class VersionWatcher implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Map<Long, VersionLoader.Loaded> loaded = new HashMap<>();
   private final Map<Long, Integer> failures = new HashMap<>();
+  /** Versions not loaded because storage holds them incomplete or corrupt, and why (told once). */
+  private final Map<Long, String> refused = new HashMap<>();
   private boolean closed;
 
   public VersionWatcher(ModelRepository repository, VersionLoader loader, ServableRegistry registry,
@@ -83,8 +88,13 @@ public final class VersionWatcher implements AutoCloseable {
     }
     Map<Long, VersionStatus> candidates = new LinkedHashMap<>();
     for (VersionStatus status : statuses) {
-      if (status.isComplete() && failures.getOrDefault(status.version(), 0) < MAX_ATTEMPTS) {
-        candidates.put(status.version(), status);
+      if (status.isComplete()) {
+        refused.remove(status.version());
+        if (failures.getOrDefault(status.version(), 0) < MAX_ATTEMPTS) {
+          candidates.put(status.version(), status);
+        }
+      } else {
+        refuse(status);
       }
     }
     // A chosen version that fails to load drops out of this poll's candidates, so "latest" falls back
@@ -139,6 +149,32 @@ public final class VersionWatcher implements AutoCloseable {
     } catch (RuntimeException e) {
       // never let one bad poll stop the schedule
       LOG.log(System.Logger.Level.ERROR, "polling " + repository.uri() + " failed unexpectedly", e);
+    }
+  }
+
+  /**
+   * A version that is not COMPLETE is never loaded; say so once per reason, naming the files. A
+   * corrupt one (its files disagree with its manifest) is also reported by the status API as failed
+   * with DATA_LOSS, like a version whose hashes fail at load. One without manifest is only logged: on
+   * S3 it is a publish in progress, which the status API should not call a failure.
+   */
+  private void refuse(VersionStatus status) {
+    long version = status.version();
+    String problems = status.problems().stream().map(Object::toString).collect(Collectors.joining("; "));
+    if (problems.equals(refused.put(version, problems))) {
+      return;
+    }
+    if (status.state() == VersionState.CORRUPT) {
+      String message = "version " + version + " does not match its manifest: " + problems
+          + "; the version is not served";
+      if (!loaded.containsKey(version)) {
+        registry.report(VersionReport.failed(version, "DATA_LOSS", message));
+      }
+      LOG.log(System.Logger.Level.WARNING, registry.modelName() + " " + message + " (" + status.uri() + ")");
+    } else {
+      LOG.log(System.Logger.Level.INFO, registry.modelName() + " version " + version + " is " + status.state()
+          + " (" + problems + "): a publish in progress or an interrupted copy; not served until complete ("
+          + status.uri() + ")");
     }
   }
 
