@@ -81,7 +81,7 @@ final class StagingRenameProtocol implements CommitProtocol {
         Path staging = new Path(store.modelPath(), RepositoryLayout.stagingName(request.runId()));
         Steps.run("creating staging directory " + store.uri(staging), () -> {
             if (!store.fs().mkdirs(staging)) {
-                throw new IOException("mkdirs returned false");
+                throw new IOException("mkdirs returned false" + localReason(staging));
             }
         });
         try {
@@ -97,6 +97,19 @@ final class StagingRenameProtocol implements CommitProtocol {
         } catch (IOException | RuntimeException | Error e) {
             Steps.cleanUp(e, () -> store.deleteTree(staging));
             throw e;
+        }
+    }
+
+    /** Hadoop's local mkdirs says only "false"; Java's says why (read-only file system, permission). */
+    private static String localReason(Path dir) {
+        if (!"file".equals(dir.toUri().getScheme())) {
+            return "";
+        }
+        try {
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir.toUri()));
+            return "";
+        } catch (IOException | RuntimeException e) {
+            return " (" + e.getClass().getSimpleName() + ": " + Steps.firstLine(e.getMessage()) + ")";
         }
     }
 

@@ -1,6 +1,7 @@
 package io.distillery.publish;
 
 import java.io.IOException;
+import org.apache.hadoop.fs.FSError;
 
 /** Runs one I/O step and names it in the failure, so every message says what was being done where. */
 final class Steps {
@@ -25,9 +26,11 @@ final class Steps {
             return action.call();
         } catch (ModelRepositoryException e) {
             throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new ModelRepositoryException(what + ": " + e.getClass().getSimpleName() + ": "
-                    + firstLine(e.getMessage()), e);
+        } catch (IOException | RuntimeException | FSError e) {
+            // Hadoop's local file system reports a full or failing disk as an Error around the IOException.
+            Throwable reason = e instanceof FSError && e.getCause() != null ? e.getCause() : e;
+            throw new ModelRepositoryException(what + ": " + reason.getClass().getSimpleName() + ": "
+                    + firstLine(reason.getMessage()), e);
         }
     }
 
