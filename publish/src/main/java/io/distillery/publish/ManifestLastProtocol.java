@@ -101,12 +101,12 @@ final class ManifestLastProtocol implements CommitProtocol {
             }
             try {
                 store.fs().delete(claim, false);
-                report(PublishListener.Change.CLAIM_REMOVED, claim);
             } catch (IOException | RuntimeException e) {
                 // The version is complete already; a leftover claim is ignored by readers and list().
                 LOG.log(System.Logger.Level.WARNING, "could not remove claim " + store.uri(claim) + ": "
                         + store.describe(e));
             }
+            report(PublishListener.Change.CLAIM_REMOVED, claim);
             return new PublishResult(version, store.uri(dir), false, removed);
         }
     }
@@ -125,12 +125,13 @@ final class ManifestLastProtocol implements CommitProtocol {
             if (CommitProtocol.isStale(scan.lastActivity(), now, options)) {
                 try {
                     store.deleteTree(scan.dir());
-                    removed.add(store.uri(scan.dir()));
-                    report(PublishListener.Change.LEFTOVER_REMOVED, scan.dir());
                 } catch (IOException | RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "could not remove stale incomplete version "
                             + store.uri(scan.dir()) + ": " + store.describe(e));
+                    continue;
                 }
+                removed.add(store.uri(scan.dir()));
+                report(PublishListener.Change.LEFTOVER_REMOVED, scan.dir());
             } else if (scan.claims().stream().anyMatch(c -> RepositoryLayout.claimRunId(c).equals(runId))) {
                 peer = true;
             }

@@ -124,16 +124,18 @@ final class StagingRenameProtocol implements CommitProtocol {
                 continue;
             }
             try {
-                if (CommitProtocol.isStale(store.lastActivity(dir), options.clock().instant(), options)) {
-                    store.deleteTree(dir.getPath());
-                    removed.add(store.uri(dir.getPath()));
-                    report(PublishListener.Change.LEFTOVER_REMOVED, dir.getPath());
+                if (!CommitProtocol.isStale(store.lastActivity(dir), options.clock().instant(), options)) {
+                    continue;
                 }
+                store.deleteTree(dir.getPath());
             } catch (IOException | RuntimeException e) {
                 // Not ours to fail on: the leftover stays for the next publisher.
                 LOG.log(System.Logger.Level.WARNING, "could not remove stale staging directory "
                         + store.uri(dir.getPath()) + ": " + store.describe(e));
+                continue;
             }
+            removed.add(store.uri(dir.getPath()));
+            report(PublishListener.Change.LEFTOVER_REMOVED, dir.getPath());
         }
     }
 }
