@@ -11,7 +11,9 @@ import java.util.Set;
  * Drives magnitude pruning inside a {@link TrainingLoop}: at every update step of the schedule it
  * recomputes the masks from the current weights, zeroes the pruned weights at once and hands the
  * masks to the {@link Trainer}, which re-applies them after every optimizer step until the next
- * update. The trainer must have been built with {@link #maskedVariables} masked.
+ * update. A listener that starts on a trainer restored past the schedule's begin step takes the
+ * masks in force from the restored weights' exact zeros. The trainer must have been built with
+ * {@link #maskedVariables} masked.
  */
 public final class PruningListener implements TrainingLoop.Listener {
   private final SparsitySchedule schedule;
@@ -30,17 +32,26 @@ public final class PruningListener implements TrainingLoop.Listener {
 
   @Override
   public void beforeStep(Trainer trainer, long step) {
-    if (!schedule.isUpdateStep(step)) {
-      return;
+    if (masks == null && step > schedule.beginStep()) {
+      // Resumed from a checkpoint after pruning began: the checkpoint holds the weights, not the
+      // masks, but the pruned weights are exact zeros (re-masked after every step), so they give the
+      // masks in force back. Without this the run would go on unmasked until the next update, or
+      // for good after the last one.
+      install(trainer, Masks.fromZeros(trainer.weights(), scope));
     }
-    Weights current = trainer.weights();
-    masks = Masks.magnitude(current, schedule.sparsityAt(step), scope);
+    if (schedule.isUpdateStep(step)) {
+      install(trainer, Masks.magnitude(trainer.weights(), schedule.sparsityAt(step), scope));
+    }
+  }
+
+  private void install(Trainer trainer, Masks next) {
+    masks = next;
     Map<String, float[]> values = new LinkedHashMap<>();
     for (String name : masks.names()) {
       values.put(name, masks.floats(name));
     }
     trainer.setMasks(values);
-    trainer.load(masks.apply(current));
+    trainer.load(masks.apply(trainer.weights()));
   }
 
   /** The masks in force now; before the first update, every weight is kept. */

@@ -315,7 +315,8 @@ class ClusterFaultTest {
   }
 
   private static void signal(String signal, long pid) throws Exception {
-    Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+    // bash's built-in kill: no procps package needed
+    Process p = new ProcessBuilder("bash", "-c", "kill -" + signal + " " + pid).inheritIO().start();
     if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
     }
