@@ -4,19 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distillery.core.data.Columns;
 import io.distillery.core.data.Shard;
 import io.distillery.core.model.Initializer;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.NamedArray;
 import io.distillery.core.model.Weights;
+import io.distillery.core.testing.Blobs;
 import io.distillery.core.train.Loss;
 import io.distillery.core.train.OptimizerSpec;
 import io.distillery.core.train.Trainer;
 import io.distillery.core.train.TrainerState;
 import io.distillery.core.train.TrainingLoop;
 import java.util.List;
-import java.util.Random;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,7 +41,7 @@ class PruningResumeTest {
   @ParameterizedTest
   @ValueSource(longs = {12, 33})
   void resumedPruningEndsBitIdenticalAndAsSparse(long stopAt) {
-    try (BufferAllocator allocator = new RootAllocator(); Shard shard = blobs(allocator, 600)) {
+    try (BufferAllocator allocator = new RootAllocator(); Shard shard = Blobs.shard(allocator, 600, 11)) {
       Weights uninterrupted;
       try (Trainer t = trainer()) {
         t.load(Initializer.glorotUniform(SPEC, 7));
@@ -95,18 +94,5 @@ class PruningResumeTest {
     Trainer.Options options = Trainer.Options.local(SPEC, Loss.crossEntropy(), OptimizerSpec.adam(0.01), 7)
         .withMasks(PruningListener.maskedVariables(Initializer.glorotUniform(SPEC, 7), PruningScope.KERNELS));
     return new Trainer(options);
-  }
-
-  private static Shard blobs(BufferAllocator allocator, int rows) {
-    Random r = new Random(11);
-    float[] x = new float[rows * 4];
-    int[] y = new int[rows];
-    for (int i = 0; i < rows; i++) {
-      y[i] = i % 3;
-      for (int d = 0; d < 4; d++) {
-        x[i * 4 + d] = (float) ((d == y[i] ? 2.0 : 0.0) + 0.5 * r.nextGaussian());
-      }
-    }
-    return Shard.builder(allocator, rows).floatColumn(Columns.FEATURES, 4).put(Columns.FEATURES, x).labels(y).build();
   }
 }

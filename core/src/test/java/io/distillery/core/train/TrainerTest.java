@@ -11,11 +11,11 @@ import io.distillery.core.model.Initializer;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.NamedArray;
 import io.distillery.core.model.Weights;
+import io.distillery.core.testing.Blobs;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -40,18 +40,8 @@ class TrainerTest {
     allocator.close();
   }
 
-  /** Three Gaussian blobs in 4-D, one per class: a problem a small MLP must solve. */
   static Shard blobs(BufferAllocator allocator, int rows, long seed) {
-    Random r = new Random(seed);
-    float[] x = new float[rows * 4];
-    int[] y = new int[rows];
-    for (int i = 0; i < rows; i++) {
-      y[i] = i % 3;
-      for (int d = 0; d < 4; d++) {
-        x[i * 4 + d] = (float) ((d == y[i] ? 2.0 : 0.0) + 0.5 * r.nextGaussian());
-      }
-    }
-    return Shard.builder(allocator, rows).floatColumn(Columns.FEATURES, 4).put(Columns.FEATURES, x).labels(y).build();
+    return Blobs.shard(allocator, rows, seed);
   }
 
   @Test
