@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -128,7 +129,7 @@ public final class ModelRepository implements AutoCloseable {
         }
         try {
             return protocol.publish(new PublishRequest(runId, LocalVersion.scan(localVersionDir), fields));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | FSError e) {
             throw redactor.failure("publishing run '" + runId + "' from " + localVersionDir.toAbsolutePath()
                     + " to " + uri + " failed", e);
         }

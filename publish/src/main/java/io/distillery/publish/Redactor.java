@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.ConfigRedactor;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSError;
 
 /**
  * Keeps secrets out of messages: knows the values of the sensitive keys of one Hadoop configuration
@@ -101,9 +102,11 @@ final class Redactor {
      * cause is {@code failure} itself when no message in its chain holds a secret, else a masked copy.
      */
     ModelRepositoryException failure(String context, Throwable failure) {
-        String what = failure instanceof ModelRepositoryException
-                ? failure.getMessage()
-                : failure.getClass().getSimpleName() + ": " + firstLine(failure.getMessage());
+        // Hadoop's local file system wraps a full or failing disk's IOException in an FSError.
+        Throwable reason = failure instanceof FSError && failure.getCause() != null ? failure.getCause() : failure;
+        String what = reason instanceof ModelRepositoryException
+                ? reason.getMessage()
+                : reason.getClass().getSimpleName() + ": " + firstLine(reason.getMessage());
         return new ModelRepositoryException(redact(context + ": " + what), scrub(failure));
     }
 

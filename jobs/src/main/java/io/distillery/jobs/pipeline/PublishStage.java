@@ -8,7 +8,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSError;
 
 /** Publishes an exported version directory as the next numbered version of the model. */
 public final class PublishStage {
@@ -26,11 +25,6 @@ public final class PublishStage {
       throws IOException {
     try (ModelRepository repo = ModelRepository.open(URI.create(modelUri), conf, options)) {
       return repo.publish(exportDir, runId, manifest);
-    } catch (FSError e) {
-      // Hadoop's local file system reports a full or failing disk as an Error, which the repository
-      // lets through: a storage failure all the same (exit 4), not a crash of the CLI.
-      throw new IOException("publishing run '" + runId + "' to " + modelUri + " failed: "
-          + RunDirectory.describe(e), e);
     }
   }
 }
