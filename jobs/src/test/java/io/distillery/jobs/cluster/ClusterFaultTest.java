@@ -149,25 +149,20 @@ class ClusterFaultTest {
     long pauseMillis = random.nextInt(60);
     long started = System.nanoTime();
     CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(() -> pipeline(run));
-    Path placement = stageDir.resolve("workers/attempt-1-rank-1.json");
-    long victim = -1;
+    long victim = rank1After(job, stageDir, checkpoint);
     long checkpointAtKill = -1;
-    while (!job.isDone() && victim < 0) {
-      if (Files.isRegularFile(placement) && newestCheckpoint(stageDir) >= checkpoint) {
-        Thread.sleep(pauseMillis);
-        if (!Files.exists(stageDir.resolve(BarrierStage.RECORD))) { // still training
-          victim = JSON.readTree(placement.toFile()).get("pid").asLong();
-          checkpointAtKill = newestCheckpoint(stageDir);
-        }
-        break;
+    if (victim > 0) {
+      Thread.sleep(pauseMillis);
+      if (Files.exists(stageDir.resolve(BarrierStage.RECORD))) {
+        victim = -1; // the stage finished meanwhile
+      } else {
+        checkpointAtKill = newestCheckpoint(stageDir);
       }
-      Thread.sleep(20);
     }
-    String name = run;
     String expected = "exit 0, a complete version, accuracies within " + 100 * ACCURACY_TOLERANCE + " points";
     if (victim < 0) {
       CliHarness.Result r = job.get(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      rows.add(ClusterFaultRow.of(name, expected, "stage ended before the kill (exit " + r.exitCode() + ")",
+      rows.add(ClusterFaultRow.of(run, expected, "stage ended before the kill (exit " + r.exitCode() + ")",
           started, false));
       return run + ": the stage ended before checkpoint " + checkpoint + " + " + pauseMillis + " ms";
     }
@@ -212,7 +207,7 @@ class ClusterFaultTest {
           + " resumed from step %d; largest accuracy difference %.4f", victim, pauseMillis, checkpointAtKill,
           record.get("total_steps").asLong(), ranks, resumed, worst);
     }
-    rows.add(ClusterFaultRow.of(name, expected, actual + (problems.isEmpty() ? "" : "; " + problems), started,
+    rows.add(ClusterFaultRow.of(run, expected, actual + (problems.isEmpty() ? "" : "; " + problems), started,
         problems.isEmpty()));
     return problems.isEmpty() ? null : run + ": " + problems;
   }
@@ -227,15 +222,7 @@ class ClusterFaultTest {
     Path stageDir = tmp.resolve("runs/" + run + "/" + Stages.TEACHER);
     long started = System.nanoTime();
     CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(() -> pipeline(run));
-    Path placement = stageDir.resolve("workers/attempt-1-rank-1.json");
-    long victim = -1;
-    while (!job.isDone()) {
-      if (Files.isRegularFile(placement) && newestCheckpoint(stageDir) >= K) {
-        victim = JSON.readTree(placement.toFile()).get("pid").asLong();
-        break;
-      }
-      Thread.sleep(20);
-    }
+    long victim = rank1After(job, stageDir, K);
     assertTrue(victim > 0, "the teacher ended before a checkpoint: " + (job.isDone() ? job.get() : ""));
     signal("STOP", victim);
     CliHarness.Result r;
@@ -299,6 +286,21 @@ class ClusterFaultTest {
   private static long published(String run) throws Exception {
     Path result = tmp.resolve("runs/" + run + "/publish/result.json");
     return Files.isRegularFile(result) ? JSON.readTree(result.toFile()).get("version").asLong() : -1;
+  }
+
+  /**
+   * The pid of the executor holding rank 1 of the stage's first attempt, once the stage has a
+   * checkpoint at or after {@code step}; -1 when the run ended first.
+   */
+  private static long rank1After(CompletableFuture<?> job, Path stageDir, long step) throws Exception {
+    Path placement = stageDir.resolve("workers/attempt-1-rank-1.json");
+    while (!job.isDone()) {
+      if (Files.isRegularFile(placement) && newestCheckpoint(stageDir) >= step) {
+        return JSON.readTree(placement.toFile()).get("pid").asLong();
+      }
+      Thread.sleep(20);
+    }
+    return -1;
   }
 
   private static long newestCheckpoint(Path stageDir) throws Exception {
