@@ -3,42 +3,24 @@ package io.distillery.jobs.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.distillery.core.model.ModelSpec;
-import io.distillery.core.train.OptimizerSpec;
-import io.distillery.core.train.TrainingLoop;
 import io.distillery.jobs.CliHarness;
+import io.distillery.jobs.EmptyPartition;
 import io.distillery.jobs.cli.ExitCodes;
 import io.distillery.jobs.data.DataException;
-import io.distillery.jobs.pipeline.RunDirectory;
 import io.distillery.jobs.spark.BarrierStage;
-import io.distillery.jobs.spark.StageRequest;
-import io.distillery.jobs.spark.StageRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.Metadata;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -214,26 +196,8 @@ class StandaloneClusterTest {
 
   @Test
   void anEmptyPartitionFailsFastWithWhatToChange() {
-    StructType schema =
-        new StructType(new StructField[] {
-          new StructField("features", DataTypes.createArrayType(DataTypes.FloatType), false, Metadata.empty()),
-          new StructField("label", DataTypes.IntegerType, false, Metadata.empty())
-        });
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < 64; i++) {
-      rows.add(RowFactory.create(new float[] {0.1f, 0.2f, 0.3f, 0.4f}, 2));
-    }
-    Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(2, functions.col("label"));
-    JavaRDD<InternalRow> partitions = df.queryExecution().toRdd().toJavaRDD();
-    Path stageDir = tmp.resolve("empty/teacher");
-    StageRequest request =
-        new StageRequest(
-            "teacher", ModelSpec.of(new int[] {4}, 3, List.of("dense(4,relu)", "dense(3)")),
-            new TrainingLoop.Plan(1, 8, 0, 1), OptimizerSpec.adam(0.01), null, null, null, null, null,
-            new RunDirectory(stageDir.toUri().toString(), Map.of()), 0);
-    DataException e = assertThrows(DataException.class, () -> StageRunner.run(partitions, request));
+    DataException e = EmptyPartition.refusal(spark, tmp.resolve("empty/teacher"));
     assertTrue(e.getMessage().contains("of 2 is empty (64 rows in all)"), e.getMessage());
     assertTrue(e.getMessage().contains("lower --workers (spark.workers) or repartition"), e.getMessage());
-    assertFalse(Files.exists(stageDir.resolve(BarrierStage.RECORD)), "no barrier stage was submitted");
   }
 }
