@@ -8,30 +8,39 @@ import io.distillery.core.data.Shard;
 import io.distillery.core.model.Initializer;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
+import io.distillery.core.train.CollectiveWorker;
 import io.distillery.core.train.EpochMetrics;
 import io.distillery.core.train.Loss;
 import io.distillery.core.train.OptimizerSpec;
+import io.distillery.core.train.ProcessStats;
+import io.distillery.core.train.Replica;
 import io.distillery.core.train.Trainer;
 import io.distillery.core.train.TrainingLoop;
 import java.io.FileInputStream;
 import java.io.InputStream;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
 /**
  * Training throughput of Distillery's loop (Arrow shard → batch gather → bulk feed → Trainer) against a
  * plain in-process TF Java loop on the same model and batch size, measured in one run with the two
- * interleaved (A B A B ...) so machine noise hits both; then resident memory after every epoch of a
- * longer Distillery run, to catch per-step leaks.
+ * interleaved (A B A B ...) so machine noise hits both; then a longer run by one worker and by two
+ * data-parallel workers, with throughput, native threads and resident memory after every epoch, to
+ * catch per-step leaks.
  *
  * <p>Usage: {@code bin/bench training [steps] [rounds] [memoryEpochs]}.
  */
@@ -63,7 +72,11 @@ public final class TrainingLoopBenchmark {
       throughput.add(throughput(layers, images, labels, batch, steps, rounds));
     }
     results.put("throughput", throughput);
-    results.put("memory", memory(images, labels, batch, memoryEpochs));
+    List<Map<String, Object>> longRuns = new ArrayList<>();
+    for (int workers : new int[] {1, 2}) {
+      longRuns.add(longRun(images, labels, batch, memoryEpochs, workers));
+    }
+    results.put("long_runs", longRuns);
 
     System.out.println();
     System.out.println("Training throughput, samples/s (batch " + batch + ", " + steps + " steps × " + rounds + " rounds each, interleaved)");
@@ -72,11 +85,19 @@ public final class TrainingLoopBenchmark {
       System.out.printf(Locale.ROOT, "%-12s %12.0f %12.0f %8.3f%n", t.get("model"), t.get("distillery_samples_per_s"),
           t.get("plain_tf_samples_per_s"), t.get("ratio"));
     }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> mem = (Map<String, Object>) results.get("memory");
     System.out.println();
-    System.out.println("Resident memory after each epoch (student, full data): " + mem.get("rss_mib_per_epoch") + " MiB");
-    System.out.printf(Locale.ROOT, "peak RSS %s MiB; growth epoch 2 → last: %.2f%%%n", mem.get("peak_rss_mib"), mem.get("growth_percent_epoch2_to_last"));
+    System.out.println("Student on the full data, after each epoch (threads and RSS of the whole JVM)");
+    System.out.printf(Locale.ROOT, "%-8s %6s %8s %12s %8s %9s%n", "workers", "epoch", "steps", "samples/s", "threads", "RSS MiB");
+    for (Map<String, Object> run : longRuns) {
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> epochs = (List<Map<String, Object>>) run.get("per_epoch");
+      for (Map<String, Object> e : epochs) {
+        System.out.printf(Locale.ROOT, "%-8s %6s %8s %12s %8s %9s%n", run.get("workers"), e.get("epoch"), e.get("steps"),
+            e.get("samples_per_s"), e.get("threads"), e.get("rss_mib"));
+      }
+      System.out.printf(Locale.ROOT, "%d worker(s), epoch 2 → last: threads %+.1f%%, RSS %+.1f%%%n", run.get("workers"),
+          run.get("threads_growth_percent_epoch2_to_last"), run.get("rss_growth_percent_epoch2_to_last"));
+    }
 
     Path out = Path.of(args.length > 3 ? args[3] : "bench/results/training-loop.json");
     Files.createDirectories(out.getParent());
@@ -129,30 +150,86 @@ public final class TrainingLoopBenchmark {
     return m;
   }
 
-  static Map<String, Object> memory(IdxReader.Images images, int[] labels, int batch, int epochs) {
+  /**
+   * A longer run of the student on the full data, by one worker and by two data-parallel workers in
+   * this JVM (two TF servers, one all-reduce per step, as in Spark's local mode): throughput, native
+   * threads and resident memory after every epoch. A leak per step or per all-reduce shows as growth.
+   */
+  static Map<String, Object> longRun(IdxReader.Images images, int[] labels, int batch, int epochs, int workers)
+      throws Exception {
     ModelSpec spec = ModelSpec.of(new int[] {28, 28, 1}, 10, STUDENT);
-    List<Double> rss = new ArrayList<>();
-    try (BufferAllocator allocator = new RootAllocator();
-        Shard shard = Shard.builder(allocator, labels.length).floatColumn(Columns.FEATURES, 784)
-            .put(Columns.FEATURES, images.pixels()).labels(labels).build();
-        Trainer trainer = new Trainer(Trainer.Options.local(spec, Loss.crossEntropy(), OptimizerSpec.adam(1e-3), 7))) {
-      trainer.load(Initializer.glorotUniform(spec, 7));
-      TrainingLoop.run(trainer, shard, new TrainingLoop.Plan(epochs, batch, 0, 5), new TrainingLoop.Listener() {
-        @Override
-        public void afterEpoch(Trainer t, EpochMetrics m) {
-          System.gc();
-          rss.add(Rss.current() / 1048576.0);
-          System.out.printf(Locale.ROOT, "memory epoch %d: loss %.4f, RSS %.0f MiB%n", m.epoch() + 1, m.loss(), rss.get(rss.size() - 1));
-        }
-      });
+    List<Map<String, Object>> perEpoch = Collections.synchronizedList(new ArrayList<>());
+    int rows = labels.length / workers;
+    List<String> addresses = new ArrayList<>();
+    if (workers > 1) {
+      List<ServerSocket> reserved = new ArrayList<>();
+      for (int i = 0; i < workers; i++) {
+        ServerSocket socket = CollectiveWorker.reservePort("127.0.0.1");
+        reserved.add(socket);
+        addresses.add("127.0.0.1:" + socket.getLocalPort());
+      }
+      for (ServerSocket socket : reserved) {
+        socket.close();
+      }
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(workers);
+    try (BufferAllocator allocator = new RootAllocator()) {
+      List<Future<?>> running = new ArrayList<>();
+      for (int rank = 0; rank < workers; rank++) {
+        int r = rank;
+        running.add(pool.submit(() -> {
+          Replica replica = workers == 1 ? Replica.LOCAL
+              : CollectiveWorker.start(new CollectiveWorker.Spec(addresses, r, 120_000, "", 1)).replica();
+          float[] pixels = java.util.Arrays.copyOfRange(images.pixels(), r * rows * 784, (r + 1) * rows * 784);
+          int[] y = java.util.Arrays.copyOfRange(labels, r * rows, (r + 1) * rows);
+          try (Shard shard = Shard.builder(allocator, rows).floatColumn(Columns.FEATURES, 784)
+                  .put(Columns.FEATURES, pixels).labels(y).build();
+              Trainer trainer = new Trainer(Trainer.Options.local(spec, Loss.crossEntropy(), OptimizerSpec.adam(1e-3), 7)
+                  .withReducer(replica.reducer(), replica.sessions()))) {
+            trainer.load(Initializer.glorotUniform(spec, 7));
+            TrainingLoop.run(trainer, shard, new TrainingLoop.Plan(epochs, batch, 0, 5), new TrainingLoop.Listener() {
+              @Override
+              public void afterEpoch(Trainer t, EpochMetrics m) {
+                if (r != 0) {
+                  return;
+                }
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("epoch", m.epoch() + 1);
+                e.put("steps", t.step());
+                e.put("samples_per_s", Math.round(m.examples() * workers / m.seconds()));
+                e.put("threads", ProcessStats.threads());
+                e.put("rss_mib", Math.round(ProcessStats.residentBytes() / 1048576.0));
+                perEpoch.add(e);
+                System.out.printf(Locale.ROOT, "%d worker(s), epoch %d: loss %.4f, %s samples/s, %s threads, RSS %s MiB%n",
+                    workers, m.epoch() + 1, m.loss(), e.get("samples_per_s"), e.get("threads"), e.get("rss_mib"));
+              }
+            });
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : running) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
     }
     Map<String, Object> m = new LinkedHashMap<>();
-    List<Long> rounded = rss.stream().map(Math::round).toList();
+    m.put("workers", workers);
     m.put("epochs", epochs);
-    m.put("rss_mib_per_epoch", rounded);
-    m.put("peak_rss_mib", Math.round(Rss.peak() / 1048576.0));
-    double growth = rss.size() >= 2 ? 100 * (rss.get(rss.size() - 1) - rss.get(1)) / rss.get(1) : 0;
-    m.put("growth_percent_epoch2_to_last", growth);
+    m.put("per_epoch", perEpoch);
+    m.put("threads_growth_percent_epoch2_to_last", growth(perEpoch, "threads"));
+    m.put("rss_growth_percent_epoch2_to_last", growth(perEpoch, "rss_mib"));
+    m.put("peak_rss_mib", Math.round(ProcessStats.peakResidentBytes() / 1048576.0));
     return m;
+  }
+
+  static double growth(List<Map<String, Object>> perEpoch, String key) {
+    if (perEpoch.size() < 2) {
+      return 0;
+    }
+    double second = ((Number) perEpoch.get(1).get(key)).doubleValue();
+    double last = ((Number) perEpoch.get(perEpoch.size() - 1).get(key)).doubleValue();
+    return 100 * (last - second) / second;
   }
 }

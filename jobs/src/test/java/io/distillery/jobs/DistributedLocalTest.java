@@ -52,6 +52,19 @@ class DistributedLocalTest {
       assertTrue(Files.isDirectory(tmp.resolve("runs/two/" + stage + "/checkpoints")), stage + " checkpointed");
     }
     assertTrue(Files.isRegularFile(tmp.resolve("models/tiny/1/saved_model.pb")), r.out());
+    // TF servers cannot be stopped: every stage after the first runs on the first stage's servers.
+    java.util.Set<String> addresses = new java.util.TreeSet<>();
+    for (int i = 0; i < Stages.TRAINING.size(); i++) {
+      for (int rank = 0; rank < 2; rank++) {
+        JsonNode placement = JSON.readTree(tmp.resolve(
+            "runs/two/" + Stages.TRAINING.get(i) + "/workers/attempt-1-rank-" + rank + ".json").toFile());
+        addresses.add(placement.get("address").asText());
+        if (i > 0) {
+          assertTrue(placement.get("reused").asBoolean(), Stages.TRAINING.get(i) + " rank " + rank + ": " + placement);
+        }
+      }
+    }
+    assertEquals(2, addresses.size(), "one server per rank for the whole pipeline: " + addresses);
   }
 
   @Test

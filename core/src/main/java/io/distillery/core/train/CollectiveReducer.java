@@ -14,7 +14,16 @@ import org.tensorflow.types.TFloat32;
  * {@code tf.collective.collectiveReduce} of TF Java 1.1.0 is the V3 op, which crashes the JVM.
  *
  * <p>Every worker builds the same graph in the same order, so the instance keys (one per all-reduce
- * op, counted from {@code firstInstanceKey}) match across workers without coordination.
+ * op, drawn from a counter every worker of the group holds at the same value) match across workers
+ * without coordination. A TF server caches each instance's shape for its lifetime, so a key is never
+ * used twice on one server: that is why the counter belongs to the server ({@link
+ * CollectiveWorker#reducer()}), which later stages reuse.
+ *
+ * <p>The op's own {@code timeout_seconds} is left at 0 on purpose. TensorFlow (2.18) arms it with
+ * {@code Env::SchedClosureAfter}, which on POSIX starts a detached thread that sleeps for the whole
+ * timeout: one new native thread per all-reduce, alive for minutes, so a long run reaches the
+ * process's thread limit and aborts. The session's {@code operation_timeout_in_ms} bounds a step that
+ * waits for a lost peer just the same ({@code CollectiveWorker.config}), with no thread per step.
  */
 public final class CollectiveReducer implements GradientReducer {
   /** The TensorFlow op type. */
@@ -22,27 +31,20 @@ public final class CollectiveReducer implements GradientReducer {
 
   private final int groupSize;
   private final long groupKey;
-  private final AtomicLong nextInstanceKey;
-  private final float timeoutSeconds;
+  private final AtomicLong instanceKeys;
 
   /**
    * @param groupSize the number of workers; every one of them must run the op
    * @param groupKey identifies the group (the same on every worker)
-   * @param firstInstanceKey instance key of the first all-reduce op this reducer builds
-   * @param timeoutSeconds how long an all-reduce waits for its peers (0: no limit of its own; the
-   *     session's {@code operation_timeout_in_ms} still applies)
+   * @param instanceKeys the next instance key; each all-reduce op this reducer builds takes one
    */
-  public CollectiveReducer(int groupSize, long groupKey, long firstInstanceKey, float timeoutSeconds) {
+  public CollectiveReducer(int groupSize, long groupKey, AtomicLong instanceKeys) {
     if (groupSize < 1) {
       throw new IllegalArgumentException("group size must be >= 1, found " + groupSize);
     }
-    if (!(timeoutSeconds >= 0)) {
-      throw new IllegalArgumentException("timeout must be >= 0 seconds, found " + timeoutSeconds);
-    }
     this.groupSize = groupSize;
     this.groupKey = groupKey;
-    this.nextInstanceKey = new AtomicLong(firstInstanceKey);
-    this.timeoutSeconds = timeoutSeconds;
+    this.instanceKeys = instanceKeys;
   }
 
   public int groupSize() {
@@ -55,11 +57,11 @@ public final class CollectiveReducer implements GradientReducer {
     builder.addInput(flatGradients.asOutput());
     builder.setAttr("group_size", (long) groupSize);
     builder.setAttr("group_key", groupKey);
-    builder.setAttr("instance_key", nextInstanceKey.getAndIncrement());
+    builder.setAttr("instance_key", instanceKeys.getAndIncrement());
     builder.setAttr("merge_op", "Add");
     builder.setAttr("final_op", "Div");
     builder.setAttr("subdiv_offsets", new long[] {0});
-    builder.setAttr("timeout_seconds", timeoutSeconds);
+    builder.setAttr("timeout_seconds", 0f);
     Operation op = builder.build();
     return op.output(0);
   }

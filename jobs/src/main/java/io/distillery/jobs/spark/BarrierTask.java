@@ -1,33 +1,27 @@
 package io.distillery.jobs.spark;
 
-import io.distillery.core.train.CollectiveReducer;
 import io.distillery.core.train.CollectiveWorker;
+import io.distillery.core.train.Replica;
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Function;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.BarrierTaskInfo;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.tensorflow.Graph;
-import org.tensorflow.Session;
 import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
 
 /**
- * One task of a data-parallel barrier stage, on an executor. It reads its partition into a shard and
- * builds the trainer ({@link StageTask}); when the trainer asks for its session, the task reserves a
- * free port, exchanges {@code host:port} with its peers through {@link BarrierTaskContext#allGather},
- * starts its TensorFlow server (job {@value CollectiveWorker#JOB}, task = rank) and opens a session
- * on it. Gradients are averaged by a {@link CollectiveReducer} over all tasks every step.
- *
- * <p>Every attempt starts new servers on new ports: a server whose collective timed out is unusable,
- * and TF Java cannot stop one.
+ * One task of a data-parallel barrier stage, on an executor. It reads its partition into a shard;
+ * then, before building the trainer ({@link StageTask}), it joins its peers through {@link
+ * BarrierTaskContext#allGather}: on the TensorFlow servers this executor kept from an earlier stage
+ * of the same group, or on new ones (job {@value CollectiveWorker#JOB}, task = rank; see {@link
+ * CollectiveWorker#join}). Gradients are averaged by a {@link io.distillery.core.train.CollectiveReducer}
+ * over all tasks every step. When the task ends its server goes back to the executor's pool, or, if
+ * the task failed, is never used again (a retry meets on new servers and ports).
  */
 final class BarrierTask
     extends AbstractFunction1<Iterator<InternalRow>, Iterator<WorkerResult>>
@@ -49,18 +43,22 @@ final class BarrierTask
     BarrierTaskContext ctx = BarrierTaskContext.get();
     int rank = ctx.partitionId();
     BarrierTaskInfo[] infos = ctx.getTaskInfos();
-    int workers = infos.length;
     String host = host(infos[rank].address());
     String gpus = GpuAssignment.visibleDeviceList(ctx.resourcesJMap());
-    Rendezvous rendezvous = new Rendezvous(ctx, rank, host, gpus, ctx.cpus());
-    CollectiveReducer reducer = new CollectiveReducer(workers, 1, 1, request.operationTimeoutMs() / 1000f);
-
-    StageResult r =
-        new StageTask(request).run(rank, CollectionConverters.asJava(rows), reducer, rendezvous);
+    Rendezvous rendezvous =
+        new Rendezvous(ctx, rank, infos.length, host, new CollectiveWorker.Settings(request.operationTimeoutMs(), gpus, ctx.cpus()));
+    StageResult r;
+    boolean healthy = false;
+    try {
+      r = new StageTask(request).run(rank, CollectionConverters.asJava(rows), rendezvous::join);
+      healthy = true;
+    } finally {
+      rendezvous.leave(healthy);
+    }
     String digest = WorkerResult.digest(r.weights());
     StageResult kept = rank == 0 ? r : new StageResult(rank, null, r.epochs(), r.steps());
     WorkerResult out =
-        new WorkerResult(rank, rendezvous.address, executorId(), ProcessHandle.current().pid(), digest, r.steps(), kept);
+        new WorkerResult(rank, rendezvous.address(), executorId(), ProcessHandle.current().pid(), digest, r.steps(), kept);
     return CollectionConverters.asScala(List.of(out).iterator());
   }
 
@@ -79,55 +77,51 @@ final class BarrierTask
     return env == null ? "?" : env.executorId();
   }
 
-  /** The trainer's session factory: meet the peers, start this task's server, open a session on it. */
-  private final class Rendezvous implements Function<Graph, Session> {
+  /** This task's membership of the group: joined when the trainer is built, left when the task ends. */
+  private final class Rendezvous {
     private final BarrierTaskContext ctx;
     private final int rank;
+    private final int size;
     private final String host;
-    private final String gpus;
-    private final int threads;
-    private String address;
+    private final CollectiveWorker.Settings settings;
+    private CollectiveWorker worker;
 
-    Rendezvous(BarrierTaskContext ctx, int rank, String host, String gpus, int threads) {
+    Rendezvous(BarrierTaskContext ctx, int rank, int size, String host, CollectiveWorker.Settings settings) {
       this.ctx = ctx;
       this.rank = rank;
+      this.size = size;
       this.host = host;
-      this.gpus = gpus;
-      this.threads = threads;
+      this.settings = settings;
     }
 
-    @Override
-    public Session apply(Graph graph) {
-      List<String> addresses;
-      // Hold the port until every peer has its own, so that no two workers on a host pick the same.
-      try (ServerSocket reserved = CollectiveWorker.reservePort(host)) {
-        address = host + ":" + reserved.getLocalPort();
-        addresses = Arrays.asList(ctx.allGather(address));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot release the reserved port " + address + ": " + e.getMessage(), e);
-      }
-      if (!address.equals(addresses.get(rank))) {
-        throw new IllegalStateException(
-            "rank " + rank + " published " + address + " but allGather returned " + addresses);
-      }
-      CollectiveWorker worker =
-          CollectiveWorker.start(
-              new CollectiveWorker.Spec(addresses, rank, request.operationTimeoutMs(), gpus, threads));
+    Replica join() {
+      worker = CollectiveWorker.join(m -> Arrays.asList(ctx.allGather(m)), host, rank, size, settings);
       System.err.printf(
-          "distillery: %s rank %d of %d, attempt %d: TF server %s (GPUs: %s, threads: %d)%n",
-          request.stage(), rank, addresses.size(), attempt, worker.target(), gpus.isEmpty() ? "none" : gpus, threads);
-      recordPlacement(addresses.size());
+          "distillery: %s rank %d of %d, attempt %d: TF server %s %s (GPUs: %s, threads: %d)%n",
+          request.stage(), rank, size, attempt, worker.target(), worker.reused() ? "reused" : "started",
+          settings.visibleGpus().isEmpty() ? "none" : settings.visibleGpus(), settings.threads());
+      recordPlacement();
       // Every server up before any session talks to a peer (else gRPC logs refused connections and retries).
       ctx.barrier();
-      return worker.openSession(graph);
+      return worker.replica();
+    }
+
+    void leave(boolean healthy) {
+      if (worker != null) {
+        worker.release(healthy);
+      }
+    }
+
+    String address() {
+      return worker == null ? "" : worker.spec().addresses().get(rank);
     }
 
     /** {@code workers/attempt-<a>-rank-<r>.json}: which executor and process hold this rank. */
-    private void recordPlacement(int size) {
+    private void recordPlacement() {
       String json = String.format(
           java.util.Locale.ROOT,
-          "{\"attempt\":%d,\"rank\":%d,\"workers\":%d,\"address\":\"%s\",\"executor\":\"%s\",\"pid\":%d,\"gpus\":\"%s\"}",
-          attempt, rank, size, address, executorId(), ProcessHandle.current().pid(), gpus);
+          "{\"attempt\":%d,\"rank\":%d,\"workers\":%d,\"address\":\"%s\",\"reused\":%b,\"executor\":\"%s\",\"pid\":%d,\"gpus\":\"%s\"}",
+          attempt, rank, size, address(), worker.reused(), executorId(), ProcessHandle.current().pid(), settings.visibleGpus());
       try {
         request.stageDir().writeString(String.format("%s/attempt-%d-rank-%d.json", PLACEMENT, attempt, rank), json);
       } catch (IOException e) {

@@ -1,6 +1,7 @@
 package io.distillery.jobs.spark;
 
 import io.distillery.core.train.GradientReducer;
+import io.distillery.core.train.Replica;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Function;
@@ -56,7 +57,7 @@ public final class StageRunner {
 
     @Override
     public Iterator<StageResult> call(Integer index, Iterator<InternalRow> rows) {
-      StageResult r = new StageTask(request).run(index, rows, GradientReducer.LOCAL, sessionFactory());
+      StageResult r = new StageTask(request).run(index, rows, () -> new Replica(GradientReducer.LOCAL, sessionFactory()));
       return List.of(r).iterator();
     }
 

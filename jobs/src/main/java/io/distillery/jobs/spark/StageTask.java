@@ -4,8 +4,8 @@ import io.distillery.core.data.Shard;
 import io.distillery.core.model.Initializer;
 import io.distillery.core.model.Weights;
 import io.distillery.core.train.EpochMetrics;
-import io.distillery.core.train.GradientReducer;
 import io.distillery.core.train.Loss;
+import io.distillery.core.train.Replica;
 import io.distillery.core.train.StepResult;
 import io.distillery.core.train.Trainer;
 import io.distillery.core.train.TrainerState;
@@ -25,12 +25,10 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.tensorflow.Graph;
-import org.tensorflow.Session;
 
 /**
  * The body of one training task: its rows become an Arrow {@link Shard}, a {@link Trainer} trains on
@@ -49,14 +47,10 @@ public final class StageTask {
   }
 
   /**
-   * @param reducer gradient averaging across workers ({@link GradientReducer#LOCAL} alone)
-   * @param sessionFactory opens the trainer's session (local, or targeted at a TF server)
+   * @param replica where the trainer runs ({@link Replica#LOCAL} alone); asked once the shard is
+   *     read, right before the trainer is built: a data-parallel task meets its peers there
    */
-  public StageResult run(
-      int rank,
-      Iterator<InternalRow> rows,
-      GradientReducer reducer,
-      Function<Graph, Session> sessionFactory) {
+  public StageResult run(int rank, Iterator<InternalRow> rows, Supplier<Replica> replica) {
     int width = request.spec().inputSize();
     try (BufferAllocator allocator = new RootAllocator();
         Shard rawShard = ShardReader.read(rows, width, allocator);
@@ -77,9 +71,11 @@ public final class StageTask {
         pruning = new PruningListener(schedule(request.prune(), request.plan(), data.rows()), PruningScope.KERNELS);
         masked = PruningListener.maskedVariables(start, PruningScope.KERNELS);
       }
+      Replica place = replica.get();
       Trainer.Options options =
           new Trainer.Options(
-              request.spec(), loss, request.optimizer(), reducer, request.plan().seed(), masked, sessionFactory);
+              request.spec(), loss, request.optimizer(), place.reducer(), request.plan().seed(), masked,
+              place.sessions());
       try (Trainer trainer = new Trainer(options)) {
         // The driver chose the checkpoint: every worker resumes from the same file, in sync.
         TrainerState resumed = request.resumeFrom() == null ? null : readCheckpoint(request.resumeFrom());
@@ -225,7 +221,7 @@ public final class StageTask {
       long now = System.nanoTime();
       if (now - lastWrite > PROGRESS_EVERY_NANOS) {
         lastWrite = now;
-        write(Progress.FILE, new Progress(e, request.plan().epochs(), step + 1, stepsPerEpoch,
+        write(Progress.FILE, Progress.now(e, request.plan().epochs(), step + 1, stepsPerEpoch,
             lossSum / examples, (double) correct / examples, false));
       }
       int every = request.checkpointEverySteps();
@@ -239,7 +235,7 @@ public final class StageTask {
       if (request.checkpointEverySteps() == 0) {
         checkpoint(trainer);
       }
-      Progress p = new Progress(m.epoch(), request.plan().epochs(), trainer.step(), stepsPerEpoch,
+      Progress p = Progress.now(m.epoch(), request.plan().epochs(), trainer.step(), stepsPerEpoch,
           m.loss(), m.accuracy(), true);
       write(ProgressMonitor.EPOCHS + "/" + String.format("%04d.json", m.epoch()), p);
       write(Progress.FILE, p);

@@ -33,7 +33,11 @@
  *       weight digest; {@code <stage>/workers/attempt-A-rank-R.json} where each rank ran.
  * </ul>
  *
- * <p>TensorFlow servers cannot be stopped in TF Java 1.1.0: each stage (and each attempt) leaves one
- * idle server per task in the executor JVM until it exits.
+ * <p>TensorFlow servers cannot be stopped in TF Java 1.1.0, so an executor keeps its server and the
+ * next stage of the same group of executors runs on it again ({@link
+ * io.distillery.core.train.CollectiveWorker#join}): a whole pipeline uses one server per task. Only a
+ * failed attempt leaves its servers unused (their collective runtime may have aborted), and a new
+ * placement of ranks on executors starts new ones. A data-parallel step starts no thread: the
+ * all-reduce has no timer of its own, the session's {@code operation_timeout_in_ms} bounds it.
  */
 package io.distillery.jobs.spark;
