@@ -11,7 +11,8 @@ package io.distillery.jobs.cli;
  *   <tr><td>3</td><td>bad or missing input data</td></tr>
  *   <tr><td>4</td><td>storage failure (run directory, model store unreachable, read-only or full)</td></tr>
  *   <tr><td>5</td><td>training failure (diverged, worker lost beyond retries, stage missing)</td></tr>
- *   <tr><td>6</td><td>a published version failed verification</td></tr>
+ *   <tr><td>6</td><td>a published version failed verification, or a model failed its quality gate and
+ *       was not published</td></tr>
  * </table>
  */
 public final class ExitCodes {

@@ -4,6 +4,7 @@ import io.distillery.core.train.TrainingDivergedException;
 import io.distillery.jobs.config.ConfigException;
 import io.distillery.jobs.data.DataException;
 import io.distillery.jobs.pipeline.MissingStageException;
+import io.distillery.jobs.pipeline.QualityGateException;
 import java.io.IOException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -81,6 +82,9 @@ public final class Failures {
     }
     if (c instanceof TrainingDivergedException || c instanceof MissingStageException) {
       return new Failure(ExitCodes.TRAINING, message);
+    }
+    if (c instanceof QualityGateException) {
+      return new Failure(ExitCodes.VERIFY, message);
     }
     if (c.getClass().getName().equals("io.distillery.publish.ModelRepositoryException")) {
       return new Failure(ExitCodes.STORAGE, message);

@@ -3,7 +3,6 @@ package io.distillery.jobs.cli;
 import io.distillery.jobs.config.ConfigLoader;
 import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.pipeline.RunPaths;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +31,13 @@ public final class JobOptions {
   @Option(
       names = "--run-id",
       paramLabel = "ID",
-      description = "Run id: the run directory is <run_dir>/<ID>. Reusing an id resumes that run and skips finished stages. Default: a new id.")
+      description = "Run id: the run directory is <run_dir>/<ID>. Reusing an id resumes that run with the config it was started with and skips finished stages; a --conf or --set that changes what it produces is refused (exit 2). Default: a new id.")
   String runId;
+
+  @Option(
+      names = "--restart",
+      description = "With --run-id of an existing run: delete that run's directory and start it over with the given config.")
+  boolean restart;
 
   JobConfig config() {
     return ConfigLoader.load(conf, allOverrides());
@@ -54,19 +58,4 @@ public final class JobOptions {
     return id;
   }
 
-  /** For stage commands: the run must exist; its recorded config is the base unless --conf is given. */
-  JobConfig configForExistingRun(String id) {
-    if (conf == null) {
-      JobConfig defaults = ConfigLoader.load(null, allOverrides());
-      String runUri = RunPaths.runUri(defaults, id);
-      if (runUri.startsWith("file:")) {
-        Path recorded = Path.of(java.net.URI.create(runUri)).resolve("config.yaml");
-        if (Files.isRegularFile(recorded)) {
-          return ConfigLoader.load(recorded, allOverrides());
-        }
-      }
-      return defaults;
-    }
-    return config();
-  }
 }

@@ -19,15 +19,16 @@ import picocli.CommandLine.Mixin;
     description = {
       "Run the whole job: validate data, train the teacher, train the student from scratch (the",
       "baseline) and distilled, prune it, export it and publish it as the next version.",
-      "Stages already finished in the run directory (same --run-id) are skipped."
+      "Stages already finished in the run directory (same --run-id) are skipped; a run goes on",
+      "with the config it was started with (--restart starts it over)."
     })
 public final class PipelineCommand implements Callable<Integer> {
   @Mixin JobOptions options;
 
   @Override
   public Integer call() throws Exception {
-    JobConfig config = options.config();
     String runId = options.runIdOrNew();
+    JobConfig config = RunConfig.resolve(options, runId, "pipeline", System.out);
     PrintStream out = System.out;
     try (JobRunner job = new JobRunner(config, runId, out)) {
       job.recorded("pipeline", () -> run(job, config, out));

@@ -32,9 +32,10 @@ final class StageCommands {
             new picocli.CommandLine(this), "--run-id is required: this stage continues an existing run");
       }
       String id = options.runIdOrNew();
-      JobConfig config = newRunAllowed() ? options.config() : options.configForExistingRun(id);
+      String name = getClass().getAnnotation(picocli.CommandLine.Command.class).name();
+      JobConfig config = RunConfig.resolve(options, id, name, System.out);
       try (JobRunner job = new JobRunner(config, id, System.out)) {
-        job.recorded(getClass().getAnnotation(picocli.CommandLine.Command.class).name(), () -> run(job));
+        job.recorded(name, () -> run(job));
       }
       return ExitCodes.OK;
     }

@@ -47,30 +47,67 @@ public final class ConfigLoader {
    * @param overrides {@code dotted.key=value}, value parsed as YAML ({@code [a, b]}, {@code 0.5}, ...)
    */
   public static JobConfig load(Path file, List<String> overrides) {
+    if (file == null) {
+      return parse(null, "defaults", overrides);
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException("config file " + file + " does not exist");
+    }
+    try {
+      return parse(Files.readString(file), file.toString(), overrides);
+    } catch (IOException e) {
+      throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * @param yaml a job config's text (only the keys it changes), or null for the defaults alone
+   * @param source where the text comes from, for messages
+   */
+  public static JobConfig parse(String yaml, String source, List<String> overrides) {
     ObjectNode tree = defaultsTree();
-    if (file != null) {
-      if (!Files.isRegularFile(file)) {
-        throw new ConfigException("config file " + file + " does not exist");
-      }
+    if (yaml != null) {
       JsonNode user;
-      try (InputStream in = Files.newInputStream(file)) {
-        user = YAML.readTree(in);
+      try {
+        user = YAML.readTree(yaml);
       } catch (IOException e) {
-        throw new ConfigException("config file " + file + " is not valid YAML: " + e.getMessage(), e);
+        throw new ConfigException("config file " + source + " is not valid YAML: " + e.getMessage(), e);
       }
       if (user != null && !user.isMissingNode() && !user.isNull()) {
         if (!user.isObject()) {
-          throw new ConfigException("config file " + file + ": expected a mapping of keys at the top");
+          throw new ConfigException("config file " + source + ": expected a mapping of keys at the top");
         }
-        merge(tree, (ObjectNode) user, "", file.toString());
+        merge(tree, (ObjectNode) user, "", source);
       }
     }
     for (String o : overrides) {
       applyOverride(tree, o);
     }
-    JobConfig config = bind(tree, file == null ? "defaults" : file.toString());
+    JobConfig config = bind(tree, source);
     Secrets.requireNoUserInfo(config);
     return config;
+  }
+
+  /**
+   * The config as flat {@code dotted.key → value} text, without secret settings: what two configs
+   * are compared by.
+   */
+  @SuppressWarnings("unchecked")
+  public static Map<String, String> flat(JobConfig config) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    flatten(Secrets.withoutSecrets(YAML.convertValue(config, Map.class), new java.util.ArrayList<>()), "", out);
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void flatten(Map<String, Object> tree, String prefix, Map<String, String> out) {
+    tree.forEach((k, v) -> {
+      if (v instanceof Map<?, ?> child && !(prefix + k).equals("spark.conf")) {
+        flatten((Map<String, Object>) child, prefix + k + ".", out);
+      } else {
+        out.put(prefix + k, String.valueOf(v));
+      }
+    });
   }
 
   /** The config as a plain map (for manifests and reports), secret values masked ({@link Secrets}). */

@@ -156,7 +156,7 @@ public record JobConfig(
   public record Prune(
       String schedule, double initialSparsity, double finalSparsity, long beginStep, long endStep,
       int frequency, double power, int epochs, int batchSize, String optimizer, double learningRate,
-      double momentum)
+      double momentum, double maxAccuracyDrop)
       implements java.io.Serializable {
     public Prune {
       require("constant".equals(schedule) || "polynomial_decay".equals(schedule),
@@ -176,6 +176,8 @@ public record JobConfig(
       require(power > 0, "prune.power must be > 0, found " + power);
       require(epochs >= 1, "prune.epochs must be >= 1, found " + epochs);
       require(batchSize >= 1, "prune.batch_size must be >= 1, found " + batchSize);
+      require(maxAccuracyDrop >= 0 && maxAccuracyDrop <= 100,
+          "prune.max_accuracy_drop must be in [0, 100] points, found " + maxAccuracyDrop);
     }
 
     public Training training(List<String> layers) {

@@ -48,6 +48,7 @@ public final class Deliver {
           "stage 'pruned' has no result in " + pipeline.runDirectory().uri() + "; run `distillery prune --run-id "
               + pipeline.runId() + "` first");
     }
+    checkPrunedAccuracy(); // before exporting what would not be published
     TestSet test = pipeline.testSet();
     TestSet calibration =
         pipeline.calibrationSample(config.export().calibrationBatches() * config.prune().batchSize());
@@ -69,6 +70,7 @@ public final class Deliver {
   public PublishResult publish(Path exportDir) throws IOException {
     JobConfig config = pipeline.config();
     RunDirectory run = pipeline.runDirectory();
+    checkPrunedAccuracy();
     Map<String, Object> manifest = manifest();
     String modelUri = RunPaths.modelUri(config);
     PublishOptions options = PublishOptions.defaults().withStaleAge(config.publish().staleAgeDuration());
@@ -80,6 +82,25 @@ public final class Deliver {
           "version", result.version(), "uri", result.uri().toString(), "reused", result.reused())));
     }
     return result;
+  }
+
+  /** A pruned student that lost more than {@code prune.max_accuracy_drop} points is not published. */
+  void checkPrunedAccuracy() throws IOException {
+    JobConfig config = pipeline.config();
+    ModelSpec spec = config.student().modelSpec(config.data(), "student");
+    StageOutcome student = pipeline.load(Stages.STUDENT, spec);
+    StageOutcome pruned = pipeline.load(Stages.PRUNED, spec);
+    if (student == null || pruned == null) {
+      return; // the manifest names the missing stage
+    }
+    double drop = 100 * (student.testAccuracy() - pruned.testAccuracy());
+    if (drop > config.prune().maxAccuracyDrop()) {
+      throw new QualityGateException(String.format(java.util.Locale.ROOT,
+          "not published: the pruned student scored %.4f, %.2f points below the distilled student's %.4f"
+              + " (prune.max_accuracy_drop = %.2f); prune more gently (more prune.epochs, a lower"
+              + " prune.final_sparsity) or allow more with --set prune.max_accuracy_drop=...",
+          pruned.testAccuracy(), drop, student.testAccuracy(), config.prune().maxAccuracyDrop()));
+    }
   }
 
   /** A local copy of the run's exported files (for `distillery publish` in a later process). */

@@ -141,6 +141,15 @@ public final class Pipeline {
     long[] shards = BarrierPreflight.shardRows(trainPartitions);
     int steps = BarrierPreflight.stepsPerEpoch(shards, prune.batchSize());
     StageTask.schedule(prune, new TrainingLoop.Plan(prune.epochs(), prune.batchSize(), steps, config.seed()), 0);
+    if (prune.schedule().equals("polynomial_decay")) {
+      long ramp = StageTask.rampEnd(prune, (long) prune.epochs() * steps) - prune.beginStep();
+      int frequency = StageTask.maskFrequency(prune, ramp);
+      if (frequency != prune.frequency()) {
+        out.printf("prune            prune.frequency %d gives %d mask update(s) over the %d-step ramp on this data;"
+                + " updating every %d steps instead (%d updates)%n",
+            prune.frequency(), ramp / prune.frequency(), ramp, frequency, ramp / frequency);
+      }
+    }
   }
 
   public TestSet testSet() throws IOException {

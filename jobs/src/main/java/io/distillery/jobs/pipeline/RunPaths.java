@@ -36,6 +36,24 @@ public final class RunPaths {
     return strip(toUri(config.runDir())) + "/" + runId;
   }
 
+  /**
+   * The command that continues the run at {@code runUri} with its own recorded config: with
+   * {@code --set run_dir=...} when the run is not under the default run directory, since the run id
+   * alone would not find it.
+   */
+  public static String resumeCommand(String command, String runUri, String runId) {
+    String cmd = "distillery " + command + " --run-id " + runId;
+    String runDir = strip(runUri).endsWith("/" + runId)
+        ? strip(runUri).substring(0, strip(runUri).length() - runId.length() - 1) : strip(runUri);
+    if (!runDir.equals(strip(toUri(DEFAULT_RUN_DIR)))) {
+      cmd += " --set run_dir=" + runDir;
+    }
+    return cmd;
+  }
+
+  /** {@code run_dir}'s default (cluster-conf/distillery-defaults.yaml), relative to the working directory. */
+  static final String DEFAULT_RUN_DIR = "runs";
+
   public static String modelUri(JobConfig config) {
     return strip(toUri(config.publish().basePath())) + "/" + config.name();
   }

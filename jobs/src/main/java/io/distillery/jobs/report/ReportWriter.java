@@ -2,6 +2,7 @@ package io.distillery.jobs.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distillery.jobs.pipeline.RunPaths;
 import io.distillery.jobs.report.RunRecord.Epoch;
 import io.distillery.jobs.report.RunRecord.ExportRecord;
 import io.distillery.jobs.report.RunRecord.StageRecord;
@@ -43,16 +44,16 @@ public final class ReportWriter {
       h.append(" &middot; published version <b>").append(run.published().version()).append("</b> at <code>")
           .append(esc(run.published().uri())).append("</code>");
     } else if (run.nextCommand() != null && run.failure() == null) {
-      h.append(" &middot; next: <code>distillery ").append(esc(run.nextCommand())).append(" --run-id ")
-          .append(esc(run.runId())).append("</code>");
+      h.append(" &middot; next: <code>").append(esc(RunPaths.resumeCommand(run.nextCommand(), run.uri(), run.runId())))
+          .append("</code>");
     }
     h.append("<br>run directory <code>").append(esc(run.uri())).append("</code></p>\n");
     if (run.failure() != null) {
       FailureRecord f = run.failure();
       h.append("<div class=\"failure\"><b>").append(esc(f.command())).append(" failed</b> with exit code ")
           .append(f.exitCode()).append(" at ").append(esc(f.time())).append(":<pre>").append(esc(f.message()))
-          .append("</pre>Fix the cause and run <code>distillery ").append(esc(f.command())).append(" --run-id ")
-          .append(esc(run.runId())).append("</code> again: finished stages are kept.</div>\n");
+          .append("</pre>Fix the cause and run <code>").append(esc(RunPaths.resumeCommand(f.command(), run.uri(), run.runId())))
+          .append("</code> again: it goes on with the run's own config, and finished stages are kept.</div>\n");
     }
     summaryTable(h, run);
     h.append("<h2>Training</h2>\n<div class=\"charts\">\n")

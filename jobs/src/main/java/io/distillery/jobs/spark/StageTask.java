@@ -118,10 +118,11 @@ public final class StageTask {
     if (p.schedule().equals("constant")) {
       return new SparsitySchedule.ConstantSparsity(p.finalSparsity(), p.beginStep(), p.endStep(), p.frequency());
     }
-    long end = p.endStep() == -1 ? p.beginStep() + (total - p.beginStep()) * 2 / 3 : p.endStep();
+    long end = rampEnd(p, total);
+    int frequency = maskFrequency(p, end - p.beginStep());
     // Masks change only on steps begin + k·frequency: align the end to one, or the final sparsity
     // would never be reached.
-    long span = (end - p.beginStep()) / p.frequency() * p.frequency();
+    long span = (end - p.beginStep()) / frequency * frequency;
     if (span <= 0 || p.beginStep() + span >= total) {
       throw new ConfigException(
           "prune: the schedule needs prune.begin_step + prune.frequency <= prune.end_step < the " + total
@@ -132,7 +133,27 @@ public final class StageTask {
               + "; lower prune.end_step or prune.frequency, or raise prune.epochs");
     }
     return new SparsitySchedule.PolynomialDecay(
-        p.initialSparsity(), p.finalSparsity(), p.beginStep(), p.beginStep() + span, p.power(), p.frequency());
+        p.initialSparsity(), p.finalSparsity(), p.beginStep(), p.beginStep() + span, p.power(), frequency);
+  }
+
+  /**
+   * Mask updates a polynomial ramp gets at least. On small data the default frequency (100 steps)
+   * can leave one update: 0 → 80 % at once, which lost 15 points on 1,797 rows where a gradual ramp
+   * loses about one.
+   */
+  public static final int MIN_MASK_UPDATES = 10;
+
+  /** The last step of a polynomial ramp: {@code end_step}, or two thirds of the fine-tuning for -1. */
+  public static long rampEnd(JobConfig.Prune p, long totalSteps) {
+    return p.endStep() == -1 ? p.beginStep() + (totalSteps - p.beginStep()) * 2 / 3 : p.endStep();
+  }
+
+  /** {@code prune.frequency}, lowered so that a ramp of {@code rampSteps} gets {@value #MIN_MASK_UPDATES} updates. */
+  public static int maskFrequency(JobConfig.Prune p, long rampSteps) {
+    if (rampSteps / p.frequency() >= MIN_MASK_UPDATES) {
+      return p.frequency();
+    }
+    return (int) Math.max(1, rampSteps / MIN_MASK_UPDATES);
   }
 
   /** A checkpoint file in {@code <stageDir>/checkpoints} and the step it was taken at. */

@@ -147,6 +147,20 @@ public final class DataParallelBenchmark {
     m.put("command_wall_seconds", wall);
     m.put("test_accuracy_1000", result.get("test_accuracy").asDouble());
     m.put("executor_peak_rss_mib", rss.stream().map(b -> b / (1024 * 1024)).toList());
+    // After every epoch: throughput, and rank 0's executor threads and RSS (from its progress records).
+    List<Map<String, Object>> perEpoch = new ArrayList<>();
+    for (int i = 0; i < epochsRun.size(); i++) {
+      JsonNode progress = JSON.readTree(
+          work.resolve(String.format(Locale.ROOT, "runs/%s/teacher/epochs/%04d.json", runId, i)).toFile());
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("epoch", i + 1);
+      e.put("samples_per_s", Math.round(epochsRun.get(i).get("steps").asLong() * globalBatch
+          / epochsRun.get(i).get("seconds").asDouble()));
+      e.put("rank0_threads", progress.path("threads").asInt(-1));
+      e.put("rank0_rss_mib", progress.path("rss_mib").asLong(-1));
+      perEpoch.add(e);
+    }
+    m.put("per_epoch", perEpoch);
     System.out.printf(Locale.ROOT, "N=%d: %.0f samples/s, executor peak RSS %s MiB%n", workers, samples / seconds,
         m.get("executor_peak_rss_mib"));
     return m;
@@ -258,6 +272,14 @@ public final class DataParallelBenchmark {
     b.append(String.format(Locale.ROOT, "| plain TF Java, in-process, %s | %.0f | %.2f× | 1.00× | | |%n",
         plain.get("threads"), p, p / n1));
     b.append("\nEach Distillery worker runs TensorFlow with spark.task.cpus (1) threads; the plain loop uses every core.\n");
+    b.append("\nAfter every epoch: samples/s, and native threads and resident memory of rank 0's executor JVM.\n\n");
+    b.append("| run | epoch | samples/s | threads | RSS MiB |\n|---|---:|---:|---:|---:|\n");
+    for (Map<String, Object> run : runs) {
+      for (Map<String, Object> e : (List<Map<String, Object>>) run.get("per_epoch")) {
+        b.append(String.format(Locale.ROOT, "| N=%s | %s | %s | %s | %s |%n", run.get("workers"), e.get("epoch"),
+            e.get("samples_per_s"), e.get("rank0_threads"), e.get("rank0_rss_mib")));
+      }
+    }
     return b.toString();
   }
 }

@@ -46,6 +46,7 @@ public final class FaultCorpus {
   public static List<FaultCase> all() {
     List<FaultCase> all = new ArrayList<>(data());
     all.addAll(config());
+    all.addAll(runs());
     all.addAll(StorageCorpus.all());
     return all;
   }
@@ -307,6 +308,66 @@ public final class FaultCorpus {
 
   private static FaultCase config(String name, String fragment, FaultCase.Args args) {
     return new FaultCase(name, "config", ExitCodes.CONFIG, fragment, CONFIG_TIMEOUT, args);
+  }
+
+  // ---------------------------------------------------------------------------------------- runs
+
+  /**
+   * Mistakes with runs that used to exit 0 with the wrong model: a resume without the run's config, a
+   * rerun with a changed config, a pruning schedule with one mask update, a pruned model that lost
+   * too much.
+   */
+  public static List<FaultCase> runs() {
+    return List.of(
+        // The command a failed run's report prints: no --conf, so the run's recorded config is used
+        // (it used to train the defaults, full Fashion-MNIST, and publish them as a new version).
+        new FaultCase("resume-uses-recorded-config", "run", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT,
+            d -> {
+              teacherOnly(d);
+              return List.of("pipeline", "--run-id", "fault", "--set", "run_dir=" + d.resolve("runs"));
+            })
+            .then((d, r) -> r.out().contains("teacher          already done")
+                ? List.of() : List.of("the teacher of the recorded run was not reused")),
+        new FaultCase("rerun-with-changed-config", "run", ExitCodes.CONFIG,
+            "run fault was started with a different config", CONFIG_TIMEOUT,
+            d -> {
+              teacherOnly(d);
+              return pipeline(d, "teacher.epochs=3");
+            })
+            .then((d, r) -> (r.err() + r.out()).contains("teacher.epochs 2 in the run, 3 now")
+                ? List.of() : List.of("the difference is not named")),
+        new FaultCase("rerun-with-changed-config-restart", "run", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT,
+            d -> {
+              teacherOnly(d);
+              List<String> args = new ArrayList<>(pipeline(d, "teacher.epochs=3"));
+              args.add("--restart");
+              return args;
+            })
+            .then((d, r) -> {
+              JsonNode epochs = JSON.readTree(d.resolve("runs/fault/teacher/result.json").toFile()).get("epochs");
+              return epochs != null && epochs.size() == 3
+                  ? List.of() : List.of("the teacher was not retrained with 3 epochs: " + epochs);
+            }),
+        // 1200 rows, batch 128: 30 fine-tuning steps, a 20-step ramp; every 100 steps would be no
+        // update at all (refused), every 5 steps four.
+        new FaultCase("prune-too-few-mask-updates", "run", ExitCodes.OK,
+            "prune.frequency 100 gives 0 mask update(s) over the 20-step ramp on this data; updating every 2 steps"
+                + " instead (10 updates)", PIPELINE_TIMEOUT, d -> pipeline(d, "prune.frequency=100")),
+        new FaultCase("pruned-model-loses-too-much", "run", ExitCodes.VERIFY,
+            "not published: the pruned student scored", PIPELINE_TIMEOUT,
+            d -> pipeline(d, "prune.final_sparsity=0.99", "prune.max_accuracy_drop=0.5"))
+            .then((d, r) -> Files.exists(d.resolve("runs/fault/export/formats.json"))
+                ? List.of("exported although it will not be published") : List.of()));
+  }
+
+  /** Plants a run that has finished its teacher with the tiny config. */
+  private static void teacherOnly(Path dir) throws Exception {
+    List<String> args = new ArrayList<>(pipeline(dir));
+    args.set(0, "teacher");
+    CliHarness.Result r = CliHarness.run(args.toArray(new String[0]));
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException("planting the teacher failed: " + r);
+    }
   }
 
   // ------------------------------------------------------------------------------------- helpers
