@@ -17,5 +17,5 @@ OPENS=(--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.
        --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED)
 export TF_CPP_MIN_LOG_LEVEL=2 SPARK_LOCAL_IP=127.0.0.1 SPARK_SCALA_VERSION=2.13
 exec java "${OPENS[@]}" -Xmx3g -Ddistillery.root="$HERE" \
-  -Dlog4j2.configurationFile="$HERE/cluster-conf/log4j2.properties" \
+  -Dlog4j2.configurationFile="$HERE/cluster-conf/log4j2-console.properties" \
   -cp "$CP" io.distillery.jobs.bench.DataParallelBenchmark "$@"

@@ -85,8 +85,8 @@ SHIM
   chmod +x "$SH/bin/spark-submit"
   sed "s#@MASTER_PORT@#$MASTER_PORT#g; s#@EXTRA_CLASSPATH@#$(cat "$SH/conf/extra-classpath")#g" \
     "$HERE/cluster-conf/standalone/dev-cluster.conf.in" > "$SH/conf/spark-defaults.conf"
-  # Distillery's quiet console config, plus what the daemons say about registrations and executors.
-  { cat "$HERE/cluster-conf/log4j2.properties"
+  # Console logging (daemons and executors write to their own log files), plus what the daemons say about registrations and executors.
+  { cat "$HERE/cluster-conf/log4j2-console.properties"
     echo "logger.deploy.name = org.apache.spark.deploy"
     echo "logger.deploy.level = info"
   } > "$SH/conf/log4j2.properties"

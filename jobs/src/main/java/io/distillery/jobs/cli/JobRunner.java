@@ -15,6 +15,7 @@ final class JobRunner implements AutoCloseable {
   final Pipeline pipeline;
   private final boolean ownsSession;
   private final PrintStream out;
+  private String command = "job";
 
   JobRunner(JobConfig config, String runId, PrintStream out) {
     this.ownsSession = SparkSession.getActiveSession().isEmpty();
@@ -37,6 +38,7 @@ final class JobRunner implements AutoCloseable {
    */
   void recorded(String command, Work work) throws Exception {
     RunDirectory run = pipeline.runDirectory();
+    this.command = command;
     try {
       work.run();
       FailureRecord.clearAfterSuccess(run, command);
@@ -59,5 +61,6 @@ final class JobRunner implements AutoCloseable {
     if (ownsSession && !"true".equals(System.getProperty("distillery.keepSpark"))) {
       spark.stop();
     }
+    RunLog.copyInto(pipeline.runDirectory(), command);
   }
 }

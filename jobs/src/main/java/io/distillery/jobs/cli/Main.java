@@ -51,8 +51,13 @@ public final class Main implements Runnable {
           Failures.Failure f = Failures.classify(e);
           PrintWriter err = cmd.getErr();
           err.println("distillery: " + f.message());
-          if (f.exitCode() == ExitCodes.INTERNAL || System.getenv("DISTILLERY_DEBUG") != null) {
+          // An internal error's stack trace goes to the full log (the terminal when there is none).
+          if (System.getenv("DISTILLERY_DEBUG") != null
+              || (f.exitCode() == ExitCodes.INTERNAL && !RunLog.logStackTrace(e))) {
             e.printStackTrace(err);
+          }
+          if (RunLog.where() != null) {
+            err.println("distillery: full log: " + RunLog.where());
           }
           err.flush();
           return f.exitCode();
@@ -71,6 +76,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    RunLog.attachTerminal();
     int code = commandLine().execute(args);
     System.exit(code);
   }
