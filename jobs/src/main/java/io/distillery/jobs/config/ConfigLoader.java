@@ -201,12 +201,24 @@ public final class ConfigLoader {
       throw new ConfigException(
           "unknown config key '" + key + "' in --set; known keys here: " + names(node));
     }
-    if (node.get(last) instanceof ArrayNode && !raw.trim().startsWith("[")) {
-      // "--set export.formats=savedmodel,tflite" or "--set student.layers=flatten,dense(64,relu),dense(10)":
-      // split at commas outside parentheses.
+    if (node.get(last) instanceof ArrayNode) {
+      // "--set export.formats=savedmodel,tflite", "--set data.input_shape=8,8,1" or
+      // "--set student.layers=[flatten,dense(64,relu),dense(10)]": brackets optional, split at commas
+      // outside parentheses (YAML would split dense(64,relu) in two), numbers kept numbers.
+      String list = raw.trim();
+      if (list.startsWith("[") && list.endsWith("]")) {
+        list = list.substring(1, list.length() - 1);
+      }
       ArrayNode arr = YAML.createArrayNode();
-      for (String item : splitTopLevel(raw)) {
-        arr.add(item.trim());
+      for (String item : splitTopLevel(list)) {
+        String t = item.trim().replaceAll("^(['\"])(.*)\\1$", "$2");
+        if (t.matches("-?\\d+")) {
+          arr.add(Long.parseLong(t));
+        } else if (t.matches("-?\\d*\\.\\d+([eE]-?\\d+)?")) {
+          arr.add(Double.parseDouble(t));
+        } else if (!t.isEmpty()) {
+          arr.add(t);
+        }
       }
       value = arr;
     }
