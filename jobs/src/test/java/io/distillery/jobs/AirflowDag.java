@@ -44,6 +44,20 @@ final class AirflowDag {
     return new ObjectMapper().readTree(new String(out, StandardCharsets.UTF_8));
   }
 
+  /** What Airflow sees when task {@code taskId}'s spark-submit exits {@code code}: "Type: message". */
+  static String failTask(String taskId, int code) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder("python3", stubs().resolve("task_failure.py").toString(),
+        DAG_FILE.toString(), taskId, String.valueOf(code)).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("DISTILLERY_"));
+    pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("task_failure.py failed:\n" + out);
+    }
+    return out;
+  }
+
   /** The stage commands (application_args) of every task, in task order. */
   static List<List<String>> commands(JsonNode dag) {
     List<List<String>> out = new ArrayList<>();

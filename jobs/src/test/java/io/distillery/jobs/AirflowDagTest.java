@@ -41,7 +41,7 @@ class AirflowDagTest {
     for (int i = 0; i < STAGES.size(); i++) {
       JsonNode t = tasks.get(i);
       assertEquals(STAGES.get(i), t.get("task_id").asText());
-      assertEquals("SparkSubmitOperator", t.get("type").asText());
+      assertEquals("DistillerySubmitOperator", t.get("type").asText(), "a SparkSubmitOperator that knows exit codes");
       assertEquals(i == 0 ? "[]" : "[\"" + STAGES.get(i - 1) + "\"]", t.get("upstream").toString(),
           "each stage waits for the previous one");
       assertTrue(t.get("retries").asInt() >= 1, t.get("task_id") + " retries: " + t.get("retries"));
@@ -80,6 +80,31 @@ class AirflowDagTest {
     List<List<String>> nextDay = AirflowDag.commands(AirflowDag.render("2025-03-02T00:00:00+00:00", Map.of()));
     assertNotEquals(commands.get(0).get(4), nextDay.get(0).get(4));
     assertEquals("airflow-20250302T000000", nextDay.get(0).get(4));
+  }
+
+  @Test
+  void configDataAndQualityFailuresAreNotRetriedOthersAre() throws Exception {
+    for (int code : new int[] {2, 3, 6}) {
+      String seen = AirflowDag.failTask("teacher", code);
+      assertTrue(seen.startsWith("AirflowFailException: distillery teacher exited " + code), code + ": " + seen);
+    }
+    for (int code : new int[] {1, 4, 5, 134, 137}) {
+      String seen = AirflowDag.failTask("prune", code);
+      assertTrue(seen.startsWith("AirflowException: "), code + " is retried: " + seen);
+    }
+  }
+
+  @Test
+  void theDeployModeComesFromThePropertiesFileUnlessGiven() throws Exception {
+    for (String cm : new String[] {"yarn", "k8s", "standalone"}) {
+      JsonNode dag = AirflowDag.render(StagedRun.LOGICAL_DATE, Map.of("DISTILLERY_SPARK_PROPERTIES",
+          AirflowDag.ROOT.resolve("cluster-conf/" + cm + "/spark-defaults.conf").toString()));
+      String expected = cm.equals("standalone") ? "client" : "cluster";
+      assertEquals(expected, dag.get("tasks").get(0).get("deploy_mode").asText(), cm);
+    }
+    JsonNode given = AirflowDag.render(StagedRun.LOGICAL_DATE, Map.of("DISTILLERY_DEPLOY_MODE", "client",
+        "DISTILLERY_SPARK_PROPERTIES", AirflowDag.ROOT.resolve("cluster-conf/yarn/spark-defaults.conf").toString()));
+    assertEquals("client", given.get("tasks").get(0).get("deploy_mode").asText());
   }
 
   @Test

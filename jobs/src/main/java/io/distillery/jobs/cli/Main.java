@@ -34,7 +34,7 @@ import picocli.CommandLine.Command;
     footer = {
       "  0 success            1 internal error       2 bad command line or config",
       "  3 bad data           4 storage failure      5 training failure",
-      "  6 verification failed"
+      "  6 verification failed or quality gate missed (nothing published)"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
