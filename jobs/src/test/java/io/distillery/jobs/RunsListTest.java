@@ -69,6 +69,8 @@ class RunsListTest {
 
     CliHarness.Result table = CliHarness.run("runs", "list", "--conf", conf.toString());
     assertEquals(0, table.exitCode(), table.toString());
+    assertTrue(table.out().lines().anyMatch(l -> l.startsWith("run id ") && l.contains(" model ")), table.out());
+    assertTrue(table.out().lines().anyMatch(l -> l.startsWith("partial ") && l.contains(" " + "tiny" + " ")), table.out());
     assertTrue(table.out().lines().anyMatch(l -> l.startsWith("partial ") && l.contains("incomplete") && l.contains("teacher")),
         table.out());
     assertTrue(table.out().contains("distill failed with exit code 5 (training failure)"), table.out());

@@ -5,6 +5,7 @@ import io.distillery.jobs.pipeline.Pipeline;
 import io.distillery.jobs.pipeline.RunDirectory;
 import io.distillery.jobs.report.FailureRecord;
 import io.distillery.jobs.report.Reports;
+import io.distillery.jobs.spark.BarrierPreflight;
 import io.distillery.jobs.spark.Sparks;
 import java.io.PrintStream;
 import org.apache.spark.sql.SparkSession;
@@ -20,6 +21,12 @@ final class JobRunner implements AutoCloseable {
   JobRunner(JobConfig config, String runId, PrintStream out) {
     this.ownsSession = SparkSession.getActiveSession().isEmpty();
     this.out = out;
+    // The master this command will run on: the running session's, spark-submit's, else the config's.
+    String master = SparkSession.getActiveSession().isDefined()
+        ? SparkSession.getActiveSession().get().sparkContext().master()
+        : System.getProperty("spark.master", config.spark().master());
+    BarrierPreflight.checkLocalSlots(master, config.spark().workers(), Runtime.getRuntime().availableProcessors(),
+        config.spark().conf().containsKey("spark.task.cpus") || System.getProperty("spark.task.cpus") != null);
     this.spark = Sparks.session(config);
     this.pipeline = new Pipeline(config, runId, spark, out);
     out.println("run      " + runId + " in " + pipeline.runDirectory().uri());

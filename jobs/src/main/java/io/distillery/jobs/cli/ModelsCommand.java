@@ -146,7 +146,15 @@ final class ModelsCommand implements Runnable {
             new picocli.CommandLine(this), "VERSION_PATH must end in a version number, found '" + versionText + "'");
       }
       try (ModelRepository repo = open(this, trimmed.substring(0, slash), hadoop)) {
-        VersionStatus s = repo.verify(Long.parseLong(versionText));
+        long version = Long.parseLong(versionText);
+        List<Long> existing = repo.list().stream().map(VersionStatus::version).sorted().toList();
+        if (!existing.contains(version)) {
+          // A wrong path is the caller's mistake (exit 2), not a storage failure to retry.
+          throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+              "no version " + version + " under " + trimmed.substring(0, slash) + "; versions there: "
+                  + (existing.isEmpty() ? "none" : existing.toString()));
+        }
+        VersionStatus s = repo.verify(version);
         System.out.println("version " + s.version() + ": " + s.state());
         s.problems().forEach(p -> System.out.println("  " + p));
         return s.isComplete() ? ExitCodes.OK : ExitCodes.VERIFY;

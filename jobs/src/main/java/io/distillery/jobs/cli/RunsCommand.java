@@ -98,12 +98,14 @@ final class RunsCommand implements Runnable {
         System.out.println("(no runs in " + base + ")");
         return ExitCodes.OK;
       }
-      String format = "%-24s %-10s %-37s %-7s %-8s %s%n";
-      System.out.printf(Locale.ROOT, format, "run id", "state", "done", "version", "accuracy", "updated (UTC)");
+      String format = "%-24s %-12s %-10s %-37s %-7s %-8s %s%n";
+      System.out.printf(Locale.ROOT, format, "run id", "model", "state", "done", "version", "accuracy", "updated (UTC)");
       for (Map<String, Object> r : rows) {
         @SuppressWarnings("unchecked")
         List<String> done = (List<String>) r.get("done");
-        System.out.printf(Locale.ROOT, format, r.get("run_id"), r.get("state"),
+        Object model = r.get("model");
+        System.out.printf(Locale.ROOT, format, r.get("run_id"),
+            model == null || model.toString().isBlank() ? "-" : model, r.get("state"),
             done.isEmpty() ? "-" : String.join(" ", done),
             r.get("version") == null ? "-" : r.get("version"),
             r.get("accuracy") == null ? "-" : String.format(Locale.ROOT, "%.4f", (Double) r.get("accuracy")),

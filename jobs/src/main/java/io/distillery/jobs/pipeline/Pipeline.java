@@ -108,6 +108,11 @@ public final class Pipeline {
     }
     Dataset<Row> trainRaw = indexed.drop(ROW_ID);
     Dataset<Row> testRaw = DataLoader.read(spark, d.test(), d.format(), "test", 1);
+    if (d.testLimit() > 0) {
+      // The rows evaluated are the rows recorded (data.json, the report): the first test_limit of them.
+      testRaw = testRaw.withColumn(ROW_ID, functions.monotonically_increasing_id())
+          .orderBy(ROW_ID).limit(d.testLimit()).drop(ROW_ID);
+    }
     trainStats = DataValidator.validate(trainRaw, d.train(), d.width(), d.numClasses(), hint);
     testStats = DataValidator.validate(testRaw, d.test(), d.width(), d.numClasses(), hint);
     TrainingLoop.Plan probe = config.teacher().plan(config.seed());

@@ -78,6 +78,34 @@ public final class BarrierPreflight {
     }
   }
 
+  /**
+   * Task slots of a local master ({@code local}, {@code local[N]}, {@code local[*]}, {@code local[N,F]}),
+   * known before Spark starts; -1 for any other master (its slots are known only once it runs).
+   */
+  public static int localSlots(String master, int cores) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\d+)?])?").matcher(master.trim());
+    if (!m.matches()) {
+      return -1;
+    }
+    String n = m.group(1);
+    return n == null ? 1 : n.equals("*") ? cores : Integer.parseInt(n);
+  }
+
+  /**
+   * Refuses more workers than a local master has slots before Spark starts, with the message the
+   * pre-flight gives once Spark runs (which used to come only after the data was read and the
+   * teacher had started).
+   */
+  public static void checkLocalSlots(String master, int workers, int cores, boolean taskCpusSet) {
+    int have = localSlots(master, cores);
+    if (have < 0 || workers <= 1 || taskCpusSet || workers <= have) {
+      return;
+    }
+    throw new ConfigException("spark.workers = " + workers + " needs " + workers + " task slots at once, but "
+        + master + " offers " + have + " (local mode, spark.task.cpus 1); lower --workers (spark.workers) to at most "
+        + have + ", or run on a cluster, or local[N] with N >= " + workers);
+  }
+
   static String slotsMessage(SparkContext sc, int workers, String stage) {
     SparkConf conf = sc.getConf();
     int have = slots(sc);

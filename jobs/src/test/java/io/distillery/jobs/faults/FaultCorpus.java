@@ -357,7 +357,23 @@ public final class FaultCorpus {
             "not published: the pruned student scored", PIPELINE_TIMEOUT,
             d -> pipeline(d, "prune.final_sparsity=0.99", "prune.max_accuracy_drop=0.5"))
             .then((d, r) -> Files.exists(d.resolve("runs/fault/export/formats.json"))
-                ? List.of("exported although it will not be published") : List.of()));
+                ? List.of("exported although it will not be published") : List.of()),
+        // data.json and the report said 10,000 test rows when 1,000 were evaluated.
+        new FaultCase("test-limit-recorded", "run", ExitCodes.OK, "1000 test rows", PIPELINE_TIMEOUT,
+            d -> pipeline(d, "data.test_limit=1000"))
+            .then((d, r) -> {
+              long rows = JSON.readTree(d.resolve("runs/fault/data.json").toFile()).at("/test/rows").asLong();
+              return rows == 1000 ? List.of() : List.of("data.json records " + rows + " test rows");
+            }),
+        // A version that is not there is a wrong path (exit 2), not a storage failure to retry (exit 4).
+        new FaultCase("verify-missing-version", "run", ExitCodes.CONFIG, "no version 7 under", CONFIG_TIMEOUT,
+            d -> List.of("models", "verify", d.resolve("models/tiny/7").toString())),
+        // Refused before Spark starts (it used to take the data read and the teacher's start).
+        new FaultCase("workers-more-than-local-slots", "run", ExitCodes.CONFIG,
+            "spark.workers = 3 needs 3 task slots at once, but local[2] offers 2", CONFIG_TIMEOUT,
+            d -> pipeline(d, "spark.master=local[2]", "spark.workers=3"))
+            .then((d, r) -> Files.exists(d.resolve("runs/fault/data.json"))
+                ? List.of("the data was read before the refusal") : List.of()));
   }
 
   /** Plants a run that has finished its teacher with the tiny config. */

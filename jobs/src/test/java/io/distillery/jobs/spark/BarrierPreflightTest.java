@@ -79,4 +79,19 @@ class BarrierPreflightTest {
     assertFalse(BarrierStage.retryable(new TrainingDivergedException("loss is NaN")));
     assertFalse(BarrierStage.retryable(new ConfigException("prune.frequency")));
   }
+
+  @Test
+  void localSlotsAreKnownBeforeSparkStarts() {
+    assertEquals(1, BarrierPreflight.localSlots("local", 8));
+    assertEquals(3, BarrierPreflight.localSlots("local[3]", 8));
+    assertEquals(8, BarrierPreflight.localSlots("local[*]", 8));
+    assertEquals(2, BarrierPreflight.localSlots("local[2,4]", 8));
+    assertEquals(-1, BarrierPreflight.localSlots("spark://127.0.0.1:7077", 8));
+    assertEquals(-1, BarrierPreflight.localSlots("local-cluster[2,1,1024]", 8));
+    io.distillery.jobs.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+        io.distillery.jobs.config.ConfigException.class, () -> BarrierPreflight.checkLocalSlots("local[*]", 3, 2, false));
+    assertTrue(e.getMessage().contains("local[*] offers 2"), e.getMessage());
+    BarrierPreflight.checkLocalSlots("local[*]", 2, 2, false);
+    BarrierPreflight.checkLocalSlots("yarn", 64, 2, false);
+  }
 }
