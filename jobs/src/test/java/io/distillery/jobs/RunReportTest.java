@@ -83,6 +83,16 @@ class RunReportTest {
     for (Map.Entry<String, int[]> e : canvases.entrySet()) {
       assertTrue(e.getValue()[1] > 5_000, e.getKey() + " painted only " + e.getValue()[1] + " pixels");
     }
+    // The log axis labels powers of ten only (every tick labelled used to overlap), and every
+    // artifact has a shape of its own (a float TFLite point hid the SavedModel one).
+    Matcher size = Pattern.compile("<canvas id=\"size-chart\"[^>]*data-x-labels=\"([^\"]*)\"[^>]*data-shapes=\"([^\"]*)\"").matcher(dom);
+    assertTrue(size.find(), dom);
+    String[] labels = size.group(1).split("\\|");
+    assertTrue(labels.length >= 1 && labels.length <= 6, size.group(1));
+    for (String l : labels) {
+      assertTrue(l.matches("1(0|00)? (B|kB|MB)"), "a power of ten: " + l);
+    }
+    assertEquals(7, new java.util.HashSet<>(java.util.List.of(size.group(2).split("\\|"))).size(), size.group(2));
   }
 
   @Test
@@ -96,5 +106,18 @@ class RunReportTest {
     assertTrue(html.contains("<b>distill failed</b> with exit code 5"), html.substring(0, 2000));
     assertTrue(html.contains("run `distillery teacher --run-id no-teacher` first"), "the message says what to do");
     assertTrue(html.contains("not trained yet"));
+    assertTrue(html.contains("distillery distill --run-id no-teacher --set run_dir="), "the whole command to go on");
+    // Nothing trained (the data is missing): the page says so instead of drawing empty axes.
+    CliHarness.Result noData = CliHarness.run("teacher", "--conf", conf.toString(), "--run-id", "no-data",
+        "--set", "data.train=" + tmp.resolve("missing.parquet"));
+    assertEquals(ExitCodes.DATA, noData.exitCode(), noData.toString());
+    Path page = tmp.resolve("failed.html");
+    Files.copy(tmp.resolve("runs/no-data/report.html"), page);
+    String dom = Chromium.dumpDom(page, tmp.resolve("profile"));
+    Matcher body = Pattern.compile("<body[^>]*data-charts-rendered=\"(\\d+)\"").matcher(dom);
+    assertTrue(body.find(), dom.substring(0, Math.min(600, dom.length())));
+    assertEquals("0", body.group(1));
+    assertFalse(dom.contains("<canvas"), "no empty chart");
+    assertTrue(dom.contains("no finished epoch in this run yet"), "says why");
   }
 }

@@ -59,7 +59,9 @@ public final class Failures {
     for (Throwable c = t; c != null; c = c.getCause()) {
       String m = c.getMessage();
       if (m != null && SPARK_DATA_ERRORS.matcher(m).find()) {
-        return new Failure(ExitCodes.DATA, "bad data: " + firstLine(m));
+        String hint = m.contains("FOOTER") || m.toLowerCase(java.util.Locale.ROOT).contains("parquet")
+            ? " (read as Parquet: a directory is read as Parquet unless data.format says csv or arrow)" : "";
+        return new Failure(ExitCodes.DATA, "bad data: " + firstLine(m) + hint);
       }
     }
     for (Throwable c = t; c != null; c = c.getCause()) {

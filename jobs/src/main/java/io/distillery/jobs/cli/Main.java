@@ -30,12 +30,8 @@ import picocli.CommandLine.Command;
       ReportCommand.class,
       CommandLine.HelpCommand.class
     },
-    footerHeading = "%nExit codes:%n",
-    footer = {
-      "  0 success            1 internal error       2 bad command line or config",
-      "  3 bad data           4 storage failure      5 training failure",
-      "  6 verification failed or quality gate missed (nothing published)"
-    })
+    footerHeading = ExitCodes.FOOTER_HEADING,
+    footer = ExitCodes.FOOTER)
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -65,14 +61,56 @@ public final class Main implements Runnable {
     cl.setParameterExceptionHandler(
         (e, args) -> {
           PrintWriter err = e.getCommandLine().getErr();
-          err.println("distillery: " + e.getMessage());
-          if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
-            err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          String unknown = unknownCommand(e);
+          if (unknown != null) {
+            err.println("distillery: " + unknown);
+          } else {
+            err.println("distillery: " + e.getMessage());
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+              err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            }
           }
           err.flush();
           return ExitCodes.CONFIG;
         });
     return cl;
+  }
+
+  /**
+   * "unknown command 'X'" with the commands there are (and the one meant, if X is a near miss), for a
+   * first argument that names no command; picocli's own suggestion is any similar-looking command.
+   */
+  static String unknownCommand(CommandLine.ParameterException e) {
+    if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+      return null;
+    }
+    CommandLine cl = e.getCommandLine();
+    String word = u.getUnmatched().get(0);
+    if (cl.getSubcommands().isEmpty() || word.startsWith("-")) {
+      return null;
+    }
+    java.util.List<String> names = new java.util.ArrayList<>(cl.getSubcommands().keySet());
+    names.remove("help");
+    String near = names.stream().filter(n -> distance(n, word) <= 2).findFirst().orElse(null);
+    return "unknown command '" + word + "'" + (near != null ? "; did you mean '" + near + "'?" : "")
+        + " Commands: " + String.join(", ", names) + " (" + cl.getCommandSpec().qualifiedName() + " --help)";
+  }
+
+  /** Edit distance, for near misses such as "pipline". */
+  static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      int[] cur = new int[b.length() + 1];
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+      }
+      prev = cur;
+    }
+    return prev[b.length()];
   }
 
   public static void main(String[] args) {

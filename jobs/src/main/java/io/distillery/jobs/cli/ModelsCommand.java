@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "models",
     mixinStandardHelpOptions = true,
-    description = "Inspect published models.",
+    description = "Inspect published models: their versions, and whether one is intact.",
     subcommands = {ModelsCommand.ListVersions.class, ModelsCommand.Verify.class})
 final class ModelsCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -49,8 +49,8 @@ final class ModelsCommand implements Runnable {
    */
   static final class HadoopOptions {
     @Option(names = "-D", paramLabel = "KEY=VALUE",
-        description = "A Hadoop setting, e.g. -D fs.s3a.endpoint=http://minio:9000 (a spark.hadoop. prefix is"
-            + " dropped). Give credentials through Hadoop's providers (environment, credential file, role).")
+        description = {"A Hadoop setting (a spark.hadoop. prefix is dropped), e.g.", "-D fs.s3a.endpoint=http://minio:9000",
+            "Give credentials through Hadoop's providers (environment, credential file, role)."})
     Map<String, String> settings = new LinkedHashMap<>();
 
     @Option(names = "--hadoop-conf-dir", paramLabel = "DIR", defaultValue = "${env:HADOOP_CONF_DIR}",
@@ -128,7 +128,8 @@ final class ModelsCommand implements Runnable {
   }
 
   @Command(name = "verify", mixinStandardHelpOptions = true,
-      description = "Re-hash every file of a version against its manifest. Exit 0 if complete and intact, 6 if not.")
+      description = {"Re-hash every file of a version against its manifest.",
+          "Exit 0 if it is complete and intact, 6 if not, 2 if there is no such version."})
   static final class Verify implements Callable<Integer> {
     @Parameters(paramLabel = "VERSION_PATH", description = "<model path>/<version>, e.g. models/fashion/1")
     String path;

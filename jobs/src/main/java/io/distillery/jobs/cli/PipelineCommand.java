@@ -16,9 +16,12 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
+    footerHeading = ExitCodes.FOOTER_HEADING,
+    footer = ExitCodes.FOOTER,
     description = {
-      "Run the whole job: validate data, train the teacher, train the student from scratch (the",
-      "baseline) and distilled, prune it, export it and publish it as the next version.",
+      "Run the whole job, from the data to a published model version.",
+      "Validates the data, trains the teacher, the student from scratch (the baseline)",
+      "and distilled, prunes it, exports it and publishes it as the next version.",
       "Stages already finished in the run directory (same --run-id) are skipped; a run goes on",
       "with the config it was started with (--restart starts it over)."
     })

@@ -19,15 +19,16 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "report",
     mixinStandardHelpOptions = true,
-    header = "Rebuild a run's report.html (charts and summary) from its run directory.",
-    description =
-        "Rebuild a run's report.html (summary table, loss and accuracy curves, accuracy against size) "
-            + "from its run directory. Every job command already refreshes it when it ends; use this for a "
-            + "run made by an older version, or to copy the report of a remote run (-o).")
+    description = {
+      "Rebuild a run's report.html from its run directory.",
+      "The page (report.html) holds the summary table, loss and accuracy curves and accuracy",
+      "against size. Every job command refreshes it when it ends; use this for a run",
+      "made by an older version, or to copy the report of a remote run (-o)."
+    })
 final class ReportCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(paramLabel = "RUN_DIR", description = "The run's directory, <run_dir>/<run id>: a local path, hdfs://... or s3a://...")
+  @Parameters(paramLabel = "RUN_DIR", description = {"The run's directory, <run_dir>/<run id>:", "a local path, hdfs://... or s3a://..."})
   String runDir;
 
   @Option(names = {"-o", "--output"}, paramLabel = "FILE",

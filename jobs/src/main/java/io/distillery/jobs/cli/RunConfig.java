@@ -22,9 +22,13 @@ import java.util.TreeSet;
  * would be skipped and the new settings silently ignored. {@code --restart} discards the run instead.
  */
 final class RunConfig {
-  /** Keys that change how a run executes, not what it produces: they may differ between commands. */
-  static final List<String> EXECUTION_KEYS =
-      List.of("spark.master", "spark.max_attempts", "spark.checkpoint_every_steps", "spark.operation_timeout_ms", "spark.conf");
+  /**
+   * Keys that change how a run executes or where its model goes, not what it produces: they may
+   * differ between commands on one run (a retry on another cluster, a publish to another store).
+   */
+  static final List<String> EXECUTION_KEYS = List.of(
+      "spark.master", "spark.max_attempts", "spark.checkpoint_every_steps", "spark.operation_timeout_ms",
+      "spark.conf", "publish");
 
   private RunConfig() {}
 

@@ -1,11 +1,12 @@
 package io.distillery.jobs.cli;
 
 import io.distillery.jobs.pipeline.RunDirectory;
-import java.io.FileNotFoundException;
+import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,15 +32,25 @@ final class RunLog {
 
   private RunLog() {}
 
-  /** Points {@code System.err} at the terminal, when the launcher moved the process's stderr to the log. */
+  /**
+   * Points {@code System.err} at the terminal (the descriptor number in {@value #TERMINAL_PROPERTY}),
+   * when the launcher moved the process's stderr to the log. The inherited descriptor itself is used,
+   * not a new open of {@code /proc/self/fd/N}: a new open of a redirected file would start at its
+   * beginning and overwrite what stdout wrote there.
+   */
   static void attachTerminal() {
     String terminal = System.getProperty(TERMINAL_PROPERTY);
-    if (terminal == null || terminal.isBlank()) {
+    if (terminal == null || !terminal.matches("\\d+")) {
       return;
     }
     try {
-      System.setErr(new PrintStream(new FileOutputStream(terminal), true, StandardCharsets.UTF_8));
-    } catch (FileNotFoundException | SecurityException e) {
+      FileDescriptor fd = new FileDescriptor();
+      // FileDescriptor has no public constructor from a number; bin/distillery opens java.io for this.
+      Field number = FileDescriptor.class.getDeclaredField("fd");
+      number.setAccessible(true);
+      number.setInt(fd, Integer.parseInt(terminal));
+      System.setErr(new PrintStream(new FileOutputStream(fd), true, StandardCharsets.UTF_8));
+    } catch (ReflectiveOperationException | RuntimeException e) {
       // Keep stderr as it is: messages then go to the log, which is worse but loses nothing.
     }
   }

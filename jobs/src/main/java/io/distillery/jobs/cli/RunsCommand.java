@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "runs",
     mixinStandardHelpOptions = true,
-    description = "Inspect runs: `runs list` shows recent runs and their state.",
+    description = {"Inspect runs: `runs list` shows recent runs and their state."},
     subcommands = {RunsCommand.ListRuns.class})
 final class RunsCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

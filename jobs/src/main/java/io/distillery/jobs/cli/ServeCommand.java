@@ -29,17 +29,19 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Serve a published model with TensorFlow Serving's REST API (and its gRPC",
-      "PredictionService with --grpc-port). New complete versions are picked up while",
-      "serving. Endpoints: GET /v1/models/NAME[/versions/V][/metadata],",
-      "POST /v1/models/NAME[/versions/V]:predict, GET /metrics (Prometheus)."
+      "Serve a model over TensorFlow Serving's REST and gRPC APIs.",
+      "gRPC (PredictionService) with --grpc-port. New complete versions are picked",
+      "up while serving. Endpoints:",
+      "  GET  /v1/models/NAME[/versions/V][/metadata]",
+      "  POST /v1/models/NAME[/versions/V]:predict",
+      "  GET  /metrics (Prometheus)"
     })
 final class ServeCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--model-base-path", required = true, paramLabel = "URI",
-      description = "The model directory holding numbered versions: models/fashion, hdfs://nn/models/fashion,"
-          + " s3a://bucket/models/fashion.")
+      description = {"The model directory holding numbered versions, e.g.",
+          "models/fashion, hdfs://nn/models/fashion or", "s3a://bucket/models/fashion"})
   String modelBasePath;
 
   @Option(names = "--model-name", paramLabel = "NAME",

@@ -42,7 +42,8 @@ final class StageCommands {
   }
 
   @Command(name = "teacher", mixinStandardHelpOptions = true,
-      description = "Validate the data and train the teacher (starts a run unless --run-id names one).")
+      footerHeading = ExitCodes.FOOTER_HEADING, footer = ExitCodes.FOOTER,
+      description = {"Validate the data and train the teacher.", "Starts a run unless --run-id names one."})
   static final class Teacher extends Stage {
     @Override
     boolean newRunAllowed() {
@@ -58,7 +59,8 @@ final class StageCommands {
   }
 
   @Command(name = "distill", mixinStandardHelpOptions = true,
-      description = "Train the student from scratch (baseline) and distilled from the run's teacher.")
+      footerHeading = ExitCodes.FOOTER_HEADING, footer = ExitCodes.FOOTER,
+      description = {"Train the student from scratch (baseline) and distilled.", "The teacher is the run's own."})
   static final class Distill extends Stage {
     @Override
     void run(JobRunner job) throws Exception {
@@ -70,7 +72,8 @@ final class StageCommands {
   }
 
   @Command(name = "prune", mixinStandardHelpOptions = true,
-      description = "Fine-tune the distilled student with magnitude pruning, then strip the masks.")
+      footerHeading = ExitCodes.FOOTER_HEADING, footer = ExitCodes.FOOTER,
+      description = {"Prune the distilled student while fine-tuning it.", "Magnitude pruning, then the masks are stripped."})
   static final class Prune extends Stage {
     @Override
     void run(JobRunner job) throws Exception {
@@ -81,7 +84,8 @@ final class StageCommands {
   }
 
   @Command(name = "export", mixinStandardHelpOptions = true,
-      description = "Export the pruned student in the configured formats (export.formats) into the run directory.")
+      footerHeading = ExitCodes.FOOTER_HEADING, footer = ExitCodes.FOOTER,
+      description = {"Export the pruned student into the run directory.", "In the formats of export.formats (or --formats)."})
   static final class Export extends Stage {
     @picocli.CommandLine.Option(
         names = "--formats",
@@ -106,7 +110,9 @@ final class StageCommands {
   }
 
   @Command(name = "publish", mixinStandardHelpOptions = true,
-      description = "Publish the run's export as the next version under publish.base_path/name (idempotent per run).")
+      footerHeading = ExitCodes.FOOTER_HEADING, footer = ExitCodes.FOOTER,
+      description = {"Publish the run's export as the next model version.",
+          "Under <publish.base_path>/<name>/; once per run (a repeat reports the same version)."})
   static final class Publish extends Stage {
     @Override
     void run(JobRunner job) throws Exception {

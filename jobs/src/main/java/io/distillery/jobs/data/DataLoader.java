@@ -97,7 +97,43 @@ public final class DataLoader {
     if (u.endsWith(".arrow") || u.endsWith(".ipc") || u.endsWith(".feather")) {
       return "arrow";
     }
-    return "parquet"; // directories written by Spark are Parquet by default
+    String inside = localDirectoryFormat(uri);
+    // Directories written by Spark are Parquet by default; a remote directory is not listed here.
+    return inside != null ? inside : "parquet";
+  }
+
+  /** The format of a local directory's data files, when they all say the same by their names. */
+  private static String localDirectoryFormat(String uri) {
+    java.nio.file.Path dir;
+    try {
+      dir = uri.startsWith("file:") ? java.nio.file.Path.of(java.net.URI.create(uri))
+          : uri.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") ? null : java.nio.file.Path.of(uri);
+    } catch (RuntimeException e) {
+      return null;
+    }
+    if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
+      return null;
+    }
+    java.util.Set<String> formats = new java.util.HashSet<>();
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+      files.map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(".") && !n.startsWith("_"))
+          .forEach(n -> formats.add(detectFile(n)));
+    } catch (java.io.IOException e) {
+      return null;
+    }
+    return formats.size() == 1 ? formats.iterator().next() : null;
+  }
+
+  private static String detectFile(String name) {
+    String n = name.toLowerCase(Locale.ROOT);
+    if (n.endsWith(".csv") || n.endsWith(".csv.gz")) {
+      return "csv";
+    }
+    if (n.endsWith(".arrow") || n.endsWith(".ipc") || n.endsWith(".feather")) {
+      return "arrow";
+    }
+    return n.endsWith(".parquet") ? "parquet" : "other";
   }
 
   private static Dataset<Row> normalize(Dataset<Row> raw, String uri) {

@@ -204,7 +204,7 @@ public final class ReportWriter {
       .state { padding: 1px 8px; border-radius: 8px; color: #fff; background: #888; }
       .state-published { background: #2a7d2e; } .state-failed { background: #b3261e; }
       .failure { border: 1px solid #b3261e; background: #fdecea; padding: 0.6em 1em; margin: 1em 0; }
-      .charts { display: flex; flex-wrap: wrap; gap: 24px; }
+      .charts { display: flex; flex-wrap: wrap; gap: 24px; } p.empty { color: #888; font-style: italic; }
       pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
       """;
 
@@ -214,12 +214,31 @@ public final class ReportWriter {
         const run = JSON.parse(document.getElementById('run-data').textContent);
         const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
         const common = { animation: false, responsive: false, plugins: { legend: { position: 'bottom' } } };
+        // Artifacts of one model often have the same accuracy and nearly the same size: a shape each
+        // keeps every point visible where two overlap.
+        const shapes = ['circle', 'rect', 'triangle', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross'];
+        // A chart with nothing to draw (a run that failed before training) says so instead of empty axes.
+        function empty(id, why) {
+          const canvas = document.getElementById(id);
+          const note = document.createElement('p');
+          note.className = 'empty';
+          note.textContent = why;
+          canvas.replaceWith(note);
+          return null;
+        }
+        // Powers of ten only on the log axis: Chart.js labels every tick, which overlap ("50,00060,000").
+        function bytesTick(v) {
+          const e = Math.log10(v);
+          if (Math.abs(e - Math.round(e)) > 1e-9) return '';
+          return v >= 1e6 ? (v / 1e6) + ' MB' : v >= 1e3 ? (v / 1e3) + ' kB' : v + ' B';
+        }
         function curves(id, key, title, yTitle) {
           const datasets = run.stages.map((s, i) => ({
             label: s.label,
             data: s.epochs.filter(e => e[key] !== null).map(e => ({ x: e.epoch, y: e[key] })),
             borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length], tension: 0.2
-          }));
+          })).filter(d => d.data.length > 0);
+          if (datasets.length === 0) return empty(id, title + ': no finished epoch in this run yet.');
           return new Chart(document.getElementById(id), {
             type: 'line', data: { datasets: datasets },
             options: Object.assign({}, common, {
@@ -232,18 +251,21 @@ public final class ReportWriter {
         const charts = [
           curves('loss-chart', 'loss', 'Training loss per epoch', 'loss'),
           curves('accuracy-chart', 'accuracy', 'Training accuracy per epoch', 'accuracy'),
+          run.artifacts.length === 0 ? empty('size-chart', 'Accuracy against size: no model finished in this run yet.') :
           new Chart(document.getElementById('size-chart'), {
             type: 'scatter',
             data: { datasets: run.artifacts.map((a, i) => ({
-              label: a.label, data: [{ x: a.bytes, y: a.accuracy }], pointRadius: 7, pointHoverRadius: 9,
-              backgroundColor: palette[i % palette.length], borderColor: palette[i % palette.length] })) },
+              label: a.label, data: [{ x: a.bytes, y: a.accuracy }], pointRadius: 8, pointHoverRadius: 10,
+              pointStyle: shapes[i % shapes.length], borderWidth: 2,
+              backgroundColor: palette[i % palette.length] + '99', borderColor: palette[i % palette.length] })) },
             options: Object.assign({}, common, {
               plugins: Object.assign({}, common.plugins, { title: { display: true, text: 'Test accuracy against size of every model and artifact' } }),
-              scales: { x: { type: 'logarithmic', title: { display: true, text: 'bytes (log scale)' } },
+              scales: { x: { type: 'logarithmic', title: { display: true, text: 'bytes (log scale)' },
+                             ticks: { callback: bytesTick, autoSkip: false, maxRotation: 0 } },
                         y: { title: { display: true, text: 'test accuracy' } } }
             })
           })
-        ];
+        ].filter(c => c !== null);
         for (const c of charts) {
           let points = 0;
           c.data.datasets.forEach((d, i) => { points += c.getDatasetMeta(i).data.length; });
@@ -251,6 +273,9 @@ public final class ReportWriter {
           let painted = 0;
           for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] !== 0) painted++; }
           c.canvas.dataset.points = String(points);
+          // What the tests read back: the x-axis labels drawn, and each dataset's point shape.
+          c.canvas.dataset.xLabels = c.scales.x.ticks.map(t => t.label).filter(l => l !== '').join('|');
+          c.canvas.dataset.shapes = c.data.datasets.map(d => d.pointStyle || '').join('|');
           c.canvas.dataset.paintedPixels = String(painted);
         }
         document.body.dataset.chartsRendered = String(charts.length);

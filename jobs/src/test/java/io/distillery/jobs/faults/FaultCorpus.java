@@ -368,6 +368,22 @@ public final class FaultCorpus {
         // A version that is not there is a wrong path (exit 2), not a storage failure to retry (exit 4).
         new FaultCase("verify-missing-version", "run", ExitCodes.CONFIG, "no version 7 under", CONFIG_TIMEOUT,
             d -> List.of("models", "verify", d.resolve("models/tiny/7").toString())),
+        // A directory of CSV files used to be read as Parquet (a footer error naming no setting).
+        new FaultCase("csv-directory-auto-format", "run", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT,
+            d -> {
+              Path dir = Files.createDirectories(d.resolve("csv-dir"));
+              for (int part = 0; part < 2; part++) {
+                StringBuilder sb = new StringBuilder("f0,f1,f2,f3,label\n");
+                for (int i = 0; i < 400; i++) {
+                  int y = (i + part) % 3;
+                  sb.append(y == 0 ? 1 : 0).append(',').append(y == 1 ? 1 : 0).append(',')
+                      .append(y == 2 ? 1 : 0).append(",0.5,").append(y).append('\n');
+                }
+                Files.writeString(dir.resolve("part-" + part + ".csv"), sb);
+              }
+              return pipeline(d, "data.train=" + dir, "data.test=" + dir, "data.input_shape=[4]", "data.num_classes=3",
+                  "teacher.layers=[dense(8,relu),dense(3)]", "student.layers=[dense(4,relu),dense(3)]");
+            }),
         // Refused before Spark starts (it used to take the data read and the teacher's start).
         new FaultCase("workers-more-than-local-slots", "run", ExitCodes.CONFIG,
             "spark.workers = 3 needs 3 task slots at once, but local[2] offers 2", CONFIG_TIMEOUT,

@@ -48,7 +48,7 @@ class FaultSuiteTest {
     assertEquals(cli.size() + serving.size(), results.size());
     if (only.isEmpty()) {
       Set<String> categories = results.stream().map(FaultResult::category).collect(Collectors.toSet());
-      assertEquals(Set.of("data", "config", "storage", "serving"), categories);
+      assertEquals(Set.of("data", "config", "run", "storage", "serving"), categories);
     } else {
       assertEquals(only.size(), results.size(), "-Dfaults.only names unknown cases: " + only);
     }
