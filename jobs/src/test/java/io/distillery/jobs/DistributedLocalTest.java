@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.distillery.jobs.cli.ExitCodes;
+import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.data.DataException;
 import io.distillery.jobs.pipeline.Stages;
 import io.distillery.jobs.spark.BarrierStage;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distillery.jobs.cli.ExitCodes;
+import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.report.ChartJs;
 import java.nio.file.Files;
 import java.nio.file.Path;

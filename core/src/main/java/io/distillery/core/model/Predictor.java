@@ -20,11 +20,18 @@ public final class Predictor implements AutoCloseable {
   public Predictor(ModelSpec spec, Weights weights) {
     this.spec = spec;
     this.graph = new Graph();
+    Session opened = null;
     try {
       this.model = ModelGraph.build(graph, spec, ModelGraph.Mode.INFERENCE, 0);
-      this.session = new Session(graph);
-      model.load(session, weights);
+      opened = new Session(graph);
+      model.load(opened, weights);
+      this.session = opened;
     } catch (RuntimeException e) {
+      // The session first: Graph.close() waits for every session on the graph to close, so closing
+      // only the graph here would hang the caller instead of failing it.
+      if (opened != null) {
+        opened.close();
+      }
       graph.close();
       throw e;
     }

@@ -2,6 +2,8 @@ package io.distillery.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -28,6 +30,17 @@ class PredictorTest {
       assertEquals(1 / (1 + e), probs[0], 1e-6);
       assertEquals(e / (1 + e), probs[1], 1e-6);
     }
+  }
+
+  @Test
+  void weightsOfAnotherModelFailNamingTheLayerInsteadOfHanging() {
+    ModelSpec stored = ModelSpec.of(new int[] {4}, 3, List.of("dense(8,relu)", "dense(3)"));
+    ModelSpec configured = ModelSpec.of(new int[] {4}, 3, List.of("dense(9,relu)", "dense(3)"));
+    Weights w = Initializer.glorotUniform(stored, 1);
+    // Before the fix the constructor closed only the graph, which waits for its open session: a hang.
+    IllegalArgumentException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+        () -> assertThrows(IllegalArgumentException.class, () -> new Predictor(configured, w)));
+    assertTrue(e.getMessage().startsWith("dense_1/") && e.getMessage().contains("expected shape"), e.getMessage());
   }
 
   @Test

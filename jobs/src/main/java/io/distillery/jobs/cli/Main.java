@@ -1,5 +1,7 @@
 package io.distillery.jobs.cli;
 
+import io.distillery.jobs.failure.ExitCodes;
+import io.distillery.jobs.failure.Failures;
 import io.distillery.jobs.pipeline.Versions;
 import java.io.PrintWriter;
 import picocli.CommandLine;

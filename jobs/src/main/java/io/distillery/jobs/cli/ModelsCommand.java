@@ -1,5 +1,6 @@
 package io.distillery.jobs.cli;
 
+import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.pipeline.RunPaths;
 import io.distillery.publish.ModelRepository;
 import io.distillery.publish.VersionStatus;

@@ -1,5 +1,6 @@
 package io.distillery.jobs.cli;
 
+import io.distillery.jobs.failure.ExitCodes;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.distillery.jobs.config.ConfigLoader;

@@ -1,5 +1,6 @@
 package io.distillery.jobs.cli;
 
+import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.pipeline.Deliver;
 import io.distillery.jobs.pipeline.StageOutcome;

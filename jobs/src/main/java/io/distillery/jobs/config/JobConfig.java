@@ -43,6 +43,10 @@ public record JobConfig(
     teacher.modelSpec(data, "teacher");
     student.modelSpec(data, "student");
     new DistillationLoss(distill.alpha(), distill.temperature(), data.numClasses());
+    // And every optimizer: a typo in prune.optimizer used to surface after three training stages.
+    teacher.optimizerSpec("teacher");
+    student.optimizerSpec("student");
+    prune.training(student.layers()).optimizerSpec("prune");
   }
 
   static void require(boolean ok, String message) {

@@ -3,10 +3,8 @@ package io.distillery.jobs.spark;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.distillery.core.train.EpochMetrics;
-import io.distillery.core.train.TrainingDivergedException;
 import io.distillery.core.train.TrainingLoop;
-import io.distillery.jobs.config.ConfigException;
-import io.distillery.jobs.data.DataException;
+import io.distillery.jobs.failure.Failures;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -195,20 +193,9 @@ public final class BarrierStage {
    * Whether another attempt can help: a lost executor, a collective that timed out or a failed
    * TensorFlow server can; bad data, a bad config or a diverged loss would fail the same way again.
    */
+  /** Whether another attempt may help: not for bad data, a bad config or a diverged loss. */
   static boolean retryable(Throwable e) {
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof DataException || c instanceof ConfigException || c instanceof TrainingDivergedException) {
-        return false;
-      }
-      String m = c.getMessage();
-      if (m != null
-          && (m.contains(DataException.class.getName())
-              || m.contains(ConfigException.class.getName())
-              || m.contains(TrainingDivergedException.class.getName()))) {
-        return false;
-      }
-    }
-    return true;
+    return Failures.classify(e).kind().retryable();
   }
 
   private static List<WorkerResult> sorted(List<WorkerResult> results) {

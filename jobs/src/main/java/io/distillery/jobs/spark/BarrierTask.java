@@ -26,6 +26,9 @@ import scala.runtime.AbstractFunction1;
 final class BarrierTask
     extends AbstractFunction1<Iterator<InternalRow>, Iterator<WorkerResult>>
     implements Serializable {
+  /** Executor-side lines go to the executor's log (the run's log file in local mode), not a terminal. */
+  private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(BarrierTask.class);
+
   /** Sub-directory of the stage where each rank records where it runs, per attempt. */
   static final String PLACEMENT = "workers";
 
@@ -96,10 +99,10 @@ final class BarrierTask
 
     Replica join() {
       worker = CollectiveWorker.join(m -> Arrays.asList(ctx.allGather(m)), host, rank, size, settings);
-      System.err.printf(
-          "distillery: %s rank %d of %d, attempt %d: TF server %s %s (GPUs: %s, threads: %d)%n",
+      LOG.info(String.format(java.util.Locale.ROOT,
+          "%s rank %d of %d, attempt %d: TF server %s %s (GPUs: %s, threads: %d)",
           request.stage(), rank, size, attempt, worker.target(), worker.reused() ? "reused" : "started",
-          settings.visibleGpus().isEmpty() ? "none" : settings.visibleGpus(), settings.threads());
+          settings.visibleGpus().isEmpty() ? "none" : settings.visibleGpus(), settings.threads()));
       recordPlacement();
       // Every server up before any session talks to a peer (else gRPC logs refused connections and retries).
       ctx.barrier();
@@ -125,7 +128,7 @@ final class BarrierTask
       try {
         request.stageDir().writeString(String.format("%s/attempt-%d-rank-%d.json", PLACEMENT, attempt, rank), json);
       } catch (IOException e) {
-        System.err.println("distillery: cannot record the placement of rank " + rank + ": " + e.getMessage());
+        LOG.warn("cannot record the placement of rank " + rank + ": " + e.getMessage());
       }
     }
   }

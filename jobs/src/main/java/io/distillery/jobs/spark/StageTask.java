@@ -38,6 +38,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
  */
 public final class StageTask {
   public static final String CHECKPOINTS = "checkpoints";
+  private static final org.apache.logging.log4j.Logger LOG = org.apache.logging.log4j.LogManager.getLogger(StageTask.class);
   private static final long PROGRESS_EVERY_NANOS = 2_000_000_000L;
 
   private final StageRequest request;
@@ -267,7 +268,7 @@ public final class StageTask {
         request.stageDir().writeString(name, p.toJson());
       } catch (IOException e) {
         // Progress is for humans: a failed write must not kill training.
-        System.err.println("distillery: cannot write progress to " + request.stageDir().uri() + ": " + e.getMessage());
+        LOG.warn("cannot write progress to " + request.stageDir().uri() + ": " + e.getMessage());
       }
     }
 

@@ -1,5 +1,6 @@
 package io.distillery.jobs.cli;
 
+import io.distillery.jobs.failure.ExitCodes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

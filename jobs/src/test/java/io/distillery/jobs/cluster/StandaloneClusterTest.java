@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillery.jobs.CliHarness;
 import io.distillery.jobs.EmptyPartition;
-import io.distillery.jobs.cli.ExitCodes;
+import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.data.DataException;
 import io.distillery.jobs.spark.BarrierStage;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.distillery.jobs.faults;
 
 import io.distillery.jobs.CliHarness;
-import io.distillery.jobs.cli.ExitCodes;
+import io.distillery.jobs.failure.ExitCodes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

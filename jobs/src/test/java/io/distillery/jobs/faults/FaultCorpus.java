@@ -3,7 +3,7 @@ package io.distillery.jobs.faults;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillery.jobs.CliHarness;
-import io.distillery.jobs.cli.ExitCodes;
+import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.data.DataLoader;
 import io.distillery.jobs.spark.BarrierPreflight;
 import io.distillery.jobs.spark.BarrierStage;
@@ -293,6 +293,15 @@ public final class FaultCorpus {
             d -> pipeline(d, "student.layers=conv2d(8,3,relu),maxpool(32),flatten,dense(10)")),
         config("prune-end-before-begin", "prune.end_step (100) must be > prune.begin_step (200)",
             d -> pipeline(d, "prune.begin_step=200", "prune.end_step=100")),
+        // Checked when the config is loaded, before Spark starts (prune.* used to fail after three stages).
+        config("optimizer-unknown-teacher", "teacher.optimizer must be adam or sgd, found 'adamw'",
+            d -> pipeline(d, "teacher.optimizer=adamw")),
+        config("optimizer-unknown-prune", "prune.optimizer must be adam or sgd, found 'rmsprop'",
+            d -> pipeline(d, "prune.optimizer=rmsprop")),
+        config("learning-rate-zero-student", "student.learning_rate must be > 0, found 0.0",
+            d -> pipeline(d, "student.learning_rate=0")),
+        config("learning-rate-negative-prune", "prune.learning_rate must be > 0, found -0.1",
+            d -> pipeline(d, "prune.learning_rate=-0.1")),
         config("export-without-savedmodel", "export.formats must include savedmodel",
             d -> pipeline(d, "export.formats=tflite,tfjs")),
         // The fine-tuning steps are known only once the rows are counted: refused right after the data

@@ -2,7 +2,7 @@ package io.distillery.jobs.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distillery.jobs.CliHarness;
-import io.distillery.jobs.cli.ExitCodes;
+import io.distillery.jobs.failure.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

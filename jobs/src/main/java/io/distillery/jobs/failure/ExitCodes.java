@@ -1,4 +1,4 @@
-package io.distillery.jobs.cli;
+package io.distillery.jobs.failure;
 
 /**
  * Process exit codes, stable for schedulers (Airflow, spark-submit wrappers, shell scripts).
