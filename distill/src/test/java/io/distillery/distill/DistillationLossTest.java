@@ -87,8 +87,11 @@ class DistillationLossTest {
     double t20 = run(0.0, 20);
     assertTrue(t10 > 0);
     assertEquals(t10, t20, 0.05 * t10, "T²-scaled soft loss is about constant at high T");
-    // Without the factor it would shrink about 4×: check the raw KL really does.
-    assertEquals(4.0, (t10 / 100) / (t20 / 400), 0.3);
+    // Without the factor it would shrink about 4×: the raw KL, computed by hand apart from the loss.
+    double rawKl10 = expected(0.0, 10) / 100;
+    double rawKl20 = expected(0.0, 20) / 400;
+    assertEquals(4.0, rawKl10 / rawKl20, 0.3);
+    assertEquals(rawKl10 * 100, t10, 1e-4 * t10, "the loss is T² times that KL");
   }
 
   @Test

@@ -42,9 +42,10 @@ class BarrierPreflightTest {
   void theDefaultsSetTheTimeoutsAndTheRetrySettings() {
     var spark = ConfigLoader.defaults().spark();
     assertEquals("900", spark.conf().get(BarrierPreflight.BARRIER_TIMEOUT));
-    assertTrue(spark.operationTimeoutMs() > 0);
-    assertTrue(spark.maxAttempts() >= 2);
-    assertTrue(spark.checkpointEverySteps() > 0);
+    // The values of cluster-conf/distillery-defaults.yaml (the record itself only enforces > 0).
+    assertEquals(120_000, spark.operationTimeoutMs());
+    assertEquals(3, spark.maxAttempts());
+    assertEquals(200, spark.checkpointEverySteps());
     ConfigException e = assertThrows(ConfigException.class,
         () -> ConfigLoader.load(null, List.of("spark.operation_timeout_ms=0")));
     assertTrue(e.getMessage().contains("spark.operation_timeout_ms must be > 0"), e.getMessage());
