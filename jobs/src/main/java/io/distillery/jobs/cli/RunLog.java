@@ -27,8 +27,10 @@ final class RunLog {
   static final String TERMINAL_PROPERTY = "distillery.terminal";
   static final String DIR = "logs";
 
-  /** The copy in the run directory, once a job command made one. */
+  /** The copy in the run directory, once a job command made one, and where it went. */
   private static volatile String copied;
+  private static volatile RunDirectory copiedRun;
+  private static volatile String copiedName;
 
   private RunLog() {}
 
@@ -72,6 +74,8 @@ final class RunLog {
     try {
       run.write(name, out -> Files.copy(log, out));
       copied = run.uri() + "/" + name;
+      copiedRun = run;
+      copiedName = name;
       // Tells the launcher the temporary file may go once the process ends.
       Files.writeString(Path.of(log + ".copied"), copied);
     } catch (IOException | RuntimeException e) {
@@ -97,9 +101,23 @@ final class RunLog {
     try (PrintWriter w = new PrintWriter(new FileOutputStream(log.toFile(), true), true, StandardCharsets.UTF_8)) {
       w.println("distillery: stack trace of the failure");
       t.printStackTrace(w);
-      return true;
     } catch (IOException e) {
       return false;
     }
+    // The run directory's copy was made when the command ended, before the trace: copy again.
+    RunDirectory run = copiedRun;
+    if (run != null) {
+      try {
+        run.write(copiedName, out -> Files.copy(log, out));
+      } catch (IOException | RuntimeException e) {
+        copied = null; // point the user at the temporary file, which has the trace
+        try {
+          Files.deleteIfExists(Path.of(log + ".copied"));
+        } catch (IOException ignored) {
+          // the launcher then deletes the log; the message already names it
+        }
+      }
+    }
+    return true;
   }
 }
