@@ -65,8 +65,16 @@ class SetupScriptTest {
       Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxrwxrwx"));
     }
     Files.setPosixFilePermissions(calls, PosixFilePermissions.fromString("rw-rw-rw-"));
+    // A copy in the temp dir: a checkout under a private directory (mktemp -d) is not readable by nobody.
+    Path repo = Files.createDirectories(tmp.resolve("repo/bin"));
+    Path setup = repo.resolve("setup");
+    Files.copy(REPO.resolve("bin/setup"), setup);
+    for (Path p : List.of(tmp.resolve("repo"), repo)) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    Files.setPosixFilePermissions(setup, PosixFilePermissions.fromString("rwxr-xr-x"));
     List<String> cmd = new ArrayList<>(prefix);
-    cmd.addAll(List.of("bash", REPO.resolve("bin/setup").toString()));
+    cmd.addAll(List.of("bash", setup.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
     pb.environment().put("DISTILLERY_FASHION_MNIST_DIR", noData.toString());
