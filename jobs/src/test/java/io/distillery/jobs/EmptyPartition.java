@@ -10,6 +10,7 @@ import io.distillery.jobs.data.DataException;
 import io.distillery.jobs.pipeline.RunDirectory;
 import io.distillery.jobs.spark.BarrierStage;
 import io.distillery.jobs.spark.StageRequest;
+import io.distillery.stage.StagePlan;
 import io.distillery.jobs.spark.StageRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,11 +49,11 @@ public final class EmptyPartition {
     }
     Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(2, functions.col("label"));
     JavaRDD<InternalRow> partitions = df.queryExecution().toRdd().toJavaRDD();
-    StageRequest request =
-        new StageRequest(
-            "teacher", ModelSpec.of(new int[] {4}, 3, List.of("dense(4,relu)", "dense(3)")),
-            new TrainingLoop.Plan(1, 8, 0, 1), OptimizerSpec.adam(0.01), null, null, null, null, null,
-            new RunDirectory(stageDir.toUri().toString(), Map.of()), 0);
+    StagePlan plan = new StagePlan.Teacher(
+        ModelSpec.of(new int[] {4}, 3, List.of("dense(4,relu)", "dense(3)")),
+        new StagePlan.Training(new TrainingLoop.Plan(1, 8, 0, 1), OptimizerSpec.adam(0.01)));
+    StageRequest request = new StageRequest(
+        plan, new RunDirectory(stageDir.toUri().toString(), Map.of()), 0, 3, 120_000, null);
     DataException e = assertThrows(DataException.class, () -> StageRunner.run(partitions, request));
     assertFalse(Files.exists(stageDir.resolve(BarrierStage.RECORD)), "no barrier stage was submitted");
     return e;

@@ -1,7 +1,5 @@
 package io.distillery.prune;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * When to recompute the pruning masks and at what target sparsity, with the semantics of TensorFlow
@@ -30,8 +28,6 @@ public sealed interface SparsitySchedule permits SparsitySchedule.ConstantSparsi
 
   int frequency();
 
-  /** The config values that {@link PruningConfig#fromMap} reads back into this schedule, in a fixed order. */
-  Map<String, Object> toMap();
 
   /**
    * The same sparsity at every update step in [{@code beginStep}, {@code endStep}].
@@ -63,16 +59,6 @@ public sealed interface SparsitySchedule permits SparsitySchedule.ConstantSparsi
       return targetSparsity;
     }
 
-    @Override
-    public Map<String, Object> toMap() {
-      Map<String, Object> map = new LinkedHashMap<>();
-      map.put("schedule", PruningConfig.CONSTANT);
-      map.put("target_sparsity", targetSparsity);
-      map.put("begin_step", beginStep);
-      map.put("end_step", endStep);
-      map.put("frequency", frequency);
-      return map;
-    }
   }
 
   /**
@@ -104,7 +90,7 @@ public sealed interface SparsitySchedule permits SparsitySchedule.ConstantSparsi
       if (endStep <= beginStep) {
         throw new IllegalArgumentException(
             "prune.end_step must be > prune.begin_step (" + beginStep + ") for schedule "
-                + PruningConfig.POLYNOMIAL_DECAY + ", found " + endStep);
+                + "polynomial_decay" + ", found " + endStep);
       }
       if (!(power > 0) || Double.isInfinite(power)) {
         throw new IllegalArgumentException("prune.power must be finite and > 0, found " + power);
@@ -124,17 +110,5 @@ public sealed interface SparsitySchedule permits SparsitySchedule.ConstantSparsi
       return finalSparsity + (initialSparsity - finalSparsity) * Math.pow(1.0 - p, power);
     }
 
-    @Override
-    public Map<String, Object> toMap() {
-      Map<String, Object> map = new LinkedHashMap<>();
-      map.put("schedule", PruningConfig.POLYNOMIAL_DECAY);
-      map.put("initial_sparsity", initialSparsity);
-      map.put("final_sparsity", finalSparsity);
-      map.put("begin_step", beginStep);
-      map.put("end_step", endStep);
-      map.put("power", power);
-      map.put("frequency", frequency);
-      return map;
-    }
   }
 }

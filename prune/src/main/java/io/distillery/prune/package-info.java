@@ -4,9 +4,9 @@
  * <ul>
  *   <li>{@link io.distillery.prune.SparsitySchedule}: TF Model Optimization's {@code ConstantSparsity}
  *       and {@code PolynomialDecay}, answering "is this an update step?" and "what sparsity now?";
- *   <li>{@link io.distillery.prune.PruningConfig}: the {@code prune} config section (schedule plus
- *       {@link io.distillery.prune.PruningScope}, the weights pruning may touch: every
- *       {@code <layer>/kernel} by default, never a bias), read from and written to a plain map;
+ *   <li>{@link io.distillery.prune.PruningPlan}: the {@code prune} section's schedule keys, made a
+ *       schedule once the fine-tuning steps are known; {@link io.distillery.prune.PruningScope}: the
+ *       weights pruning may touch (every {@code <layer>/kernel}, never a bias);
  *   <li>{@link io.distillery.prune.TensorMask} and {@link io.distillery.prune.Masks}: keep/prune masks
  *       by magnitude, as 0/1 float arrays for the trainer, and {@link io.distillery.prune.Masks#apply}
  *       which folds masks into weights (strip);

@@ -15,25 +15,20 @@ public final class Initializer {
   public static Weights glorotUniform(ModelSpec spec, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     List<NamedArray> arrays = new ArrayList<>();
-    List<int[]> shapes = spec.outputShapes();
-    int[] in = spec.inputShape();
-    List<ModelSpec.NamedLayer> layers = spec.namedLayers();
-    for (int i = 0; i < layers.size(); i++) {
-      LayerSpec layer = layers.get(i).spec();
-      String name = layers.get(i).name();
-      if (layer instanceof LayerSpec.Dense d) {
-        arrays.add(glorot(name + "/kernel", new long[] {in[0], d.units()}, in[0], d.units(), random));
-        arrays.add(new NamedArray(name + "/bias", new long[] {d.units()}, new float[d.units()]));
-      } else if (layer instanceof LayerSpec.Conv2D c) {
-        int k = c.kernelSize();
-        int fanIn = k * k * in[2];
-        int fanOut = k * k * c.filters();
-        arrays.add(
-            glorot(name + "/kernel", new long[] {k, k, in[2], c.filters()}, fanIn, fanOut, random));
-        arrays.add(new NamedArray(name + "/bias", new long[] {c.filters()}, new float[c.filters()]));
+    spec.variableShapes().forEach((name, shape) -> {
+      if (name.endsWith("/kernel")) {
+        // Fan-in and fan-out: the last two dimensions times the receptive field (1 for a dense kernel).
+        long receptive = 1;
+        for (int i = 0; i < shape.length - 2; i++) {
+          receptive *= shape[i];
+        }
+        int fanIn = (int) (receptive * shape[shape.length - 2]);
+        int fanOut = (int) (receptive * shape[shape.length - 1]);
+        arrays.add(glorot(name, shape, fanIn, fanOut, random));
+      } else {
+        arrays.add(new NamedArray(name, shape, new float[(int) shape[0]]));
       }
-      in = shapes.get(i);
-    }
+    });
     return new Weights(arrays);
   }
 

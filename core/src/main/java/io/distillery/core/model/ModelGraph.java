@@ -15,8 +15,8 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.PlaceholderWithDefault;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.op.random.RandomUniform;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 
 /**
  * A {@link ModelSpec} built into a TensorFlow graph with stable names.
@@ -39,6 +39,12 @@ public final class ModelGraph {
   public static final String PROBABILITIES = "probabilities";
   /** Float scalar, 1 while training (dropout on), 0 by default. */
   public static final String TRAINING = "training";
+  /**
+   * Int64 [2]: the seed of dropout's stateless random ops, fed by the trainer as (seed, step). Dropout
+   * is then a function of the seed and the step alone, with no random state outside the checkpoint:
+   * a resumed stage draws exactly the masks an uninterrupted one would.
+   */
+  public static final String DROPOUT_SEED = "dropout_seed";
 
   /** Whether dropout is in the graph. */
   public enum Mode {
@@ -50,6 +56,7 @@ public final class ModelGraph {
   private final Ops tf;
   private final Placeholder<TFloat32> input;
   private final Operand<TFloat32> training;
+  private final Operand<TInt64> dropoutSeed;
   private final Operand<TFloat32> logits;
   private final Operand<TFloat32> probabilities;
   private final LinkedHashMap<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
@@ -65,6 +72,10 @@ public final class ModelGraph {
     this.training =
         mode == Mode.TRAIN
             ? tf.withName(TRAINING).placeholderWithDefault(tf.constant(0f), Shape.scalar())
+            : null;
+    this.dropoutSeed =
+        mode == Mode.TRAIN
+            ? tf.withName(DROPOUT_SEED).placeholderWithDefault(tf.constant(new long[] {seed, 0}), Shape.of(2))
             : null;
 
     int[] inputShape = spec.inputShape();
@@ -105,9 +116,10 @@ public final class ModelGraph {
         x = scope.reshape(x, scope.constant(new int[] {-1, shapes.get(i)[0]}));
       } else if (layer instanceof LayerSpec.Dropout dr && mode == Mode.TRAIN && dr.rate() > 0) {
         // Inverted dropout; scale = 1 + training * (keep/(1-rate) - 1) is 1 outside training.
+        // Each dropout layer draws its own mask: the layer's index shifts the seed.
         Operand<TFloat32> uniform =
-            scope.random.randomUniform(
-                scope.shape(x), TFloat32.class, RandomUniform.seed(seed).seed2((long) i + 1));
+            scope.random.statelessRandomUniform(
+                scope.shape(x), scope.math.add(dropoutSeed, scope.constant(new long[] {i + 1L, 0})), TFloat32.class);
         Operand<TFloat32> keep =
             scope.math.div(
                 scope.dtypes.cast(
@@ -126,7 +138,7 @@ public final class ModelGraph {
     this.probabilities = tf.withName(PROBABILITIES).nn.softmax(logits);
   }
 
-  /** Builds the model into {@code graph}; {@code seed} drives dropout's random ops only. */
+  /** Builds the model into {@code graph}; {@code seed} is dropout's default seed (see {@link #DROPOUT_SEED}). */
   public static ModelGraph build(Graph graph, ModelSpec spec, Mode mode, long seed) {
     return new ModelGraph(graph, spec, mode, seed);
   }
@@ -167,6 +179,11 @@ public final class ModelGraph {
   /** The training flag (feed 1f while training); null in an inference graph. */
   public Operand<TFloat32> training() {
     return training;
+  }
+
+  /** The dropout seed to feed (seed, step); null in an inference graph. */
+  public Operand<TInt64> dropoutSeed() {
+    return dropoutSeed;
   }
 
   public Operand<TFloat32> logits() {

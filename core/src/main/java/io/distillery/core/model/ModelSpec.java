@@ -84,21 +84,65 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
     return shapes(inputShape, layers);
   }
 
-  /** Number of trainable parameters (kernels and biases). */
-  public long parameterCount() {
-    long total = 0;
+  /**
+   * Every variable's name ({@code <layer>/kernel}, {@code <layer>/bias}) and shape, in graph order:
+   * what a stored {@link Weights} must hold for this architecture.
+   */
+  public java.util.Map<String, long[]> variableShapes() {
+    java.util.Map<String, long[]> out = new java.util.LinkedHashMap<>();
     List<int[]> shapes = outputShapes();
+    List<NamedLayer> named = namedLayers();
     int[] in = inputShape;
-    for (int i = 0; i < layers.size(); i++) {
-      LayerSpec layer = layers.get(i);
-      if (layer instanceof LayerSpec.Dense d) {
-        total += (long) last(in) * d.units() + d.units();
-      } else if (layer instanceof LayerSpec.Conv2D c) {
-        total += (long) c.kernelSize() * c.kernelSize() * last(in) * c.filters() + c.filters();
+    for (int i = 0; i < named.size(); i++) {
+      String name = named.get(i).name();
+      if (named.get(i).spec() instanceof LayerSpec.Dense d) {
+        out.put(name + "/kernel", new long[] {last(in), d.units()});
+        out.put(name + "/bias", new long[] {d.units()});
+      } else if (named.get(i).spec() instanceof LayerSpec.Conv2D c) {
+        out.put(name + "/kernel", new long[] {c.kernelSize(), c.kernelSize(), last(in), c.filters()});
+        out.put(name + "/bias", new long[] {c.filters()});
       }
       in = shapes.get(i);
     }
+    return out;
+  }
+
+  /** Number of trainable parameters (kernels and biases). */
+  public long parameterCount() {
+    long total = 0;
+    for (long[] shape : variableShapes().values()) {
+      total += java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+    }
     return total;
+  }
+
+  /**
+   * Fails naming the first layer whose stored weights do not fit this architecture: a changed config
+   * meets this message instead of a shape error deep in TensorFlow.
+   */
+  public void checkWeights(Weights weights) {
+    java.util.Map<String, long[]> expected = variableShapes();
+    java.util.Map<String, LayerSpec> layerOf = new java.util.HashMap<>();
+    namedLayers().forEach(l -> layerOf.put(l.name(), l.spec()));
+    for (var e : expected.entrySet()) {
+      String layer = e.getKey().substring(0, e.getKey().indexOf('/'));
+      String where = "layer " + layer + " (" + layerOf.get(layer) + ")";
+      if (!weights.contains(e.getKey())) {
+        throw new WeightsMismatchException(where + ": the stored weights have no " + e.getKey());
+      }
+      long[] found = weights.get(e.getKey()).shape();
+      if (!java.util.Arrays.equals(found, e.getValue())) {
+        throw new WeightsMismatchException(
+            where + ": " + e.getKey() + " is " + java.util.Arrays.toString(found) + " in the stored weights, "
+                + java.util.Arrays.toString(e.getValue()) + " in the configured model");
+      }
+    }
+    for (String name : weights.asMap().keySet()) {
+      if (!expected.containsKey(name)) {
+        throw new WeightsMismatchException(
+            "the stored weights have " + name + ", which the configured model " + layers + " does not");
+      }
+    }
   }
 
   /** A layer and its scope name in the graph. */

@@ -102,6 +102,21 @@ public final class Weights implements Serializable {
     data.flush();
   }
 
+  /** SHA-256 of the binary form: names, shapes and every float's bits. Pins a stage's inputs. */
+  public String sha256() {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      try (OutputStream out = new java.security.DigestOutputStream(OutputStream.nullOutputStream(), sha)) {
+        write(out);
+      }
+      return java.util.HexFormat.of().formatHex(sha.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-256 in this JVM", e);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /**
    * Reads the binary form.
    *

@@ -1,19 +1,40 @@
 package io.distillery.core.train;
 
-import java.util.Locale;
-
 /**
  * Optimizer choice and its hyper-parameters.
  *
- * @param name {@code adam} or {@code sgd}
  * @param momentum SGD momentum (0 = plain gradient descent); ignored by Adam
  */
-public record OptimizerSpec(String name, double learningRate, double momentum)
+public record OptimizerSpec(Kind kind, double learningRate, double momentum)
     implements java.io.Serializable {
-  public OptimizerSpec {
-    name = name == null ? "adam" : name.toLowerCase(Locale.ROOT);
-    if (!name.equals("adam") && !name.equals("sgd")) {
+
+  /** The optimizers a stage can use. */
+  public enum Kind {
+    ADAM,
+    SGD;
+
+    /** {@code adam} or {@code sgd}, any case; null means Adam. */
+    public static Kind parse(String name) {
+      if (name == null) {
+        return ADAM;
+      }
+      for (Kind k : values()) {
+        if (k.name().equalsIgnoreCase(name.trim())) {
+          return k;
+        }
+      }
       throw new IllegalArgumentException("optimizer must be adam or sgd, found '" + name + "'");
+    }
+  }
+
+  /** From a config's spelling ({@code adam}, {@code sgd}). */
+  public OptimizerSpec(String name, double learningRate, double momentum) {
+    this(Kind.parse(name), learningRate, momentum);
+  }
+
+  public OptimizerSpec {
+    if (kind == null) {
+      throw new IllegalArgumentException("optimizer must be adam or sgd, found null");
     }
     if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
       throw new IllegalArgumentException("learning_rate must be > 0, found " + learningRate);
@@ -24,11 +45,11 @@ public record OptimizerSpec(String name, double learningRate, double momentum)
   }
 
   public static OptimizerSpec adam(double learningRate) {
-    return new OptimizerSpec("adam", learningRate, 0);
+    return new OptimizerSpec(Kind.ADAM, learningRate, 0);
   }
 
   public static OptimizerSpec sgd(double learningRate, double momentum) {
-    return new OptimizerSpec("sgd", learningRate, momentum);
+    return new OptimizerSpec(Kind.SGD, learningRate, momentum);
   }
 
   static final double BETA1 = 0.9;

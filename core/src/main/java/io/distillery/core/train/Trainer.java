@@ -26,6 +26,7 @@ import org.tensorflow.op.core.Gradients;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TInt32;
 
 /**
@@ -42,6 +43,8 @@ public final class Trainer implements AutoCloseable {
   /**
    * How to build a trainer.
    *
+   * @param seed dropout's seed, fed with the step as {@link ModelGraph#DROPOUT_SEED}; data-parallel
+   *     ranks use different ones, or every rank would drop the same units
    * @param maskedVariables variables multiplied by a 0/1 mask after every step (pruning)
    * @param sessionFactory opens the session on the built graph (a local one, or one targeted at a TF
    *     server for data-parallel training)
@@ -135,7 +138,7 @@ public final class Trainer implements AutoCloseable {
       this.slots = new SlotVariables(opt);
       List<Op> applies = new ArrayList<>();
       Operand<TFloat32> lr = opt.constant((float) o.learningRate());
-      if (o.name().equals("adam")) {
+      if (o.kind() == OptimizerSpec.Kind.ADAM) {
         this.beta1Power = opt.withName("beta1_power").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
         this.beta2Power = opt.withName("beta2_power").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
         for (int i = 0; i < vars.size(); i++) {
@@ -274,6 +277,9 @@ public final class Trainer implements AutoCloseable {
       TFloat32 trainingFlag = TFloat32.scalarOf(1f);
       feeds.add(trainingFlag);
       runner.feed(model.training(), trainingFlag);
+      TInt64 dropoutSeed = TInt64.vectorOf(options.seed(), step);
+      feeds.add(dropoutSeed);
+      runner.feed(model.dropoutSeed(), dropoutSeed);
       if (beta1Power != null) {
         long t = step + 1;
         TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(OptimizerSpec.BETA1, t));

@@ -47,6 +47,26 @@ public final class TrainingLoop {
     default void afterStep(Trainer trainer, long step, StepResult result) {}
 
     default void afterEpoch(Trainer trainer, EpochMetrics metrics) {}
+
+    /** Every listener in {@code listeners}, in order. */
+    static Listener all(List<Listener> listeners) {
+      return new Listener() {
+        @Override
+        public void beforeStep(Trainer trainer, long step) {
+          listeners.forEach(l -> l.beforeStep(trainer, step));
+        }
+
+        @Override
+        public void afterStep(Trainer trainer, long step, StepResult result) {
+          listeners.forEach(l -> l.afterStep(trainer, step, result));
+        }
+
+        @Override
+        public void afterEpoch(Trainer trainer, EpochMetrics metrics) {
+          listeners.forEach(l -> l.afterEpoch(trainer, metrics));
+        }
+      };
+    }
   }
 
   private TrainingLoop() {}

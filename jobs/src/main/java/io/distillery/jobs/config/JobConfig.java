@@ -4,6 +4,7 @@ import io.distillery.core.model.ModelSpec;
 import io.distillery.core.train.OptimizerSpec;
 import io.distillery.core.train.TrainingLoop;
 import io.distillery.distill.DistillationLoss;
+import io.distillery.prune.PruningPlan;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -163,25 +164,25 @@ public record JobConfig(
       double momentum, double maxAccuracyDrop)
       implements java.io.Serializable {
     public Prune {
-      require("constant".equals(schedule) || "polynomial_decay".equals(schedule),
-          "prune.schedule must be constant or polynomial_decay, found '" + schedule + "'");
-      require(initialSparsity >= 0 && initialSparsity < 1,
-          "prune.initial_sparsity must be in [0, 1), found " + initialSparsity);
-      require(finalSparsity >= 0 && finalSparsity < 1,
-          "prune.final_sparsity must be in [0, 1), found " + finalSparsity);
-      require(initialSparsity <= finalSparsity,
-          "prune.initial_sparsity (" + initialSparsity + ") must be <= prune.final_sparsity ("
-              + finalSparsity + ")");
-      require(beginStep >= 0, "prune.begin_step must be >= 0, found " + beginStep);
-      require(endStep == -1 || endStep > beginStep,
-          "prune.end_step (" + endStep + ") must be > prune.begin_step (" + beginStep
-              + "), or -1 for two thirds of the fine-tuning");
-      require(frequency >= 1, "prune.frequency must be >= 1, found " + frequency);
-      require(power > 0, "prune.power must be > 0, found " + power);
+      pruningPlan(schedule, initialSparsity, finalSparsity, beginStep, endStep, frequency, power);
       require(epochs >= 1, "prune.epochs must be >= 1, found " + epochs);
       require(batchSize >= 1, "prune.batch_size must be >= 1, found " + batchSize);
       require(maxAccuracyDrop >= 0 && maxAccuracyDrop <= 100,
           "prune.max_accuracy_drop must be in [0, 100] points, found " + maxAccuracyDrop);
+    }
+
+    /** The schedule keys as the prune module's plan (which checks them). */
+    public PruningPlan plan() {
+      return pruningPlan(schedule, initialSparsity, finalSparsity, beginStep, endStep, frequency, power);
+    }
+
+    private static PruningPlan pruningPlan(
+        String schedule, double initial, double fin, long begin, long end, int frequency, double power) {
+      try {
+        return new PruningPlan(PruningPlan.Kind.parse(schedule), initial, fin, begin, end, frequency, power);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage(), e);
+      }
     }
 
     public Training training(List<String> layers) {

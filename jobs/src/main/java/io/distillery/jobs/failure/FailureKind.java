@@ -6,6 +6,7 @@ import io.distillery.jobs.data.DataException;
 import io.distillery.jobs.pipeline.MissingStageException;
 import io.distillery.jobs.pipeline.QualityGateException;
 import io.distillery.publish.ModelRepositoryException;
+import io.distillery.stage.StageMismatchException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -17,7 +18,8 @@ import java.util.List;
  * disagree.
  */
 public enum FailureKind {
-  CONFIG(ExitCodes.CONFIG, false, ConfigException.class, picocli.CommandLine.ParameterException.class),
+  CONFIG(ExitCodes.CONFIG, false, ConfigException.class, picocli.CommandLine.ParameterException.class,
+      StageMismatchException.class),
   DATA(ExitCodes.DATA, false, DataException.class),
   DIVERGED(ExitCodes.TRAINING, false, TrainingDivergedException.class),
   MISSING_STAGE(ExitCodes.TRAINING, false, MissingStageException.class),

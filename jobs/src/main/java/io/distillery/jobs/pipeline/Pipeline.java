@@ -1,11 +1,10 @@
 package io.distillery.jobs.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
-import io.distillery.core.train.EpochMetrics;
 import io.distillery.core.train.TrainingLoop;
+import io.distillery.jobs.config.ConfigException;
 import io.distillery.jobs.config.ConfigLoader;
 import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.data.DataLoader;
@@ -14,13 +13,15 @@ import io.distillery.jobs.data.DataValidator;
 import io.distillery.jobs.spark.BarrierPreflight;
 import io.distillery.jobs.spark.ProgressMonitor;
 import io.distillery.jobs.spark.StageRequest;
-import io.distillery.jobs.spark.StageResult;
 import io.distillery.jobs.spark.StageRunner;
-import io.distillery.jobs.spark.StageTask;
+import io.distillery.prune.PruningPlan;
+import io.distillery.stage.Json;
+import io.distillery.stage.StagePlan;
+import io.distillery.stage.StageResult;
+import io.distillery.stage.StageSummary;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +44,8 @@ public final class Pipeline {
   /** A column the training rows carry only while they are put in order (a name no data set uses). */
   private static final String ROW_ID = "__distillery_row_id";
 
-  static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  static final ObjectMapper JSON = Json.MAPPER;
+  private static final String WEIGHTS = "weights.bin";
 
   private final JobConfig config;
   private final String runId;
@@ -138,17 +139,22 @@ public final class Pipeline {
    */
   public void checkPruneSchedule() throws IOException {
     ModelSpec student = config.student().modelSpec(config.data(), "student");
-    if (load(Stages.PRUNED, student) != null) {
+    if (load(Stages.PRUNED, student, null) != null) {
       return;
     }
     prepareData();
     JobConfig.Prune prune = config.prune();
+    PruningPlan plan = prune.plan();
     long[] shards = BarrierPreflight.shardRows(trainPartitions);
     int steps = BarrierPreflight.stepsPerEpoch(shards, prune.batchSize());
-    StageTask.schedule(prune, new TrainingLoop.Plan(prune.epochs(), prune.batchSize(), steps, config.seed()), 0);
-    if (prune.schedule().equals("polynomial_decay")) {
-      long ramp = StageTask.rampEnd(prune, (long) prune.epochs() * steps) - prune.beginStep();
-      int frequency = StageTask.maskFrequency(prune, ramp);
+    try {
+      plan.schedule(prune.epochs(), steps);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
+    if (plan.kind() == PruningPlan.Kind.POLYNOMIAL_DECAY) {
+      long ramp = plan.rampEnd((long) prune.epochs() * steps) - prune.beginStep();
+      int frequency = plan.maskFrequency(ramp);
       if (frequency != prune.frequency()) {
         out.printf("prune            prune.frequency %d gives %d mask update(s) over the %d-step ramp on this data;"
                 + " updating every %d steps instead (%d updates)%n",
@@ -165,112 +171,101 @@ public final class Pipeline {
   // ---------------------------------------------------------------- training stages
 
   public StageOutcome teacher() throws IOException {
-    ModelSpec spec = config.teacher().modelSpec(config.data(), "teacher");
-    return stage(Stages.TEACHER, spec, config.teacher(), null, null, null);
+    return stage(teacherPlan());
   }
 
   /** The student trained without a teacher: the baseline distillation must beat. */
   public StageOutcome scratchStudent() throws IOException {
-    ModelSpec spec = config.student().modelSpec(config.data(), "student");
-    return stage(Stages.SCRATCH, spec, config.student(), null, null, null);
+    return stage(new StagePlan.Scratch(studentSpec(), training(config.student(), "student")));
   }
 
   public StageOutcome distilledStudent() throws IOException {
-    StageOutcome teacher = requireDone(Stages.TEACHER, "teacher");
-    ModelSpec spec = config.student().modelSpec(config.data(), "student");
-    return stage(Stages.STUDENT, spec, config.student(), teacher, null, null);
+    return stage(distilledPlan(requireDone(teacherPlan(), "teacher").model()));
   }
 
-  /**
-   * Fine-tunes the distilled student under pruning with the same distillation loss: fine-tuning on
-   * the labels alone gives back what the teacher taught (measured: −1.65 points instead of −0.5).
-   */
   public StageOutcome prunedStudent() throws IOException {
-    StageOutcome student = requireDone(Stages.STUDENT, "distill");
-    StageOutcome teacher = requireDone(Stages.TEACHER, "teacher");
-    JobConfig.Training t = config.prune().training(config.student().layers());
-    return stage(Stages.PRUNED, student.spec(), t, teacher, student.weights(), config.prune());
+    StagePlan.Model teacher = requireDone(teacherPlan(), "teacher").model();
+    StagePlan.Model student = requireDone(distilledPlan(teacher), "distill").model();
+    JobConfig.Training fineTuning = config.prune().training(config.student().layers());
+    return stage(new StagePlan.Pruned(
+        student, training(fineTuning, "prune"), teaching(teacher), config.prune().plan()));
   }
 
-  private StageOutcome stage(
-      String name, ModelSpec spec, JobConfig.Training training, StageOutcome teacher, Weights initial,
-      JobConfig.Prune prune) throws IOException {
+  private StagePlan.Teacher teacherPlan() {
+    return new StagePlan.Teacher(config.teacher().modelSpec(config.data(), "teacher"), training(config.teacher(), "teacher"));
+  }
+
+  private StagePlan.Distilled distilledPlan(StagePlan.Model teacher) {
+    return new StagePlan.Distilled(studentSpec(), training(config.student(), "student"), teaching(teacher));
+  }
+
+  private ModelSpec studentSpec() {
+    return config.student().modelSpec(config.data(), "student");
+  }
+
+  private StagePlan.Training training(JobConfig.Training t, String section) {
+    return new StagePlan.Training(t.plan(config.seed()), t.optimizerSpec(section));
+  }
+
+  private StagePlan.Teaching teaching(StagePlan.Model teacher) {
+    return new StagePlan.Teaching(teacher, config.distill().alpha(), config.distill().temperature());
+  }
+
+  private StageOutcome stage(StagePlan plan) throws IOException {
+    String name = plan.name();
     RunDirectory dir = run.child(name);
-    StageOutcome done = load(name, spec);
+    StageOutcome done = load(name, plan.spec(), plan.inputs());
     if (done != null) {
       out.printf("%-16s already done in this run: test accuracy %.4f (skipped)%n", name, done.testAccuracy());
       return done;
     }
     prepareData();
     recordConfig();
-    StageRequest request =
-        new StageRequest(
-            name, spec, training.plan(config.seed()), training.optimizerSpec(name), initial,
-            teacher == null ? null : teacher.spec(), teacher == null ? null : teacher.weights(),
-            teacher == null ? null : config.distill(), prune, dir, 0)
-            .withCluster(config.spark());
-    out.printf("%-16s training %s for %d epochs%n", name, spec.layers(), training.epochs());
+    StageRequest request = StageRequest.of(plan, dir, config.spark());
+    out.printf("%-16s training %s for %d epochs%n", name, plan.spec().layers(), plan.training().loop().epochs());
     long started = System.nanoTime();
     StageResult result;
     try (ProgressMonitor monitor = new ProgressMonitor(dir, name, out)) {
       result = StageRunner.run(trainPartitions, request);
     }
     double seconds = (System.nanoTime() - started) / 1e9;
-    double accuracy = testSet.accuracy(spec, result.weights());
+    double accuracy = testSet.accuracy(plan.spec(), result.weights());
     out.printf("%-16s test accuracy %.4f (%.0f s)%n", name, accuracy, seconds);
-    dir.write("weights.bin", result.weights()::write);
-    Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("stage", name);
-    summary.put("test_accuracy", accuracy);
-    summary.put("seconds", seconds);
-    summary.put("steps", result.steps());
-    summary.put("parameters", result.weights().size());
-    summary.put("non_zero_parameters", result.weights().nonZeros());
-    summary.put("epochs", epochMaps(result.epochs()));
-    dir.writeString("result.json", JSON.writeValueAsString(summary));
+    dir.write(WEIGHTS, result.weights()::write);
+    StageSummary summary = StageSummary.of(plan, result, accuracy, seconds);
+    dir.write(StageSummary.FILE, o -> o.write(summary.toJson()));
     MetricsLog.append(run, name, result.epochs(), accuracy);
-    return new StageOutcome(name, spec, result.weights(), accuracy, result.epochs(), seconds);
+    return new StageOutcome(name, plan.spec(), result.weights(), accuracy, result.epochs(), seconds);
   }
 
-  /** A finished stage's outcome from the run directory, or null. */
+  /** A finished stage's outcome from the run directory, or null; fails if it no longer fits {@code spec}. */
   public StageOutcome load(String name, ModelSpec spec) throws IOException {
+    return load(name, spec, null);
+  }
+
+  /**
+   * @param inputs the stage's pinned inputs now ({@link StagePlan#inputs()}), checked against the
+   *     recorded ones; null not to check them
+   */
+  private StageOutcome load(String name, ModelSpec spec, Map<String, String> inputs) throws IOException {
     RunDirectory dir = run.child(name);
-    if (!dir.exists("weights.bin") || !dir.exists("result.json")) {
+    if (!dir.exists(WEIGHTS) || !dir.exists(StageSummary.FILE)) {
       return null;
     }
-    Weights w = Weights.read(new ByteArrayInputStream(dir.read("weights.bin")));
-    Map<?, ?> summary = JSON.readValue(dir.read("result.json"), Map.class);
-    double acc = ((Number) summary.get("test_accuracy")).doubleValue();
-    double seconds = ((Number) summary.get("seconds")).doubleValue();
-    return new StageOutcome(name, spec, w, acc, List.of(), seconds);
+    Weights w = Weights.read(new ByteArrayInputStream(dir.read(WEIGHTS)));
+    StageSummary summary = StageSummary.parse(dir.read(StageSummary.FILE));
+    summary.checkFits(name, spec, inputs, w);
+    return new StageOutcome(name, spec, w, summary.testAccuracy(), List.of(), summary.seconds());
   }
 
-  private StageOutcome requireDone(String stage, String command) throws IOException {
-    ModelSpec spec =
-        stage.equals(Stages.TEACHER)
-            ? config.teacher().modelSpec(config.data(), "teacher")
-            : config.student().modelSpec(config.data(), "student");
-    StageOutcome o = load(stage, spec);
+  private StageOutcome requireDone(StagePlan plan, String command) throws IOException {
+    StageOutcome o = load(plan.name(), plan.spec(), plan.inputs());
     if (o == null) {
       throw new MissingStageException(
-          "stage '" + stage + "' has no result in " + run.uri() + "; run `distillery " + command
+          "stage '" + plan.name() + "' has no result in " + run.uri() + "; run `distillery " + command
               + " --run-id " + runId + "` first (or `distillery pipeline`)");
     }
     return o;
-  }
-
-  static List<Map<String, Object>> epochMaps(List<EpochMetrics> epochs) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (EpochMetrics m : epochs) {
-      Map<String, Object> e = new LinkedHashMap<>();
-      e.put("epoch", m.epoch());
-      e.put("steps", m.steps());
-      e.put("loss", m.loss());
-      e.put("accuracy", m.accuracy());
-      e.put("seconds", m.seconds());
-      out.add(e);
-    }
-    return out;
   }
 
   public DataStats trainStats() throws IOException {

@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,6 +15,7 @@ import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import io.distillery.stage.StageStore;
 
 /**
  * A run's directory on any Hadoop FileSystem: configs, stage weights, checkpoints, metrics. Files are
@@ -23,7 +23,7 @@ import org.apache.hadoop.fs.Path;
  * Serializable: tasks on executors write progress and checkpoints through it. Hadoop settings travel
  * with it as a plain map, because {@link Configuration} is not serializable.
  */
-public final class RunDirectory implements Serializable {
+public final class RunDirectory implements StageStore {
   private final String uri;
   private final Map<String, String> hadoopConf;
   private transient FileSystem fs;
@@ -38,6 +38,7 @@ public final class RunDirectory implements Serializable {
     return new RunDirectory(uri + "/" + name, hadoopConf);
   }
 
+  @Override
   public String uri() {
     return uri;
   }
@@ -63,6 +64,7 @@ public final class RunDirectory implements Serializable {
     return fs;
   }
 
+  @Override
   public boolean exists(String name) {
     try {
       return fs().exists(path(name));
@@ -75,6 +77,7 @@ public final class RunDirectory implements Serializable {
    * Writes {@code name} atomically (temporary file, then rename). A storage failure names the file
    * (unreachable store, permission denied, read-only or full file system).
    */
+  @Override
   public void write(String name, IoConsumer<OutputStream> writer) throws IOException {
     try {
       writeAtomically(name, writer);
@@ -105,10 +108,7 @@ public final class RunDirectory implements Serializable {
     }
   }
 
-  public void writeString(String name, String text) throws IOException {
-    write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
-  }
-
+  @Override
   public byte[] read(String name) throws IOException {
     try (InputStream in = fs().open(path(name))) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -117,11 +117,7 @@ public final class RunDirectory implements Serializable {
     }
   }
 
-  public String readString(String name) throws IOException {
-    return new String(read(name), StandardCharsets.UTF_8);
-  }
-
-  /** Names of the files directly under {@code dir} (empty if it does not exist), sorted. */
+  @Override
   public List<String> list(String dir) throws IOException {
     Path p = path(dir);
     List<String> out = new ArrayList<>();
@@ -137,6 +133,7 @@ public final class RunDirectory implements Serializable {
     return out;
   }
 
+  @Override
   public void delete(String name) throws IOException {
     fs().delete(path(name), true);
   }
@@ -178,11 +175,5 @@ public final class RunDirectory implements Serializable {
   @Override
   public String toString() {
     return uri;
-  }
-
-  /** A consumer that may throw IOException. */
-  @FunctionalInterface
-  public interface IoConsumer<T> {
-    void accept(T t) throws IOException;
   }
 }

@@ -3,6 +3,7 @@ package io.distillery.jobs.pipeline;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
 import io.distillery.core.train.EpochMetrics;
+import io.distillery.stage.StagePlan;
 import java.util.List;
 
 /**
@@ -12,4 +13,10 @@ import java.util.List;
  */
 public record StageOutcome(
     String stage, ModelSpec spec, Weights weights, double testAccuracy, List<EpochMetrics> epochs,
-    double seconds) {}
+    double seconds) {
+
+  /** Architecture and weights, as a later stage's input. */
+  public StagePlan.Model model() {
+    return new StagePlan.Model(spec, weights);
+  }
+}

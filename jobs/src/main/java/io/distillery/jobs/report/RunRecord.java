@@ -6,7 +6,7 @@ import io.distillery.core.model.Weights;
 import io.distillery.jobs.pipeline.MetricsLog;
 import io.distillery.jobs.pipeline.RunDirectory;
 import io.distillery.jobs.pipeline.Stages;
-import io.distillery.jobs.spark.Progress;
+import io.distillery.stage.Progress;
 import io.distillery.prune.GzipSize;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;

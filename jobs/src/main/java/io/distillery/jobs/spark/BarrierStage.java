@@ -1,10 +1,12 @@
 package io.distillery.jobs.spark;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.distillery.core.train.EpochMetrics;
 import io.distillery.core.train.TrainingLoop;
 import io.distillery.jobs.failure.Failures;
+import io.distillery.stage.Checkpoints;
+import io.distillery.stage.Json;
+import io.distillery.stage.Progress;
+import io.distillery.stage.StageResult;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,8 +39,6 @@ public final class BarrierStage {
   /** After a failure: time for the cluster manager to replace a lost executor. */
   static final long RETRY_SLOT_WAIT_MS = 120_000;
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private BarrierStage() {}
 
   public static StageResult run(JavaRDD<InternalRow> partitions, StageRequest request) {
@@ -48,37 +48,25 @@ public final class BarrierStage {
     BarrierPreflight.checkConf(sc.getConf(), workers, stage);
     BarrierPreflight.requireSlots(sc, workers, FIRST_SLOT_WAIT_MS, stage);
     long[] rows = BarrierPreflight.shardRows(partitions);
-    TrainingLoop.Plan plan = request.plan();
+    TrainingLoop.Plan plan = request.plan().training().loop();
     BarrierPreflight.checkShards(rows, plan.batchSize(), stage);
     int steps = BarrierPreflight.stepsPerEpoch(rows, plan.batchSize());
     StageRequest planned =
-        request.withPlan(new TrainingLoop.Plan(plan.epochs(), plan.batchSize(), steps, plan.seed()));
+        request.withLoop(new TrainingLoop.Plan(plan.epochs(), plan.batchSize(), steps, plan.seed()));
     long totalSteps = (long) plan.epochs() * steps;
-
-    Map<String, Object> record = new LinkedHashMap<>();
-    record.put("stage", stage);
-    record.put("workers", workers);
-    record.put("shard_rows", rows);
-    record.put("batch_size_per_worker", plan.batchSize());
-    record.put("steps_per_epoch", steps);
-    record.put("total_steps", totalSteps);
-    record.put("checkpoint_every_steps", request.checkpointEverySteps());
-    record.put("max_attempts", request.maxAttempts());
-    List<Map<String, Object>> attempts = new ArrayList<>();
-    record.put("attempts", attempts);
+    List<WorkersRecord.Attempt> attempts = new ArrayList<>();
+    java.util.function.Function<List<WorkersRecord.Rank>, WorkersRecord> record = ranks -> new WorkersRecord(
+        stage, workers, rows, plan.batchSize(), steps, totalSteps, request.checkpointEverySteps(),
+        request.maxAttempts(), attempts, ranks);
 
     ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
     for (int attempt = 1; ; attempt++) {
-      StageTask.Checkpoint from = StageTask.latestCheckpoint(request.stageDir());
+      Checkpoints.Checkpoint from = Checkpoints.latest(request.stageDir());
       long fromStep = from == null ? 0 : from.step();
       System.out.printf(
           "%-16s attempt %d of %d: %d workers, %d steps per epoch (%d per worker), %s%n",
           stage, attempt, request.maxAttempts(), workers, steps, plan.batchSize(),
           from == null ? "from the start" : "resuming from checkpoint step " + fromStep);
-      Map<String, Object> a = new LinkedHashMap<>();
-      a.put("attempt", attempt);
-      a.put("resumed_from_step", fromStep);
-      attempts.add(a);
       long started = System.nanoTime();
       String description = "distillery " + stage + ": " + workers + " workers, attempt " + attempt;
       AttemptWatch watch = AttemptWatch.start(sc, description);
@@ -92,37 +80,22 @@ public final class BarrierStage {
                 .collect();
         sc.setJobDescription(null);
         StageResult result = check(results, workers, totalSteps, stage);
-        a.put("outcome", "succeeded");
-        a.put("seconds", seconds(started));
-        a.put("final_step", result.steps());
-        a.put("steps_run", result.epochs().stream().mapToLong(EpochMetrics::steps).sum());
-        List<Map<String, Object>> ranks = new ArrayList<>();
-        for (WorkerResult w : sorted(results)) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("rank", w.rank());
-          m.put("address", w.address());
-          m.put("executor", w.executor());
-          m.put("pid", w.pid());
-          m.put("steps", w.steps());
-          m.put("weights_sha256", w.weightsSha256());
-          ranks.add(m);
-        }
-        record.put("ranks", ranks);
-        write(request, record);
+        attempts.add(new WorkersRecord.Attempt(attempt, fromStep, "succeeded", seconds(started), result.steps(),
+            result.epochs().stream().mapToLong(EpochMetrics::steps).sum(), null, null, null));
+        write(request, record.apply(sorted(results).stream()
+            .map(w -> new WorkersRecord.Rank(w.rank(), w.address(), w.executor(), w.pid(), w.steps(), w.weightsSha256()))
+            .toList()));
         return result;
       } catch (Exception e) {
         sc.setJobDescription(null);
-        a.put("outcome", "failed");
-        a.put("seconds", seconds(started));
-        a.put("last_reported_step", lastReportedStep(request));
-        a.put("error", firstLine(e.getMessage()));
-        if (!retryable(e)) {
-          write(request, record);
+        boolean retry = retryable(e);
+        String ranks = retry ? watch.explain(workers, placements(request, attempt, workers)) : null;
+        attempts.add(new WorkersRecord.Attempt(attempt, fromStep, "failed", seconds(started), null, null,
+            lastReportedStep(request), Failures.firstLine(e.getMessage()), ranks));
+        write(request, record.apply(null));
+        if (!retry) {
           throw rethrow(e);
         }
-        String ranks = watch.explain(workers, placements(request, attempt, workers));
-        a.put("ranks", ranks);
-        write(request, record);
         if (attempt >= request.maxAttempts()) {
           throw rethrow(new SparkException(
               stage + ": the barrier stage of " + workers + " workers failed " + attempt + " time(s) (spark.max_attempts = "
@@ -149,9 +122,8 @@ public final class BarrierStage {
       String file = String.format("%s/attempt-%d-rank-%d.json", BarrierTask.PLACEMENT, attempt, rank);
       try {
         if (request.stageDir().exists(file)) {
-          var json = JSON.readTree(request.stageDir().readString(file));
-          out.put(rank, "executor " + json.get("executor").asText() + ", pid " + json.get("pid").asLong()
-              + ", TensorFlow server " + json.get("address").asText());
+          var p = Json.MAPPER.readValue(request.stageDir().read(file), WorkersRecord.Placement.class);
+          out.put(rank, "executor " + p.executor() + ", pid " + p.pid() + ", TensorFlow server " + p.address());
         }
       } catch (IOException | RuntimeException e) {
         // Placement is best effort: the rank is then described without it.
@@ -193,7 +165,6 @@ public final class BarrierStage {
    * Whether another attempt can help: a lost executor, a collective that timed out or a failed
    * TensorFlow server can; bad data, a bad config or a diverged loss would fail the same way again.
    */
-  /** Whether another attempt may help: not for bad data, a bad config or a diverged loss. */
   static boolean retryable(Throwable e) {
     return Failures.classify(e).kind().retryable();
   }
@@ -215,9 +186,9 @@ public final class BarrierStage {
     return -1;
   }
 
-  private static void write(StageRequest request, Map<String, Object> record) {
+  private static void write(StageRequest request, WorkersRecord record) {
     try {
-      request.stageDir().writeString(RECORD, JSON.writeValueAsString(record));
+      request.stageDir().write(RECORD, out -> Json.MAPPER.writeValue(out, record));
     } catch (IOException e) {
       System.err.println("distillery: cannot write " + request.stageDir().uri() + "/" + RECORD + ": " + e.getMessage());
     }
@@ -225,14 +196,6 @@ public final class BarrierStage {
 
   private static double seconds(long startedNanos) {
     return Math.round((System.nanoTime() - startedNanos) / 1e7) / 100.0;
-  }
-
-  static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 
   /**

@@ -2,6 +2,8 @@ package io.distillery.jobs.spark;
 
 import io.distillery.core.train.CollectiveWorker;
 import io.distillery.core.train.Replica;
+import io.distillery.stage.Json;
+import io.distillery.stage.StageResult;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.Arrays;
@@ -53,12 +55,12 @@ final class BarrierTask
     StageResult r;
     boolean healthy = false;
     try {
-      r = new StageTask(request).run(rank, CollectionConverters.asJava(rows), rendezvous::join);
+      r = StageTask.run(request, rank, CollectionConverters.asJava(rows), rendezvous::join);
       healthy = true;
     } finally {
       rendezvous.leave(healthy);
     }
-    String digest = WorkerResult.digest(r.weights());
+    String digest = r.weights().sha256();
     StageResult kept = rank == 0 ? r : new StageResult(rank, null, r.epochs(), r.steps());
     WorkerResult out =
         new WorkerResult(rank, rendezvous.address(), executorId(), ProcessHandle.current().pid(), digest, r.steps(), kept);
@@ -121,12 +123,11 @@ final class BarrierTask
 
     /** {@code workers/attempt-<a>-rank-<r>.json}: which executor and process hold this rank. */
     private void recordPlacement() {
-      String json = String.format(
-          java.util.Locale.ROOT,
-          "{\"attempt\":%d,\"rank\":%d,\"workers\":%d,\"address\":\"%s\",\"reused\":%b,\"executor\":\"%s\",\"pid\":%d,\"gpus\":\"%s\"}",
-          attempt, rank, size, address(), worker.reused(), executorId(), ProcessHandle.current().pid(), settings.visibleGpus());
+      var placement = new WorkersRecord.Placement(attempt, rank, size, address(), worker.reused(), executorId(),
+          ProcessHandle.current().pid(), settings.visibleGpus());
       try {
-        request.stageDir().writeString(String.format("%s/attempt-%d-rank-%d.json", PLACEMENT, attempt, rank), json);
+        request.stageDir().write(String.format("%s/attempt-%d-rank-%d.json", PLACEMENT, attempt, rank),
+            out -> Json.MAPPER.writeValue(out, placement));
       } catch (IOException e) {
         LOG.warn("cannot record the placement of rank " + rank + ": " + e.getMessage());
       }

@@ -1,6 +1,7 @@
 package io.distillery.jobs.spark;
 
-import io.distillery.jobs.pipeline.RunDirectory;
+import io.distillery.stage.Progress;
+import io.distillery.stage.StageStore;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -10,7 +11,7 @@ import java.util.Locale;
  * Airflow, notebooks).
  */
 public final class ProgressMonitor implements AutoCloseable {
-  private final RunDirectory stageDir;
+  private final StageStore stageDir;
   private final String stage;
   private final PrintStream out;
   private final boolean terminal;
@@ -19,10 +20,8 @@ public final class ProgressMonitor implements AutoCloseable {
   private int lastEpochPrinted = -1;
   private String lastLine = "";
 
-  /** Sub-directory where rank 0 leaves one {@link Progress} file per finished epoch. */
-  public static final String EPOCHS = "epochs";
 
-  public ProgressMonitor(RunDirectory stageDir, String stage, PrintStream out) {
+  public ProgressMonitor(StageStore stageDir, String stage, PrintStream out) {
     this.stageDir = stageDir;
     this.stage = stage;
     this.out = out;
@@ -45,10 +44,10 @@ public final class ProgressMonitor implements AutoCloseable {
 
   private synchronized void poll() {
     try {
-      for (String name : stageDir.list(EPOCHS)) {
+      for (String name : stageDir.list(Progress.EPOCHS)) {
         int epoch = Integer.parseInt(name.replace(".json", ""));
         if (epoch > lastEpochPrinted) {
-          Progress p = Progress.parse(stageDir.readString(EPOCHS + "/" + name));
+          Progress p = Progress.parse(stageDir.readString(Progress.EPOCHS + "/" + name));
           lastEpochPrinted = epoch;
           out.print(terminal ? "\r" + render(stage, p) + "\n" : render(stage, p) + "\n");
           out.flush();

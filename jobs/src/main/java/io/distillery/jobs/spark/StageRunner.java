@@ -2,6 +2,8 @@ package io.distillery.jobs.spark;
 
 import io.distillery.core.train.GradientReducer;
 import io.distillery.core.train.Replica;
+import io.distillery.stage.Checkpoints;
+import io.distillery.stage.StageResult;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Function;
@@ -31,7 +33,7 @@ public final class StageRunner {
     if (workers != 1) {
       throw new IllegalArgumentException("stage " + request.stage() + ": no partitions to train on");
     }
-    StageTask.Checkpoint from = StageTask.latestCheckpoint(request.stageDir());
+    Checkpoints.Checkpoint from = Checkpoints.latest(request.stageDir());
     if (from != null) {
       System.out.printf("%-16s resuming from checkpoint step %d%n", request.stage(), from.step());
     }
@@ -57,7 +59,7 @@ public final class StageRunner {
 
     @Override
     public Iterator<StageResult> call(Integer index, Iterator<InternalRow> rows) {
-      StageResult r = new StageTask(request).run(index, rows, () -> new Replica(GradientReducer.LOCAL, sessionFactory()));
+      StageResult r = StageTask.run(request, index, rows, () -> new Replica(GradientReducer.LOCAL, sessionFactory()));
       return List.of(r).iterator();
     }
 

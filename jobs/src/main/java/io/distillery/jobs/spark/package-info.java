@@ -1,5 +1,6 @@
 /**
- * Training stages as Spark jobs.
+ * Training stages as Spark jobs: the adapter that turns a partition into an Arrow shard and runs a
+ * {@link io.distillery.stage.StagePlan} on it ({@link io.distillery.stage.StageBody}, Spark-free).
  *
  * <p>One worker ({@code spark.workers: 1}) is a plain Spark task with a local TensorFlow session
  * ({@link io.distillery.jobs.spark.StageRunner}). More are a data-parallel <em>barrier</em> stage

@@ -10,7 +10,6 @@ import io.distillery.jobs.CliHarness;
 import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.pipeline.Stages;
 import io.distillery.jobs.spark.BarrierStage;
-import io.distillery.jobs.spark.StageTask;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -306,7 +305,7 @@ class ClusterFaultTest {
   }
 
   private static long newestCheckpoint(Path stageDir) throws Exception {
-    Path dir = stageDir.resolve(StageTask.CHECKPOINTS);
+    Path dir = stageDir.resolve(io.distillery.stage.Checkpoints.DIR);
     if (!Files.isDirectory(dir)) {
       return -1;
     }

@@ -374,6 +374,24 @@ public final class FaultCorpus {
               long rows = JSON.readTree(d.resolve("runs/fault/data.json").toFile()).at("/test/rows").asLong();
               return rows == 1000 ? List.of() : List.of("data.json records " + rows + " test rows");
             }),
+        // A stage result whose weights no longer fit the configured model (copied from another run, or
+        // the run's config edited) is named, with its layer, instead of failing deep in TensorFlow.
+        new FaultCase("stored-weights-mismatch", "run", ExitCodes.CONFIG,
+            "stage 'teacher': the stored result does not fit the configured model: layer dense_1 (dense(64,relu)):"
+                + " dense_1/kernel is [784, 32] in the stored weights, [784, 64] in the configured model",
+            PIPELINE_TIMEOUT,
+            d -> {
+              teacherOnly(d);
+              var other = io.distillery.core.model.ModelSpec.of(
+                  new int[] {28, 28, 1}, 10, List.of("flatten", "dense(32,relu)", "dense(10)"));
+              try (var out = Files.newOutputStream(d.resolve("runs/fault/teacher/weights.bin"))) {
+                io.distillery.core.model.Initializer.glorotUniform(other, 1).write(out);
+              }
+              Files.delete(d.resolve("runs/fault/teacher/.weights.bin.crc")); // Hadoop's local checksum
+              return pipeline(d);
+            })
+            .then((d, r) -> Files.exists(d.resolve("runs/fault/student/result.json"))
+                ? List.of("a student was distilled from the mismatched teacher") : List.of()),
         // A version that is not there is a wrong path (exit 2), not a storage failure to retry (exit 4).
         new FaultCase("verify-missing-version", "run", ExitCodes.CONFIG, "no version 7 under", CONFIG_TIMEOUT,
             d -> List.of("models", "verify", d.resolve("models/tiny/7").toString())),

@@ -1,0 +1,40 @@
+package io.distillery.stage;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * A stage's directory, wherever it lives: progress, checkpoints and the stage's result. Writes must be
+ * atomic (a reader never sees half a file). Serializable, because training tasks carry it to executors.
+ */
+public interface StageStore extends Serializable {
+  String uri();
+
+  boolean exists(String name);
+
+  byte[] read(String name) throws IOException;
+
+  default String readString(String name) throws IOException {
+    return new String(read(name), StandardCharsets.UTF_8);
+  }
+
+  void write(String name, IoConsumer<OutputStream> writer) throws IOException;
+
+  default void writeString(String name, String text) throws IOException {
+    write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** File names directly under {@code dir}, sorted; empty if it does not exist. */
+  List<String> list(String dir) throws IOException;
+
+  void delete(String name) throws IOException;
+
+  /** A consumer that may throw {@link IOException}. */
+  @FunctionalInterface
+  interface IoConsumer<T> {
+    void accept(T t) throws IOException;
+  }
+}
