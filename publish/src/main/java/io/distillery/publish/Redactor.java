@@ -106,7 +106,7 @@ final class Redactor {
         Throwable reason = failure instanceof FSError && failure.getCause() != null ? failure.getCause() : failure;
         String what = reason instanceof ModelRepositoryException
                 ? reason.getMessage()
-                : reason.getClass().getSimpleName() + ": " + firstLine(reason.getMessage());
+                : reason.getClass().getSimpleName() + ": " + Messages.firstLine(reason.getMessage());
         return new ModelRepositoryException(redact(context + ": " + what), scrub(failure));
     }
 
@@ -154,14 +154,6 @@ final class Redactor {
         if (value != null && value.length() >= MIN_SECRET_LENGTH) {
             found.putIfAbsent(value, key);
         }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "(no message)";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 
     /** Stands in for an exception whose message held a secret; prints the original class name. */

@@ -109,7 +109,7 @@ final class StagingRenameProtocol implements CommitProtocol {
             java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir.toUri()));
             return "";
         } catch (IOException | RuntimeException e) {
-            return " (" + e.getClass().getSimpleName() + ": " + Steps.firstLine(e.getMessage()) + ")";
+            return " (" + e.getClass().getSimpleName() + ": " + Messages.firstLine(e.getMessage()) + ")";
         }
     }
 

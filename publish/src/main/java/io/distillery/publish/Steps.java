@@ -30,7 +30,7 @@ final class Steps {
             // Hadoop's local file system reports a full or failing disk as an Error around the IOException.
             Throwable reason = e instanceof FSError && e.getCause() != null ? e.getCause() : e;
             throw new ModelRepositoryException(what + ": " + reason.getClass().getSimpleName() + ": "
-                    + firstLine(reason.getMessage()), e);
+                    + Messages.firstLine(reason.getMessage()), e);
         }
     }
 
@@ -50,11 +50,4 @@ final class Steps {
         }
     }
 
-    static String firstLine(String message) {
-        if (message == null) {
-            return "(no message)";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
-    }
 }

@@ -89,7 +89,7 @@ final class VersionStore {
 
     /** A one-line description of {@code failure} that is safe to log. */
     String describe(Throwable failure) {
-        return redactor.redact(failure.getClass().getSimpleName() + ": " + Steps.firstLine(failure.getMessage()));
+        return redactor.redact(failure.getClass().getSimpleName() + ": " + Messages.firstLine(failure.getMessage()));
     }
 
     FileSystem fs() {
@@ -245,7 +245,7 @@ final class VersionStore {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new ModelRepositoryException("listing files under " + uri(dir) + ": "
-                    + e.getClass().getSimpleName() + ": " + Steps.firstLine(e.getMessage()), e);
+                    + e.getClass().getSimpleName() + ": " + Messages.firstLine(e.getMessage()), e);
         } finally {
             if (it != null) {
                 RemoteIterators.cleanupRemoteIterator(it);

@@ -79,7 +79,7 @@ public final class ModelServer implements AutoCloseable {
         cacheDir = Files.createDirectories(options.cacheDir().get());
       } else {
         Path temporary = Files.createTempDirectory("distillery-serve-");
-        resources.push(() -> deleteTree(temporary));
+        resources.push(() -> io.distillery.serve.model.VersionLoader.deleteTree(temporary));
         cacheDir = temporary;
       }
       ServeMetrics metrics = new ServeMetrics(options.modelName());
@@ -187,14 +187,4 @@ public final class ModelServer implements AutoCloseable {
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

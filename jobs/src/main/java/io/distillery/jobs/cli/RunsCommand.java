@@ -92,7 +92,7 @@ final class RunsCommand implements Runnable {
         }
       }
       if (json) {
-        System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+        System.out.println(io.distillery.stage.Json.MAPPER.writeValueAsString(rows));
         return ExitCodes.OK;
       }
       if (rows.isEmpty()) {

@@ -1,5 +1,7 @@
 package io.distillery.jobs.data;
 
+import io.distillery.publish.Messages;
+
 import io.distillery.core.data.Columns;
 import io.distillery.core.data.IdxReader;
 import java.io.IOException;
@@ -77,7 +79,7 @@ public final class DataLoader {
     } catch (Exception e) {
       // Spark's AnalysisException (path not found, unreadable schema) is checked but undeclared.
       if (e instanceof org.apache.spark.sql.AnalysisException) {
-        throw new DataException("cannot read " + uri + " as " + f + ": " + firstLine(e.getMessage()), e);
+        throw new DataException("cannot read " + uri + " as " + f + ": " + Messages.firstLine(e.getMessage()), e);
       }
       throw e;
     }
@@ -298,11 +300,4 @@ public final class DataLoader {
     }
   }
 
-  static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
-  }
 }

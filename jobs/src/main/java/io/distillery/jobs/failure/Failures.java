@@ -1,5 +1,7 @@
 package io.distillery.jobs.failure;
 
+import io.distillery.publish.Messages;
+
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,7 +51,7 @@ public final class Failures {
       if (m != null && SPARK_DATA_ERRORS.matcher(m).find()) {
         String hint = m.contains("FOOTER") || m.toLowerCase(java.util.Locale.ROOT).contains("parquet")
             ? " (read as Parquet: a directory is read as Parquet unless data.format says csv or arrow)" : "";
-        return new Failure(FailureKind.DATA, "bad data: " + firstLine(m) + hint);
+        return new Failure(FailureKind.DATA, "bad data: " + Messages.firstLine(m) + hint);
       }
     }
     for (Throwable c = t; c != null; c = c.getCause()) {
@@ -59,16 +61,9 @@ public final class Failures {
       }
     }
     if (t.getClass().getName().startsWith("org.apache.spark")) {
-      return new Failure(FailureKind.CLUSTER, "Spark job failed: " + firstLine(t.getMessage()));
+      return new Failure(FailureKind.CLUSTER, "Spark job failed: " + Messages.firstLine(t.getMessage()));
     }
     return new Failure(FailureKind.INTERNAL, t.getClass().getSimpleName() + ": " + t.getMessage());
   }
 
-  public static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
-  }
 }

@@ -48,7 +48,7 @@ public final class ExportStage {
       Files.write(dir.resolve(TFLITE), flat);
       double acc;
       try (TfLiteRunner runner = new TfLiteRunner(flat)) {
-        acc = accuracy(runner, test, spec.numClasses());
+        acc = test.accuracy(runner::probabilities, spec.numClasses());
       }
       reports.put("tflite", new FormatReport("tflite", TFLITE, flat.length, acc));
       out.printf("export   tflite       %8d bytes  test accuracy %.4f%n", flat.length, acc);
@@ -58,7 +58,7 @@ public final class ExportStage {
       Files.write(dir.resolve(TFLITE_INT8), q.flatbuffer());
       double acc;
       try (TfLiteRunner runner = new TfLiteRunner(q.flatbuffer())) {
-        acc = accuracy(runner, test, spec.numClasses());
+        acc = test.accuracy(runner::probabilities, spec.numClasses());
       }
       reports.put("tflite-int8", new FormatReport("tflite-int8", TFLITE_INT8, q.sizeBytes(), acc));
       out.printf("export   tflite-int8  %8d bytes  test accuracy %.4f%n", q.sizeBytes(), acc);
@@ -77,38 +77,17 @@ public final class ExportStage {
 
   /** Loads the SavedModel as a server would and runs its serving_default signature on the test set. */
   public static double savedModelAccuracy(Path dir, TestSet test, int classes) {
-    int correct = 0;
     try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), "serve")) {
       var fn = bundle.function(SavedModelWriter.SIGNATURE);
-      int batch = 1000;
-      for (int start = 0; start < test.rows(); start += batch) {
-        int n = Math.min(batch, test.rows() - start);
-        float[] x = java.util.Arrays.copyOfRange(test.features(), start * test.width(), (start + n) * test.width());
+      return test.accuracy((x, n) -> {
         try (TFloat32 input = TFloat32.tensorOf(Shape.of(n, test.width()), DataBuffers.of(x, true, false));
             var result = fn.call(Map.of(SavedModelWriter.INPUT_KEY, input))) {
-          TFloat32 probs = (TFloat32) result.get(SavedModelWriter.OUTPUT_KEY).orElseThrow();
           float[] p = new float[n * classes];
-          probs.copyTo(DataBuffers.of(p, false, false));
-          for (int i = 0; i < n; i++) {
-            if (TestSet.argmax(p, i * classes, classes) == test.labels()[start + i]) {
-              correct++;
-            }
-          }
+          ((TFloat32) result.get(SavedModelWriter.OUTPUT_KEY).orElseThrow()).copyTo(DataBuffers.of(p, false, false));
+          return p;
         }
-      }
+      }, classes);
     }
-    return test.rows() == 0 ? 0 : (double) correct / test.rows();
-  }
-
-  static double accuracy(TfLiteRunner runner, TestSet test, int classes) {
-    float[] p = runner.probabilities(test.features(), test.rows());
-    int correct = 0;
-    for (int i = 0; i < test.rows(); i++) {
-      if (TestSet.argmax(p, i * classes, classes) == test.labels()[i]) {
-        correct++;
-      }
-    }
-    return test.rows() == 0 ? 0 : (double) correct / test.rows();
   }
 
   static long sizeOf(Path dir, String... names) throws IOException {

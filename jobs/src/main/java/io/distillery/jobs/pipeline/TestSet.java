@@ -41,12 +41,22 @@ public record TestSet(float[] features, int[] labels, int width) {
   }
 
   public double accuracy(Predictor p) {
-    int classes = p.spec().numClasses();
+    return accuracy(p::probabilities, p.spec().numClasses());
+  }
+
+  /** Anything that maps rows of features to class probabilities: TF Java, a SavedModel, TFLite. */
+  @FunctionalInterface
+  public interface Scorer {
+    float[] probabilities(float[] features, int rows);
+  }
+
+  /** Top-1 accuracy of {@code scorer}, in batches of 1,000 rows. */
+  public double accuracy(Scorer scorer, int classes) {
     int correct = 0;
     int batch = 1000;
     for (int start = 0; start < rows(); start += batch) {
       int n = Math.min(batch, rows() - start);
-      float[] probs = p.probabilities(Arrays.copyOfRange(features, start * width, (start + n) * width), n);
+      float[] probs = scorer.probabilities(Arrays.copyOfRange(features, start * width, (start + n) * width), n);
       for (int i = 0; i < n; i++) {
         if (argmax(probs, i * classes, classes) == labels[start + i]) {
           correct++;

@@ -1,5 +1,6 @@
 package io.distillery.jobs.report;
 
+import io.distillery.stage.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillery.jobs.pipeline.RunDirectory;
 import java.io.IOException;
@@ -17,7 +18,7 @@ import java.util.Map;
  */
 public record FailureRecord(String command, int exitCode, String message, String time) {
   public static final String FILE = "failure.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   public FailureRecord {
     if (command == null || command.isBlank()) {

@@ -1,5 +1,6 @@
 package io.distillery.jobs.report;
 
+import io.distillery.stage.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillery.jobs.pipeline.RunPaths;
@@ -24,7 +25,7 @@ import java.util.Map;
  * and {@code data-painted-pixels} (non-transparent pixels), which headless-browser tests read.
  */
 public final class ReportWriter {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private ReportWriter() {}
 

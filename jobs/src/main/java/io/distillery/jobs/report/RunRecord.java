@@ -6,7 +6,9 @@ import io.distillery.core.model.Weights;
 import io.distillery.jobs.pipeline.MetricsLog;
 import io.distillery.jobs.pipeline.RunDirectory;
 import io.distillery.jobs.pipeline.Stages;
+import io.distillery.stage.Json;
 import io.distillery.stage.Progress;
+import io.distillery.stage.StageSummary;
 import io.distillery.prune.GzipSize;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
@@ -41,7 +43,7 @@ public record RunRecord(
     FailureRecord failure,
     Map<String, Object> data) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   /** The CLI commands of a run, in order; a scheduler runs one task per command. */
@@ -124,18 +126,18 @@ public record RunRecord(
     List<StageRecord> stages = new ArrayList<>();
     for (String stage : Stages.TRAINING) {
       RunDirectory dir = run.child(stage);
-      boolean done = dir.exists("result.json") && dir.exists("weights.bin");
+      boolean done = dir.exists(StageSummary.FILE) && dir.exists("weights.bin");
       Double acc = testAccuracy.get(stage);
       Double seconds = null;
       Long parameters = null;
       Long nonZeros = null;
       Long gzip = null;
       if (done) {
-        Map<?, ?> result = JSON.readValue(dir.read("result.json"), Map.class);
-        acc = result.get("test_accuracy") instanceof Number n ? n.doubleValue() : acc;
-        seconds = result.get("seconds") instanceof Number n ? n.doubleValue() : null;
-        parameters = result.get("parameters") instanceof Number n ? n.longValue() : null;
-        nonZeros = result.get("non_zero_parameters") instanceof Number n ? n.longValue() : null;
+        StageSummary result = StageSummary.parse(dir.read(StageSummary.FILE));
+        acc = result.testAccuracy();
+        seconds = result.seconds();
+        parameters = result.parameters();
+        nonZeros = result.nonZeroParameters();
         if (measureWeights) {
           Weights w = Weights.read(new ByteArrayInputStream(dir.read("weights.bin")));
           gzip = GzipSize.of(w);

@@ -59,7 +59,7 @@ final class AttemptWatch extends SparkListener implements AutoCloseable {
     if (!stageIds.contains(taskEnd.stageId()) || taskEnd.reason() == Success$.MODULE$) {
       return;
     }
-    String reason = firstLine(taskEnd.reason() instanceof TaskFailedReason failed
+    String reason = reason(taskEnd.reason() instanceof TaskFailedReason failed
         ? failed.toErrorString() : String.valueOf(taskEnd.reason()));
     endings.putIfAbsent(taskEnd.taskInfo().index(), reason);
   }
@@ -95,7 +95,7 @@ final class AttemptWatch extends SparkListener implements AutoCloseable {
   }
 
   /** The first line, joined with the next when it only introduces it (TensorFlow's "From /job:...:"). */
-  private static String firstLine(String s) {
+  private static String reason(String s) {
     if (s == null) {
       return "(no reason given)";
     }

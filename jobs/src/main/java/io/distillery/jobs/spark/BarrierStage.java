@@ -91,7 +91,7 @@ public final class BarrierStage {
         boolean retry = retryable(e);
         String ranks = retry ? watch.explain(workers, placements(request, attempt, workers)) : null;
         attempts.add(new WorkersRecord.Attempt(attempt, fromStep, "failed", seconds(started), null, null,
-            lastReportedStep(request), Failures.firstLine(e.getMessage()), ranks));
+            lastReportedStep(request), io.distillery.publish.Messages.firstLine(e.getMessage()), ranks));
         write(request, record.apply(null));
         if (!retry) {
           throw rethrow(e);

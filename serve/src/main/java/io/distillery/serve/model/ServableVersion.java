@@ -1,5 +1,7 @@
 package io.distillery.serve.model;
 
+import io.distillery.publish.Messages;
+
 import io.distillery.serve.batch.Batcher;
 import io.distillery.serve.batch.BatchingOptions;
 import io.distillery.serve.status.ServingException;
@@ -290,18 +292,10 @@ public final class ServableVersion implements AutoCloseable {
       }
     } catch (org.tensorflow.exceptions.TFInvalidArgumentException e) {
       // TensorFlow's own message names the op and the shapes; it carries no paths or secrets.
-      throw ServingException.invalid("TensorFlow refused the input: " + firstLine(e.getMessage()));
+      throw ServingException.invalid("TensorFlow refused the input: " + Messages.firstLine(e.getMessage()));
     } catch (org.tensorflow.exceptions.TensorFlowException e) {
       throw new ServingException(ServingStatus.INTERNAL, "TensorFlow failed to run the model", e);
     }
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "(no message)";
-    }
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 
   /** The input tensors of one call; closes them all. */

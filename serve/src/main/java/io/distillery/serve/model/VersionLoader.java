@@ -1,5 +1,7 @@
 package io.distillery.serve.model;
 
+import io.distillery.publish.Messages;
+
 import io.distillery.publish.Manifest;
 import io.distillery.publish.ManifestFile;
 import io.distillery.publish.VersionStatus;
@@ -87,7 +89,7 @@ public final class VersionLoader {
         bundle = SavedModelBundle.load(localDir.toString(), SERVE_TAG);
       } catch (RuntimeException e) {
         throw new VersionLoadException("UNKNOWN", what + ": TensorFlow could not load the SavedModel (tag '"
-            + SERVE_TAG + "'): " + firstLine(e.getMessage()).replace(localDir.toString(), "<local copy>"), e);
+            + SERVE_TAG + "'): " + Messages.firstLine(e.getMessage()).replace(localDir.toString(), "<local copy>"), e);
       }
       ServableVersion servable;
       try {
@@ -156,28 +158,24 @@ public final class VersionLoader {
     }
   }
 
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "(no message)";
+  static void deleteQuietly(Path dir) {
+    try {
+      deleteTree(dir);
+    } catch (IOException e) {
+      // a leftover in the cache directory; the next start uses a fresh one
     }
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 
-  static void deleteQuietly(Path dir) {
+  /** Deletes {@code dir} and everything below it; nothing if it does not exist. */
+  public static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
     try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          // a leftover in the cache directory; the next start uses a fresh one
-        }
-      });
-    } catch (IOException e) {
-      // as above
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
+
 }
