@@ -20,39 +20,39 @@ import org.tensorflow.proto.ConfigProto;
  * the wrapping constructor turns auto-initialization off.
  */
 public final class TargetedSessions {
-  private TargetedSessions() {}
+    private TargetedSessions() {}
 
-  /**
-   * @param target e.g. {@code grpc://127.0.0.1:41234}, the address of a started {@link Server}
-   * @param config the session's configuration (device filters, timeouts, collective leader)
-   */
-  public static Session open(Graph graph, String target, ConfigProto config) {
-    if (target == null || target.isBlank()) {
-      throw new IllegalArgumentException("session target must be set, e.g. grpc://127.0.0.1:<port>");
+    /**
+     * @param target e.g. {@code grpc://127.0.0.1:41234}, the address of a started {@link Server}
+     * @param config the session's configuration (device filters, timeouts, collective leader)
+     */
+    public static Session open(Graph graph, String target, ConfigProto config) {
+        if (target == null || target.isBlank()) {
+            throw new IllegalArgumentException("session target must be set, e.g. grpc://127.0.0.1:<port>");
+        }
+        TF_Session handle;
+        try (Graph.Reference ref = graph.ref();
+                PointerScope scope = new PointerScope()) {
+            TF_Status status = TF_Status.newStatus();
+            TF_SessionOptions options = TF_SessionOptions.newSessionOptions();
+            if (config != null) {
+                BytePointer bytes = new BytePointer(config.toByteArray());
+                TF_SetConfig(options, bytes, bytes.capacity(), status);
+                status.throwExceptionIfNotOK();
+            }
+            TF_SetTarget(options, target);
+            TF_Session created = TF_Session.newSession(ref.nativeHandle(), options, status);
+            status.throwExceptionIfNotOK();
+            // Survives the pointer scope; Session.close() releases this reference.
+            handle = created.retainReference();
+        }
+        Session session = new Session(graph, handle);
+        try {
+            session.initialize();
+            return session;
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
     }
-    TF_Session handle;
-    try (Graph.Reference ref = graph.ref();
-        PointerScope scope = new PointerScope()) {
-      TF_Status status = TF_Status.newStatus();
-      TF_SessionOptions options = TF_SessionOptions.newSessionOptions();
-      if (config != null) {
-        BytePointer bytes = new BytePointer(config.toByteArray());
-        TF_SetConfig(options, bytes, bytes.capacity(), status);
-        status.throwExceptionIfNotOK();
-      }
-      TF_SetTarget(options, target);
-      TF_Session created = TF_Session.newSession(ref.nativeHandle(), options, status);
-      status.throwExceptionIfNotOK();
-      // Survives the pointer scope; Session.close() releases this reference.
-      handle = created.retainReference();
-    }
-    Session session = new Session(graph, handle);
-    try {
-      session.initialize();
-      return session;
-    } catch (RuntimeException e) {
-      session.close();
-      throw e;
-    }
-  }
 }

@@ -23,74 +23,91 @@ import org.tensorflow.types.TFloat32;
  * shard, no listeners.
  */
 final class PlainTfLoop implements AutoCloseable {
-  private final Graph graph = new Graph();
-  private final Session session;
-  private final ModelGraph model;
-  private final Placeholder<TFloat32> targets;
-  private final Placeholder<TFloat32> b1Power;
-  private final Placeholder<TFloat32> b2Power;
-  private final Operand<TFloat32> loss;
-  private final Op train;
-  private final int classes;
-  private long step;
+    private final Graph graph = new Graph();
+    private final Session session;
+    private final ModelGraph model;
+    private final Placeholder<TFloat32> targets;
+    private final Placeholder<TFloat32> b1Power;
+    private final Placeholder<TFloat32> b2Power;
+    private final Operand<TFloat32> loss;
+    private final Op train;
+    private final int classes;
+    private long step;
 
-  PlainTfLoop(ModelSpec spec, Weights initial, double learningRate) {
-    model = ModelGraph.build(graph, spec, ModelGraph.Mode.TRAIN, 1);
-    Ops tf = model.ops();
-    classes = spec.numClasses();
-    targets = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, classes)));
-    loss = tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(model.logits(), targets).loss(), tf.constant(0));
-    List<Variable<TFloat32>> vars = new ArrayList<>(model.variables().values());
-    var grads = tf.gradients(loss, vars);
-    b1Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-    b2Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-    List<Op> applies = new ArrayList<>();
-    for (int i = 0; i < vars.size(); i++) {
-      Variable<TFloat32> v = vars.get(i);
-      Variable<TFloat32> m = tf.variable(tf.zerosLike(v));
-      Variable<TFloat32> s = tf.variable(tf.zerosLike(v));
-      @SuppressWarnings("unchecked")
-      Operand<TFloat32> g = (Operand<TFloat32>) (Operand<?>) grads.dy(i);
-      applies.add(tf.train.applyAdam(v, m, s, b1Power, b2Power, tf.constant((float) learningRate),
-          tf.constant(0.9f), tf.constant(0.999f), tf.constant(1e-7f), g));
+    PlainTfLoop(ModelSpec spec, Weights initial, double learningRate) {
+        model = ModelGraph.build(graph, spec, ModelGraph.Mode.TRAIN, 1);
+        Ops tf = model.ops();
+        classes = spec.numClasses();
+        targets = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, classes)));
+        loss = tf.math.mean(
+                tf.nn.softmaxCrossEntropyWithLogits(model.logits(), targets).loss(), tf.constant(0));
+        List<Variable<TFloat32>> vars = new ArrayList<>(model.variables().values());
+        var grads = tf.gradients(loss, vars);
+        b1Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        b2Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        List<Op> applies = new ArrayList<>();
+        for (int i = 0; i < vars.size(); i++) {
+            Variable<TFloat32> v = vars.get(i);
+            Variable<TFloat32> m = tf.variable(tf.zerosLike(v));
+            Variable<TFloat32> s = tf.variable(tf.zerosLike(v));
+            @SuppressWarnings("unchecked")
+            Operand<TFloat32> g = (Operand<TFloat32>) (Operand<?>) grads.dy(i);
+            applies.add(tf.train.applyAdam(
+                    v,
+                    m,
+                    s,
+                    b1Power,
+                    b2Power,
+                    tf.constant((float) learningRate),
+                    tf.constant(0.9f),
+                    tf.constant(0.999f),
+                    tf.constant(1e-7f),
+                    g));
+        }
+        train = tf.withControlDependencies(applies).noOp();
+        session = new Session(graph);
+        model.load(session, initial);
     }
-    train = tf.withControlDependencies(applies).noOp();
-    session = new Session(graph);
-    model.load(session, initial);
-  }
 
-  /** One step on rows {@code idx} of {@code x}/{@code y}; returns the loss. */
-  float step(float[] x, int[] y, int width, int[] idx) {
-    int n = idx.length;
-    float[] bx = new float[n * width];
-    float[] by = new float[n * classes];
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(x, idx[i] * width, bx, i * width, width);
-      by[i * classes + y[idx[i]]] = 1f;
+    /** One step on rows {@code idx} of {@code x}/{@code y}; returns the loss. */
+    float step(float[] x, int[] y, int width, int[] idx) {
+        int n = idx.length;
+        float[] bx = new float[n * width];
+        float[] by = new float[n * classes];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(x, idx[i] * width, bx, i * width, width);
+            by[i * classes + y[idx[i]]] = 1f;
+        }
+        step++;
+        try (TFloat32 tx = TFloat32.tensorOf(Shape.of(n, width), DataBuffers.of(bx, true, false));
+                TFloat32 ty = TFloat32.tensorOf(Shape.of(n, classes), DataBuffers.of(by, true, false));
+                TFloat32 p1 = TFloat32.scalarOf((float) Math.pow(0.9, step));
+                TFloat32 p2 = TFloat32.scalarOf((float) Math.pow(0.999, step));
+                TFloat32 on = TFloat32.scalarOf(1f);
+                var r = session.runner()
+                        .feed(model.input(), tx)
+                        .feed(targets, ty)
+                        .feed(b1Power, p1)
+                        .feed(b2Power, p2)
+                        .feed(model.training(), on)
+                        .fetch(loss)
+                        .addTarget(train)
+                        .run()) {
+            return ((TFloat32) r.get(0)).getFloat();
+        }
     }
-    step++;
-    try (TFloat32 tx = TFloat32.tensorOf(Shape.of(n, width), DataBuffers.of(bx, true, false));
-        TFloat32 ty = TFloat32.tensorOf(Shape.of(n, classes), DataBuffers.of(by, true, false));
-        TFloat32 p1 = TFloat32.scalarOf((float) Math.pow(0.9, step));
-        TFloat32 p2 = TFloat32.scalarOf((float) Math.pow(0.999, step));
-        TFloat32 on = TFloat32.scalarOf(1f);
-        var r = session.runner().feed(model.input(), tx).feed(targets, ty).feed(b1Power, p1)
-            .feed(b2Power, p2).feed(model.training(), on).fetch(loss).addTarget(train).run()) {
-      return ((TFloat32) r.get(0)).getFloat();
-    }
-  }
 
-  static int[] batch(SplittableRandom random, int rows, int n) {
-    int[] idx = new int[n];
-    for (int i = 0; i < n; i++) {
-      idx[i] = random.nextInt(rows);
+    static int[] batch(SplittableRandom random, int rows, int n) {
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = random.nextInt(rows);
+        }
+        return idx;
     }
-    return idx;
-  }
 
-  @Override
-  public void close() {
-    session.close();
-    graph.close();
-  }
+    @Override
+    public void close() {
+        session.close();
+        graph.close();
+    }
 }

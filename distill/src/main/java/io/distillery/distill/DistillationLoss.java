@@ -24,46 +24,44 @@ import org.tensorflow.types.TFloat32;
  */
 public record DistillationLoss(double alpha, double temperature, int numClasses) implements Loss {
 
-  public DistillationLoss {
-    if (!(alpha >= 0 && alpha <= 1)) {
-      throw new IllegalArgumentException("distill.alpha must be in [0, 1], found " + alpha);
+    public DistillationLoss {
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("distill.alpha must be in [0, 1], found " + alpha);
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("distill.temperature must be > 0, found " + temperature);
+        }
+        if (numClasses < 2) {
+            throw new IllegalArgumentException("num_classes must be >= 2, found " + numClasses);
+        }
     }
-    if (!(temperature > 0) || Double.isInfinite(temperature)) {
-      throw new IllegalArgumentException("distill.temperature must be > 0, found " + temperature);
-    }
-    if (numClasses < 2) {
-      throw new IllegalArgumentException("num_classes must be >= 2, found " + numClasses);
-    }
-  }
 
-  @Override
-  public Operand<TFloat32> build(Ops tf, LossInputs in) {
-    return loss(
-        tf, in.logits(), in.oneHotLabels(), in.column(Columns.TEACHER_LOGITS, numClasses), alpha,
-        temperature);
-  }
+    @Override
+    public Operand<TFloat32> build(Ops tf, LossInputs in) {
+        return loss(
+                tf, in.logits(), in.oneHotLabels(), in.column(Columns.TEACHER_LOGITS, numClasses), alpha, temperature);
+    }
 
-  /** The loss as a graph function of its inputs; mean over the batch. */
-  public static Operand<TFloat32> loss(
-      Ops tf,
-      Operand<TFloat32> studentLogits,
-      Operand<TFloat32> oneHotLabels,
-      Operand<TFloat32> teacherLogits,
-      double alpha,
-      double temperature) {
-    Operand<TFloat32> hard = Loss.crossEntropy(tf, studentLogits, oneHotLabels);
-    Operand<TFloat32> invT = tf.constant((float) (1 / temperature));
-    Operand<TFloat32> teacherScaled = tf.math.mul(tf.stopGradient(teacherLogits), invT);
-    Operand<TFloat32> studentScaled = tf.math.mul(studentLogits, invT);
-    Operand<TFloat32> p = tf.nn.softmax(teacherScaled);
-    // KL(p ‖ q) = Σ p · (log p − log q), with log-softmax for numerical stability.
-    Operand<TFloat32> kl =
-        tf.reduceSum(
-            tf.math.mul(p, tf.math.sub(tf.nn.logSoftmax(teacherScaled), tf.nn.logSoftmax(studentScaled))),
-            tf.constant(1));
-    Operand<TFloat32> soft = tf.math.mean(kl, tf.constant(0));
-    return tf.math.add(
-        tf.math.mul(tf.constant((float) alpha), hard),
-        tf.math.mul(tf.constant((float) ((1 - alpha) * temperature * temperature)), soft));
-  }
+    /** The loss as a graph function of its inputs; mean over the batch. */
+    public static Operand<TFloat32> loss(
+            Ops tf,
+            Operand<TFloat32> studentLogits,
+            Operand<TFloat32> oneHotLabels,
+            Operand<TFloat32> teacherLogits,
+            double alpha,
+            double temperature) {
+        Operand<TFloat32> hard = Loss.crossEntropy(tf, studentLogits, oneHotLabels);
+        Operand<TFloat32> invT = tf.constant((float) (1 / temperature));
+        Operand<TFloat32> teacherScaled = tf.math.mul(tf.stopGradient(teacherLogits), invT);
+        Operand<TFloat32> studentScaled = tf.math.mul(studentLogits, invT);
+        Operand<TFloat32> p = tf.nn.softmax(teacherScaled);
+        // KL(p ‖ q) = Σ p · (log p − log q), with log-softmax for numerical stability.
+        Operand<TFloat32> kl = tf.reduceSum(
+                tf.math.mul(p, tf.math.sub(tf.nn.logSoftmax(teacherScaled), tf.nn.logSoftmax(studentScaled))),
+                tf.constant(1));
+        Operand<TFloat32> soft = tf.math.mean(kl, tf.constant(0));
+        return tf.math.add(
+                tf.math.mul(tf.constant((float) alpha), hard),
+                tf.math.mul(tf.constant((float) ((1 - alpha) * temperature * temperature)), soft));
+    }
 }

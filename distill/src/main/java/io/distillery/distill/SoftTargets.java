@@ -12,22 +12,22 @@ import io.distillery.core.model.Weights;
  * the column {@value Columns#TEACHER_LOGITS}.
  */
 public final class SoftTargets {
-  private SoftTargets() {}
+    private SoftTargets() {}
 
-  /** A new shard: {@code shard}'s columns plus the teacher's logits. The caller closes both. */
-  public static Shard attach(Shard shard, ModelSpec teacher, Weights teacherWeights, int batchSize) {
-    int rows = shard.rows();
-    int width = shard.width(Columns.FEATURES);
-    int classes = teacher.numClasses();
-    float[] features = shard.floats(Columns.FEATURES);
-    float[] logits = new float[rows * classes];
-    try (Predictor predictor = new Predictor(teacher, teacherWeights)) {
-      for (int start = 0; start < rows; start += batchSize) {
-        int n = Math.min(batchSize, rows - start);
-        float[] chunk = java.util.Arrays.copyOfRange(features, start * width, (start + n) * width);
-        System.arraycopy(predictor.logits(chunk, n), 0, logits, start * classes, n * classes);
-      }
+    /** A new shard: {@code shard}'s columns plus the teacher's logits. The caller closes both. */
+    public static Shard attach(Shard shard, ModelSpec teacher, Weights teacherWeights, int batchSize) {
+        int rows = shard.rows();
+        int width = shard.width(Columns.FEATURES);
+        int classes = teacher.numClasses();
+        float[] features = shard.floats(Columns.FEATURES);
+        float[] logits = new float[rows * classes];
+        try (Predictor predictor = new Predictor(teacher, teacherWeights)) {
+            for (int start = 0; start < rows; start += batchSize) {
+                int n = Math.min(batchSize, rows - start);
+                float[] chunk = java.util.Arrays.copyOfRange(features, start * width, (start + n) * width);
+                System.arraycopy(predictor.logits(chunk, n), 0, logits, start * classes, n * classes);
+            }
+        }
+        return shard.withColumn(Columns.TEACHER_LOGITS, classes, logits);
     }
-    return shard.withColumn(Columns.TEACHER_LOGITS, classes, logits);
-  }
 }

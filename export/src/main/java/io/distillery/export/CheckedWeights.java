@@ -19,101 +19,95 @@ import java.util.TreeSet;
  * from this instead of raw {@link Weights} so that a mismatch fails before a file is written.
  */
 public final class CheckedWeights {
-  private final LinkedHashMap<String, NamedArray> arrays;
+    private final LinkedHashMap<String, NamedArray> arrays;
 
-  private CheckedWeights(LinkedHashMap<String, NamedArray> arrays) {
-    this.arrays = arrays;
-  }
+    private CheckedWeights(LinkedHashMap<String, NamedArray> arrays) {
+        this.arrays = arrays;
+    }
 
-  /**
-   * Checks {@code weights} against {@code spec}.
-   *
-   * @param format named in error messages, e.g. {@code TF.js}
-   * @throws IllegalArgumentException naming the array, the expected and the found shape or value
-   */
-  public static CheckedWeights of(ModelSpec spec, Weights weights, String format) {
-    LinkedHashMap<String, long[]> expected = expectedShapes(spec);
-    LinkedHashMap<String, NamedArray> out = new LinkedHashMap<>();
-    for (Map.Entry<String, long[]> e : expected.entrySet()) {
-      String name = e.getKey();
-      if (!weights.contains(name)) {
-        throw new IllegalArgumentException(
-            format + " export: expected weight " + name + " with shape "
-                + Arrays.toString(e.getValue()) + ", found none; weights have "
-                + weights.asMap().keySet());
-      }
-      NamedArray array = weights.get(name);
-      if (!Arrays.equals(array.shape(), e.getValue())) {
-        throw new IllegalArgumentException(
-            format + " export: expected " + name + " with shape " + Arrays.toString(e.getValue())
-                + ", found " + Arrays.toString(array.shape()));
-      }
-      float[] values = array.values();
-      for (int i = 0; i < values.length; i++) {
-        if (!Float.isFinite(values[i])) {
-          throw new IllegalArgumentException(
-              format + " export: expected finite values in " + name + ", found " + values[i]
-                  + " at flat index " + i);
+    /**
+     * Checks {@code weights} against {@code spec}.
+     *
+     * @param format named in error messages, e.g. {@code TF.js}
+     * @throws IllegalArgumentException naming the array, the expected and the found shape or value
+     */
+    public static CheckedWeights of(ModelSpec spec, Weights weights, String format) {
+        LinkedHashMap<String, long[]> expected = expectedShapes(spec);
+        LinkedHashMap<String, NamedArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            String name = e.getKey();
+            if (!weights.contains(name)) {
+                throw new IllegalArgumentException(format + " export: expected weight " + name + " with shape "
+                        + Arrays.toString(e.getValue()) + ", found none; weights have "
+                        + weights.asMap().keySet());
+            }
+            NamedArray array = weights.get(name);
+            if (!Arrays.equals(array.shape(), e.getValue())) {
+                throw new IllegalArgumentException(format + " export: expected " + name + " with shape "
+                        + Arrays.toString(e.getValue()) + ", found " + Arrays.toString(array.shape()));
+            }
+            float[] values = array.values();
+            for (int i = 0; i < values.length; i++) {
+                if (!Float.isFinite(values[i])) {
+                    throw new IllegalArgumentException(format + " export: expected finite values in " + name
+                            + ", found " + values[i] + " at flat index " + i);
+                }
+            }
+            out.put(name, array);
         }
-      }
-      out.put(name, array);
+        Set<String> extra = new TreeSet<>(weights.asMap().keySet());
+        extra.removeAll(expected.keySet());
+        if (!extra.isEmpty()) {
+            throw new IllegalArgumentException(format + " export: expected only the weights of " + spec + " ("
+                    + expected.keySet() + "), found extra " + extra + "; were these weights made for another spec?");
+        }
+        return new CheckedWeights(out);
     }
-    Set<String> extra = new TreeSet<>(weights.asMap().keySet());
-    extra.removeAll(expected.keySet());
-    if (!extra.isEmpty()) {
-      throw new IllegalArgumentException(
-          format + " export: expected only the weights of " + spec + " (" + expected.keySet()
-              + "), found extra " + extra + "; were these weights made for another spec?");
+
+    /** The kernel of a dense or conv2d layer, in the spec's layout. */
+    public NamedArray kernel(String layerName) {
+        return require(layerName + "/kernel");
     }
-    return new CheckedWeights(out);
-  }
 
-  /** The kernel of a dense or conv2d layer, in the spec's layout. */
-  public NamedArray kernel(String layerName) {
-    return require(layerName + "/kernel");
-  }
-
-  /** The bias of a dense or conv2d layer. */
-  public NamedArray bias(String layerName) {
-    return require(layerName + "/bias");
-  }
-
-  /** All arrays in layer order, kernel before bias. */
-  public List<NamedArray> inOrder() {
-    return new ArrayList<>(arrays.values());
-  }
-
-  private NamedArray require(String name) {
-    NamedArray a = arrays.get(name);
-    if (a == null) {
-      throw new IllegalArgumentException(
-          "no weight " + name + " in the spec's layers; have " + arrays.keySet());
+    /** The bias of a dense or conv2d layer. */
+    public NamedArray bias(String layerName) {
+        return require(layerName + "/bias");
     }
-    return a;
-  }
 
-  private static LinkedHashMap<String, long[]> expectedShapes(ModelSpec spec) {
-    LinkedHashMap<String, long[]> out = new LinkedHashMap<>();
-    List<int[]> shapes = spec.outputShapes();
-    int[] in = spec.inputShape();
-    List<ModelSpec.NamedLayer> layers = spec.namedLayers();
-    for (int i = 0; i < layers.size(); i++) {
-      String name = layers.get(i).name();
-      LayerSpec layer = layers.get(i).spec();
-      if (layer instanceof LayerSpec.Dense d) {
-        out.put(name + "/kernel", new long[] {in[0], d.units()});
-        out.put(name + "/bias", new long[] {d.units()});
-      } else if (layer instanceof LayerSpec.Conv2D c) {
-        int k = c.kernelSize();
-        out.put(name + "/kernel", new long[] {k, k, in[2], c.filters()});
-        out.put(name + "/bias", new long[] {c.filters()});
-      } else if (layer.hasWeights()) {
-        throw new IllegalArgumentException(
-            "layer " + name + " (" + layer + ") has weights whose shapes export does not know;"
-                + " expected dense or conv2d");
-      }
-      in = shapes.get(i);
+    /** All arrays in layer order, kernel before bias. */
+    public List<NamedArray> inOrder() {
+        return new ArrayList<>(arrays.values());
     }
-    return out;
-  }
+
+    private NamedArray require(String name) {
+        NamedArray a = arrays.get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("no weight " + name + " in the spec's layers; have " + arrays.keySet());
+        }
+        return a;
+    }
+
+    private static LinkedHashMap<String, long[]> expectedShapes(ModelSpec spec) {
+        LinkedHashMap<String, long[]> out = new LinkedHashMap<>();
+        List<int[]> shapes = spec.outputShapes();
+        int[] in = spec.inputShape();
+        List<ModelSpec.NamedLayer> layers = spec.namedLayers();
+        for (int i = 0; i < layers.size(); i++) {
+            String name = layers.get(i).name();
+            LayerSpec layer = layers.get(i).spec();
+            if (layer instanceof LayerSpec.Dense d) {
+                out.put(name + "/kernel", new long[] {in[0], d.units()});
+                out.put(name + "/bias", new long[] {d.units()});
+            } else if (layer instanceof LayerSpec.Conv2D c) {
+                int k = c.kernelSize();
+                out.put(name + "/kernel", new long[] {k, k, in[2], c.filters()});
+                out.put(name + "/bias", new long[] {c.filters()});
+            } else if (layer.hasWeights()) {
+                throw new IllegalArgumentException("layer " + name + " (" + layer
+                        + ") has weights whose shapes export does not know;" + " expected dense or conv2d");
+            }
+            in = shapes.get(i);
+        }
+        return out;
+    }
 }

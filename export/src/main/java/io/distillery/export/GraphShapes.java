@@ -7,16 +7,16 @@ package io.distillery.export;
  * {@code [28, 28]} for them. Batch dimension left out.
  */
 public final class GraphShapes {
-  private GraphShapes() {}
+    private GraphShapes() {}
 
-  public static int[] of(int[] specShape) {
-    if (specShape.length == 3) {
-      return specShape.clone();
+    public static int[] of(int[] specShape) {
+        if (specShape.length == 3) {
+            return specShape.clone();
+        }
+        int n = 1;
+        for (int d : specShape) {
+            n *= d;
+        }
+        return new int[] {n};
     }
-    int n = 1;
-    for (int d : specShape) {
-      n *= d;
-    }
-    return new int[] {n};
-  }
 }

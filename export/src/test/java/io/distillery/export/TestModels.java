@@ -10,97 +10,96 @@ import java.util.SplittableRandom;
 
 /** Small specs, weights and inputs shared by the export tests. */
 public final class TestModels {
-  private TestModels() {}
+    private TestModels() {}
 
-  /** A dense model with dropout: flat input, ReLU hidden layer, logits. */
-  public static final ModelSpec DENSE =
-      ModelSpec.of(new int[] {20}, 5, List.of("dense(16,relu)", "dropout(0.5)", "dense(5)"));
+    /** A dense model with dropout: flat input, ReLU hidden layer, logits. */
+    public static final ModelSpec DENSE =
+            ModelSpec.of(new int[] {20}, 5, List.of("dense(16,relu)", "dropout(0.5)", "dense(5)"));
 
-  /**
-   * A conv model using every layer kind: VALID and SAME convolutions (an even kernel, whose SAME
-   * padding is asymmetric), one without activation, max pooling of an odd size, dropout, flatten.
-   */
-  public static final ModelSpec CONV =
-      ModelSpec.of(
-          new int[] {9, 9, 2},
-          3,
-          List.of(
-              "conv2d(4,3,relu)", // [7,7,4]
-              "conv2d(5,4,relu,same)", // [7,7,5]
-              "maxpool(2)", // [3,3,5]
-              "dropout(0.25)",
-              "conv2d(3,2,none,same)", // [3,3,3]
-              "flatten",
-              "dense(8,relu)",
-              "dense(3)"));
+    /**
+     * A conv model using every layer kind: VALID and SAME convolutions (an even kernel, whose SAME
+     * padding is asymmetric), one without activation, max pooling of an odd size, dropout, flatten.
+     */
+    public static final ModelSpec CONV = ModelSpec.of(
+            new int[] {9, 9, 2},
+            3,
+            List.of(
+                    "conv2d(4,3,relu)", // [7,7,4]
+                    "conv2d(5,4,relu,same)", // [7,7,5]
+                    "maxpool(2)", // [3,3,5]
+                    "dropout(0.25)",
+                    "conv2d(3,2,none,same)", // [3,3,3]
+                    "flatten",
+                    "dense(8,relu)",
+                    "dense(3)"));
 
-  /** Flatten on input that core's graph already holds flat: a rank-2 spec input, a flat one. */
-  public static final ModelSpec FLAT_RANK2 =
-      ModelSpec.of(new int[] {3, 4}, 3, List.of("dropout(0.1)", "flatten", "dense(6,relu)", "dense(3)"));
+    /** Flatten on input that core's graph already holds flat: a rank-2 spec input, a flat one. */
+    public static final ModelSpec FLAT_RANK2 =
+            ModelSpec.of(new int[] {3, 4}, 3, List.of("dropout(0.1)", "flatten", "dense(6,relu)", "dense(3)"));
 
-  public static final ModelSpec FLAT_RANK1 =
-      ModelSpec.of(new int[] {12}, 3, List.of("flatten", "dense(6,relu)", "dense(3)"));
+    public static final ModelSpec FLAT_RANK1 =
+            ModelSpec.of(new int[] {12}, 3, List.of("flatten", "dense(6,relu)", "dense(3)"));
 
-  /** Glorot kernels and random non-zero biases, so that bias handling is tested too. */
-  public static Weights randomWeights(ModelSpec spec, long seed) {
-    Weights weights = Initializer.glorotUniform(spec, seed);
-    SplittableRandom random = new SplittableRandom(seed + 1);
-    for (NamedArray a : weights.asMap().values()) {
-      if (a.name().endsWith("/bias")) {
-        float[] b = new float[a.values().length];
-        for (int i = 0; i < b.length; i++) {
-          b[i] = (float) (random.nextDouble() - 0.5) * 0.4f;
+    /** Glorot kernels and random non-zero biases, so that bias handling is tested too. */
+    public static Weights randomWeights(ModelSpec spec, long seed) {
+        Weights weights = Initializer.glorotUniform(spec, seed);
+        SplittableRandom random = new SplittableRandom(seed + 1);
+        for (NamedArray a : weights.asMap().values()) {
+            if (a.name().endsWith("/bias")) {
+                float[] b = new float[a.values().length];
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = (float) (random.nextDouble() - 0.5) * 0.4f;
+                }
+                weights = weights.with(new NamedArray(a.name(), a.shape(), b));
+            }
         }
-        weights = weights.with(new NamedArray(a.name(), a.shape(), b));
-      }
+        return weights;
     }
-    return weights;
-  }
 
-  /** Rows of standard-normal features, flat. */
-  public static float[] gaussianRows(int rows, int width, long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
-    float[] out = new float[rows * width];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = (float) gaussian(random);
-    }
-    return out;
-  }
-
-  public static double gaussian(SplittableRandom random) {
-    return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
-  }
-
-  /** The reference: TF Java through core's Predictor. */
-  public static float[] reference(ModelSpec spec, Weights weights, float[] rows, int n) {
-    try (Predictor predictor = new Predictor(spec, weights)) {
-      return predictor.probabilities(rows, n);
-    }
-  }
-
-  public static double maxAbsDiff(float[] a, float[] b) {
-    if (a.length != b.length) {
-      throw new AssertionError("expected equal lengths, found " + a.length + " and " + b.length);
-    }
-    double max = 0;
-    for (int i = 0; i < a.length; i++) {
-      max = Math.max(max, Math.abs(a[i] - b[i]));
-    }
-    return max;
-  }
-
-  /** Index of the largest value of each row. */
-  public static int[] argmax(float[] values, int columns) {
-    int[] out = new int[values.length / columns];
-    for (int r = 0; r < out.length; r++) {
-      int best = 0;
-      for (int c = 1; c < columns; c++) {
-        if (values[r * columns + c] > values[r * columns + best]) {
-          best = c;
+    /** Rows of standard-normal features, flat. */
+    public static float[] gaussianRows(int rows, int width, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] out = new float[rows * width];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) gaussian(random);
         }
-      }
-      out[r] = best;
+        return out;
     }
-    return out;
-  }
+
+    public static double gaussian(SplittableRandom random) {
+        return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+    }
+
+    /** The reference: TF Java through core's Predictor. */
+    public static float[] reference(ModelSpec spec, Weights weights, float[] rows, int n) {
+        try (Predictor predictor = new Predictor(spec, weights)) {
+            return predictor.probabilities(rows, n);
+        }
+    }
+
+    public static double maxAbsDiff(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new AssertionError("expected equal lengths, found " + a.length + " and " + b.length);
+        }
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    /** Index of the largest value of each row. */
+    public static int[] argmax(float[] values, int columns) {
+        int[] out = new int[values.length / columns];
+        for (int r = 0; r < out.length; r++) {
+            int best = 0;
+            for (int c = 1; c < columns; c++) {
+                if (values[r * columns + c] > values[r * columns + best]) {
+                    best = c;
+                }
+            }
+            out[r] = best;
+        }
+        return out;
+    }
 }

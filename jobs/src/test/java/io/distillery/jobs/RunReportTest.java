@@ -22,102 +22,119 @@ import org.junit.jupiter.api.io.TempDir;
  * without network draws its charts with the inlined Chart.js.
  */
 class RunReportTest {
-  @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-  @Test
-  void everyRunWritesASelfContainedReportThatReportRebuilds() throws Exception {
-    StagedRun run = StagedRun.get();
-    Path report = run.runDir().resolve("report.html");
-    String html = Files.readString(report);
-    assertTrue(html.startsWith("<!DOCTYPE html>"));
-    assertTrue(html.contains("Content-Security-Policy") && html.contains("default-src 'none'"),
-        "the page may fetch nothing");
-    Matcher external = Pattern.compile("(?i)<(script|link|img|iframe)[^>]+(src|href)\\s*=").matcher(html);
-    assertFalse(external.find(), "no external resource: " + (external.find(0) ? external.group() : ""));
-    assertTrue(html.contains("Chart.js " + ChartJs.version()), "names the charting library");
-    assertTrue(html.contains(ChartJs.source().substring(0, 2000)), "Chart.js inlined");
-    for (String row : new String[] {"teacher", "student (scratch)", "student (distilled)", "student (pruned)"}) {
-      assertTrue(html.contains("<td>" + row + "</td>"), "summary row " + row);
+    @Test
+    void everyRunWritesASelfContainedReportThatReportRebuilds() throws Exception {
+        StagedRun run = StagedRun.get();
+        Path report = run.runDir().resolve("report.html");
+        String html = Files.readString(report);
+        assertTrue(html.startsWith("<!DOCTYPE html>"));
+        assertTrue(
+                html.contains("Content-Security-Policy") && html.contains("default-src 'none'"),
+                "the page may fetch nothing");
+        Matcher external = Pattern.compile("(?i)<(script|link|img|iframe)[^>]+(src|href)\\s*=")
+                .matcher(html);
+        assertFalse(external.find(), "no external resource: " + (external.find(0) ? external.group() : ""));
+        assertTrue(html.contains("Chart.js " + ChartJs.version()), "names the charting library");
+        assertTrue(html.contains(ChartJs.source().substring(0, 2000)), "Chart.js inlined");
+        for (String row : new String[] {"teacher", "student (scratch)", "student (distilled)", "student (pruned)"}) {
+            assertTrue(html.contains("<td>" + row + "</td>"), "summary row " + row);
+        }
+        assertTrue(html.contains("model_int8.tflite") && html.contains("tfjs/model.json"), "exports listed");
+        assertTrue(html.contains("published version <b>1</b>"), "published version shown");
+
+        // Rebuilding an unchanged run rewrites nothing; a deleted report comes back identical.
+        FileTime written = Files.getLastModifiedTime(report);
+        CliHarness.Result same = CliHarness.run("report", run.runDir().toString());
+        assertEquals(0, same.exitCode(), same.toString());
+        assertTrue(same.out().contains("up to date"), same.out());
+        assertEquals(written, Files.getLastModifiedTime(report));
+        Path copy = tmp.resolve("copy.html");
+        CliHarness.Result toFile = CliHarness.run("report", run.runDir().toString(), "-o", copy.toString());
+        assertEquals(0, toFile.exitCode(), toFile.toString());
+        assertArrayEquals(Files.readAllBytes(report), Files.readAllBytes(copy));
+
+        CliHarness.Result notARun = CliHarness.run("report", tmp.toString());
+        assertEquals(ExitCodes.CONFIG, notARun.exitCode(), notARun.toString());
+        assertTrue(notARun.err().contains("is not a run directory"), notARun.err());
     }
-    assertTrue(html.contains("model_int8.tflite") && html.contains("tfjs/model.json"), "exports listed");
-    assertTrue(html.contains("published version <b>1</b>"), "published version shown");
 
-    // Rebuilding an unchanged run rewrites nothing; a deleted report comes back identical.
-    FileTime written = Files.getLastModifiedTime(report);
-    CliHarness.Result same = CliHarness.run("report", run.runDir().toString());
-    assertEquals(0, same.exitCode(), same.toString());
-    assertTrue(same.out().contains("up to date"), same.out());
-    assertEquals(written, Files.getLastModifiedTime(report));
-    Path copy = tmp.resolve("copy.html");
-    CliHarness.Result toFile = CliHarness.run("report", run.runDir().toString(), "-o", copy.toString());
-    assertEquals(0, toFile.exitCode(), toFile.toString());
-    assertArrayEquals(Files.readAllBytes(report), Files.readAllBytes(copy));
+    @Test
+    void chromiumWithoutNetworkDrawsEveryChart() throws Exception {
+        StagedRun run = StagedRun.get();
+        // A copy outside the run directory: the browser's profile and the page need nothing else.
+        Path page = tmp.resolve("report.html");
+        Files.copy(run.runDir().resolve("report.html"), page);
+        String dom = Chromium.dumpDom(page, tmp.resolve("profile"));
 
-    CliHarness.Result notARun = CliHarness.run("report", tmp.toString());
-    assertEquals(ExitCodes.CONFIG, notARun.exitCode(), notARun.toString());
-    assertTrue(notARun.err().contains("is not a run directory"), notARun.err());
-  }
-
-  @Test
-  void chromiumWithoutNetworkDrawsEveryChart() throws Exception {
-    StagedRun run = StagedRun.get();
-    // A copy outside the run directory: the browser's profile and the page need nothing else.
-    Path page = tmp.resolve("report.html");
-    Files.copy(run.runDir().resolve("report.html"), page);
-    String dom = Chromium.dumpDom(page, tmp.resolve("profile"));
-
-    Matcher body = Pattern.compile("<body[^>]*data-charts-rendered=\"(\\d+)\"").matcher(dom);
-    assertTrue(body.find(), "Chart.js ran and the page marked it: " + dom.substring(0, Math.min(600, dom.length())));
-    assertEquals("3", body.group(1));
-    Map<String, int[]> canvases = new HashMap<>();
-    Matcher c = Pattern.compile("<canvas id=\"([a-z-]+)\"[^>]*data-points=\"(\\d+)\"[^>]*data-painted-pixels=\"(\\d+)\"").matcher(dom);
-    while (c.find()) {
-      canvases.put(c.group(1), new int[] {Integer.parseInt(c.group(2)), Integer.parseInt(c.group(3))});
+        Matcher body =
+                Pattern.compile("<body[^>]*data-charts-rendered=\"(\\d+)\"").matcher(dom);
+        assertTrue(
+                body.find(), "Chart.js ran and the page marked it: " + dom.substring(0, Math.min(600, dom.length())));
+        assertEquals("3", body.group(1));
+        Map<String, int[]> canvases = new HashMap<>();
+        Matcher c = Pattern.compile(
+                        "<canvas id=\"([a-z-]+)\"[^>]*data-points=\"(\\d+)\"[^>]*data-painted-pixels=\"(\\d+)\"")
+                .matcher(dom);
+        while (c.find()) {
+            canvases.put(c.group(1), new int[] {Integer.parseInt(c.group(2)), Integer.parseInt(c.group(3))});
+        }
+        assertEquals(3, canvases.size(), dom);
+        // Epochs: teacher 2 + student from scratch 2 + distilled 2 + pruned 3.
+        assertEquals(9, canvases.get("loss-chart")[0], "one point per epoch and stage");
+        assertEquals(9, canvases.get("accuracy-chart")[0]);
+        // Four models (gzipped weights) and the three exports with a measured accuracy.
+        assertEquals(7, canvases.get("size-chart")[0], "one point per model and artifact");
+        for (Map.Entry<String, int[]> e : canvases.entrySet()) {
+            assertTrue(e.getValue()[1] > 5_000, e.getKey() + " painted only " + e.getValue()[1] + " pixels");
+        }
+        // The log axis labels powers of ten only (every tick labelled used to overlap), and every
+        // artifact has a shape of its own (a float TFLite point hid the SavedModel one).
+        Matcher size = Pattern.compile(
+                        "<canvas id=\"size-chart\"[^>]*data-x-labels=\"([^\"]*)\"[^>]*data-shapes=\"([^\"]*)\"")
+                .matcher(dom);
+        assertTrue(size.find(), dom);
+        String[] labels = size.group(1).split("\\|");
+        assertTrue(labels.length >= 1 && labels.length <= 6, size.group(1));
+        for (String l : labels) {
+            assertTrue(l.matches("1(0|00)? (B|kB|MB)"), "a power of ten: " + l);
+        }
+        assertEquals(7, new java.util.HashSet<>(java.util.List.of(size.group(2).split("\\|"))).size(), size.group(2));
     }
-    assertEquals(3, canvases.size(), dom);
-    // Epochs: teacher 2 + student from scratch 2 + distilled 2 + pruned 3.
-    assertEquals(9, canvases.get("loss-chart")[0], "one point per epoch and stage");
-    assertEquals(9, canvases.get("accuracy-chart")[0]);
-    // Four models (gzipped weights) and the three exports with a measured accuracy.
-    assertEquals(7, canvases.get("size-chart")[0], "one point per model and artifact");
-    for (Map.Entry<String, int[]> e : canvases.entrySet()) {
-      assertTrue(e.getValue()[1] > 5_000, e.getKey() + " painted only " + e.getValue()[1] + " pixels");
-    }
-    // The log axis labels powers of ten only (every tick labelled used to overlap), and every
-    // artifact has a shape of its own (a float TFLite point hid the SavedModel one).
-    Matcher size = Pattern.compile("<canvas id=\"size-chart\"[^>]*data-x-labels=\"([^\"]*)\"[^>]*data-shapes=\"([^\"]*)\"").matcher(dom);
-    assertTrue(size.find(), dom);
-    String[] labels = size.group(1).split("\\|");
-    assertTrue(labels.length >= 1 && labels.length <= 6, size.group(1));
-    for (String l : labels) {
-      assertTrue(l.matches("1(0|00)? (B|kB|MB)"), "a power of ten: " + l);
-    }
-    assertEquals(7, new java.util.HashSet<>(java.util.List.of(size.group(2).split("\\|"))).size(), size.group(2));
-  }
 
-  @Test
-  void aFailedRunsReportShowsTheFailure() throws Exception {
-    Path conf = tmp.resolve("job.yaml");
-    Files.writeString(conf, StagedRun.config(tmp));
-    CliHarness.Result r = CliHarness.run("distill", "--conf", conf.toString(), "--run-id", "no-teacher");
-    assertEquals(ExitCodes.TRAINING, r.exitCode(), r.toString());
-    String html = Files.readString(tmp.resolve("runs/no-teacher/report.html"));
-    assertTrue(html.contains("state-failed"), "failed state");
-    assertTrue(html.contains("<b>distill failed</b> with exit code 5"), html.substring(0, 2000));
-    assertTrue(html.contains("run `distillery teacher --run-id no-teacher` first"), "the message says what to do");
-    assertTrue(html.contains("not trained yet"));
-    assertTrue(html.contains("distillery distill --run-id no-teacher --set run_dir="), "the whole command to go on");
-    // Nothing trained (the data is missing): the page says so instead of drawing empty axes.
-    CliHarness.Result noData = CliHarness.run("teacher", "--conf", conf.toString(), "--run-id", "no-data",
-        "--set", "data.train=" + tmp.resolve("missing.parquet"));
-    assertEquals(ExitCodes.DATA, noData.exitCode(), noData.toString());
-    Path page = tmp.resolve("failed.html");
-    Files.copy(tmp.resolve("runs/no-data/report.html"), page);
-    String dom = Chromium.dumpDom(page, tmp.resolve("profile"));
-    Matcher body = Pattern.compile("<body[^>]*data-charts-rendered=\"(\\d+)\"").matcher(dom);
-    assertTrue(body.find(), dom.substring(0, Math.min(600, dom.length())));
-    assertEquals("0", body.group(1));
-    assertFalse(dom.contains("<canvas"), "no empty chart");
-    assertTrue(dom.contains("no finished epoch in this run yet"), "says why");
-  }
+    @Test
+    void aFailedRunsReportShowsTheFailure() throws Exception {
+        Path conf = tmp.resolve("job.yaml");
+        Files.writeString(conf, StagedRun.config(tmp));
+        CliHarness.Result r = CliHarness.run("distill", "--conf", conf.toString(), "--run-id", "no-teacher");
+        assertEquals(ExitCodes.TRAINING, r.exitCode(), r.toString());
+        String html = Files.readString(tmp.resolve("runs/no-teacher/report.html"));
+        assertTrue(html.contains("state-failed"), "failed state");
+        assertTrue(html.contains("<b>distill failed</b> with exit code 5"), html.substring(0, 2000));
+        assertTrue(html.contains("run `distillery teacher --run-id no-teacher` first"), "the message says what to do");
+        assertTrue(html.contains("not trained yet"));
+        assertTrue(
+                html.contains("distillery distill --run-id no-teacher --set run_dir="), "the whole command to go on");
+        // Nothing trained (the data is missing): the page says so instead of drawing empty axes.
+        CliHarness.Result noData = CliHarness.run(
+                "teacher",
+                "--conf",
+                conf.toString(),
+                "--run-id",
+                "no-data",
+                "--set",
+                "data.train=" + tmp.resolve("missing.parquet"));
+        assertEquals(ExitCodes.DATA, noData.exitCode(), noData.toString());
+        Path page = tmp.resolve("failed.html");
+        Files.copy(tmp.resolve("runs/no-data/report.html"), page);
+        String dom = Chromium.dumpDom(page, tmp.resolve("profile"));
+        Matcher body =
+                Pattern.compile("<body[^>]*data-charts-rendered=\"(\\d+)\"").matcher(dom);
+        assertTrue(body.find(), dom.substring(0, Math.min(600, dom.length())));
+        assertEquals("0", body.group(1));
+        assertFalse(dom.contains("<canvas"), "no empty chart");
+        assertTrue(dom.contains("no finished epoch in this run yet"), "says why");
+    }
 }

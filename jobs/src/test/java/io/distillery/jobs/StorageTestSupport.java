@@ -18,168 +18,171 @@ import org.apache.logging.log4j.core.config.Property;
 
 /** Shared by the hdfs:// and s3a:// pipeline tests: a tiny job, session Hadoop settings, log capture. */
 final class StorageTestSupport {
-  private StorageTestSupport() {}
+    private StorageTestSupport() {}
 
-  /** A tiny job (seconds of training) reading {@code train}/{@code test} and writing under the URIs given. */
-  static String tinyJob(String runDir, String train, String test, String format, String basePath,
-      Map<String, String> sparkConf) {
-    List<String> lines = new ArrayList<>(List.of(
-        "name: tiny",
-        "run_dir: " + runDir,
-        "data:",
-        "  train: " + train,
-        "  test: " + test,
-        "  format: " + format,
-        "  limit: 1200",
-        "  test_limit: 1000"));
-    lines.addAll(TinyJob.MODELS);
-    lines.addAll(List.of(
-        "publish:",
-        "  base_path: " + basePath,
-        "  stale_age: 2h"));
-    if (!sparkConf.isEmpty()) {
-      lines.add("spark:");
-      lines.add("  conf:");
-      sparkConf.forEach((k, v) -> lines.add("    " + k + ": '" + v + "'"));
-    }
-    return String.join("\n", lines) + "\n";
-  }
-
-  /**
-   * The first {@code rows} items of a gzipped IDX file (images or labels) as a gzipped IDX file: a
-   * small data set in the real format, so the tests do not decompress 60,000 images again and again.
-   */
-  static void idxSlice(java.nio.file.Path gz, int rows, java.io.OutputStream out) throws IOException {
-    try (java.io.DataInputStream in = new java.io.DataInputStream(
-            new java.util.zip.GZIPInputStream(java.nio.file.Files.newInputStream(gz)));
-        java.io.DataOutputStream o = new java.io.DataOutputStream(new java.util.zip.GZIPOutputStream(out))) {
-      int magic = in.readInt();
-      int dims = magic & 0xff;
-      int count = in.readInt();
-      if (rows > count) {
-        throw new IllegalArgumentException(gz + " holds " + count + " items, fewer than " + rows);
-      }
-      o.writeInt(magic);
-      o.writeInt(rows);
-      long itemSize = 1;
-      for (int d = 1; d < dims; d++) {
-        int size = in.readInt();
-        o.writeInt(size);
-        itemSize *= size;
-      }
-      byte[] items = new byte[Math.toIntExact(itemSize * rows)];
-      in.readFully(items);
-      o.write(items);
-    }
-  }
-
-  /** A 127.0.0.1 port nothing listens on. */
-  static int closedPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return socket.getLocalPort();
-    }
-  }
-
-  /**
-   * Settings put on the shared test session's Hadoop configuration (what {@code spark.hadoop.*} does
-   * for a session a job creates itself), undone by {@link #restore}.
-   */
-  static final class SessionHadoopSettings {
-    private final Map<String, String> previous = new HashMap<>();
-
-    void set(String key, String value) {
-      Configuration conf = CliHarness.spark().sparkContext().hadoopConfiguration();
-      previous.putIfAbsent(key, conf.getRaw(key));
-      conf.set(key, value);
-    }
-
-    void setAll(Map<String, String> settings) {
-      settings.forEach(this::set);
-    }
-
-    void restore() {
-      Configuration conf = CliHarness.spark().sparkContext().hadoopConfiguration();
-      previous.forEach((k, v) -> {
-        if (v == null) {
-          conf.unset(k);
-        } else {
-          conf.set(k, v);
+    /** A tiny job (seconds of training) reading {@code train}/{@code test} and writing under the URIs given. */
+    static String tinyJob(
+            String runDir, String train, String test, String format, String basePath, Map<String, String> sparkConf) {
+        List<String> lines = new ArrayList<>(List.of(
+                "name: tiny",
+                "run_dir: " + runDir,
+                "data:",
+                "  train: " + train,
+                "  test: " + test,
+                "  format: " + format,
+                "  limit: 1200",
+                "  test_limit: 1000"));
+        lines.addAll(TinyJob.MODELS);
+        lines.addAll(List.of("publish:", "  base_path: " + basePath, "  stale_age: 2h"));
+        if (!sparkConf.isEmpty()) {
+            lines.add("spark:");
+            lines.add("  conf:");
+            sparkConf.forEach((k, v) -> lines.add("    " + k + ": '" + v + "'"));
         }
-      });
-      previous.clear();
-    }
-  }
-
-  /** The settings of {@code conf} that were set in code (not defaults from XML files). */
-  static Map<String, String> programmatic(Configuration conf, String prefix) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : conf) {
-      String[] sources = conf.getPropertySources(e.getKey());
-      if (e.getKey().startsWith(prefix) && sources != null && List.of(sources).contains("programmatically")) {
-        out.put(e.getKey(), e.getValue());
-      }
-    }
-    return out;
-  }
-
-  /** Lowers chatty loggers (the NameNode's audit log, block reports, Spark's scheduler) to WARN. */
-  static final class QuietLogs {
-    private final Map<String, Level> previous = new LinkedHashMap<>();
-
-    void quiet(String... loggers) {
-      for (String name : loggers) {
-        previous.putIfAbsent(name, LogManager.getLogger(name).getLevel());
-        org.apache.logging.log4j.core.config.Configurator.setLevel(name, Level.WARN);
-      }
+        return String.join("\n", lines) + "\n";
     }
 
-    void restore() {
-      previous.forEach(org.apache.logging.log4j.core.config.Configurator::setLevel);
-      previous.clear();
-    }
-  }
-
-  /** Every log event of the JVM at INFO and above, with its stack trace, while installed. */
-  static final class LogCapture extends AbstractAppender implements AutoCloseable {
-    private final StringBuffer text = new StringBuffer();
-    private final Level previousRoot;
-
-    LogCapture() {
-      super("storage-test-capture", null, null, true, Property.EMPTY_ARRAY);
-      start();
-      LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
-      org.apache.logging.log4j.core.config.Configuration config = ctx.getConfiguration();
-      previousRoot = config.getRootLogger().getLevel();
-      if (previousRoot.isMoreSpecificThan(Level.INFO) && previousRoot != Level.INFO) {
-        config.getRootLogger().setLevel(Level.INFO);
-      }
-      config.getRootLogger().addAppender(this, Level.INFO, null);
-      ctx.updateLoggers();
-    }
-
-    @Override
-    public void append(LogEvent event) {
-      text.append(event.getLevel()).append(' ').append(event.getLoggerName()).append(": ")
-          .append(event.getMessage().getFormattedMessage()).append('\n');
-      if (event.getThrown() != null) {
-        java.io.StringWriter trace = new java.io.StringWriter();
-        event.getThrown().printStackTrace(new java.io.PrintWriter(trace));
-        text.append(trace).append('\n');
-      }
+    /**
+     * The first {@code rows} items of a gzipped IDX file (images or labels) as a gzipped IDX file: a
+     * small data set in the real format, so the tests do not decompress 60,000 images again and again.
+     */
+    static void idxSlice(java.nio.file.Path gz, int rows, java.io.OutputStream out) throws IOException {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(
+                        new java.util.zip.GZIPInputStream(java.nio.file.Files.newInputStream(gz)));
+                java.io.DataOutputStream o = new java.io.DataOutputStream(new java.util.zip.GZIPOutputStream(out))) {
+            int magic = in.readInt();
+            int dims = magic & 0xff;
+            int count = in.readInt();
+            if (rows > count) {
+                throw new IllegalArgumentException(gz + " holds " + count + " items, fewer than " + rows);
+            }
+            o.writeInt(magic);
+            o.writeInt(rows);
+            long itemSize = 1;
+            for (int d = 1; d < dims; d++) {
+                int size = in.readInt();
+                o.writeInt(size);
+                itemSize *= size;
+            }
+            byte[] items = new byte[Math.toIntExact(itemSize * rows)];
+            in.readFully(items);
+            o.write(items);
+        }
     }
 
-    String text() {
-      return text.toString();
+    /** A 127.0.0.1 port nothing listens on. */
+    static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        }
     }
 
-    @Override
-    public void close() {
-      LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
-      org.apache.logging.log4j.core.config.Configuration config = ctx.getConfiguration();
-      config.getRootLogger().removeAppender(getName());
-      config.getRootLogger().setLevel(previousRoot);
-      ctx.updateLoggers();
-      stop();
+    /**
+     * Settings put on the shared test session's Hadoop configuration (what {@code spark.hadoop.*} does
+     * for a session a job creates itself), undone by {@link #restore}.
+     */
+    static final class SessionHadoopSettings {
+        private final Map<String, String> previous = new HashMap<>();
+
+        void set(String key, String value) {
+            Configuration conf = CliHarness.spark().sparkContext().hadoopConfiguration();
+            previous.putIfAbsent(key, conf.getRaw(key));
+            conf.set(key, value);
+        }
+
+        void setAll(Map<String, String> settings) {
+            settings.forEach(this::set);
+        }
+
+        void restore() {
+            Configuration conf = CliHarness.spark().sparkContext().hadoopConfiguration();
+            previous.forEach((k, v) -> {
+                if (v == null) {
+                    conf.unset(k);
+                } else {
+                    conf.set(k, v);
+                }
+            });
+            previous.clear();
+        }
     }
-  }
+
+    /** The settings of {@code conf} that were set in code (not defaults from XML files). */
+    static Map<String, String> programmatic(Configuration conf, String prefix) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : conf) {
+            String[] sources = conf.getPropertySources(e.getKey());
+            if (e.getKey().startsWith(prefix)
+                    && sources != null
+                    && List.of(sources).contains("programmatically")) {
+                out.put(e.getKey(), e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** Lowers chatty loggers (the NameNode's audit log, block reports, Spark's scheduler) to WARN. */
+    static final class QuietLogs {
+        private final Map<String, Level> previous = new LinkedHashMap<>();
+
+        void quiet(String... loggers) {
+            for (String name : loggers) {
+                previous.putIfAbsent(name, LogManager.getLogger(name).getLevel());
+                org.apache.logging.log4j.core.config.Configurator.setLevel(name, Level.WARN);
+            }
+        }
+
+        void restore() {
+            previous.forEach(org.apache.logging.log4j.core.config.Configurator::setLevel);
+            previous.clear();
+        }
+    }
+
+    /** Every log event of the JVM at INFO and above, with its stack trace, while installed. */
+    static final class LogCapture extends AbstractAppender implements AutoCloseable {
+        private final StringBuffer text = new StringBuffer();
+        private final Level previousRoot;
+
+        LogCapture() {
+            super("storage-test-capture", null, null, true, Property.EMPTY_ARRAY);
+            start();
+            LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+            org.apache.logging.log4j.core.config.Configuration config = ctx.getConfiguration();
+            previousRoot = config.getRootLogger().getLevel();
+            if (previousRoot.isMoreSpecificThan(Level.INFO) && previousRoot != Level.INFO) {
+                config.getRootLogger().setLevel(Level.INFO);
+            }
+            config.getRootLogger().addAppender(this, Level.INFO, null);
+            ctx.updateLoggers();
+        }
+
+        @Override
+        public void append(LogEvent event) {
+            text.append(event.getLevel())
+                    .append(' ')
+                    .append(event.getLoggerName())
+                    .append(": ")
+                    .append(event.getMessage().getFormattedMessage())
+                    .append('\n');
+            if (event.getThrown() != null) {
+                java.io.StringWriter trace = new java.io.StringWriter();
+                event.getThrown().printStackTrace(new java.io.PrintWriter(trace));
+                text.append(trace).append('\n');
+            }
+        }
+
+        String text() {
+            return text.toString();
+        }
+
+        @Override
+        public void close() {
+            LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+            org.apache.logging.log4j.core.config.Configuration config = ctx.getConfiguration();
+            config.getRootLogger().removeAppender(getName());
+            config.getRootLogger().setLevel(previousRoot);
+            ctx.updateLoggers();
+            stop();
+        }
+    }
 }

@@ -11,30 +11,30 @@ import java.util.zip.GZIPOutputStream;
  * {@link GZIPOutputStream} at the default level, counted without keeping the bytes.
  */
 public final class GzipSize {
-  private GzipSize() {}
+    private GzipSize() {}
 
-  /** Gzip-compressed size in bytes of the binary form of {@code weights}. */
-  public static long of(Weights weights) {
-    CountingStream counter = new CountingStream();
-    try (GZIPOutputStream gzip = new GZIPOutputStream(counter)) {
-      weights.write(gzip);
-    } catch (IOException e) {
-      throw new UncheckedIOException("gzip of in-memory weights failed", e);
-    }
-    return counter.count;
-  }
-
-  private static final class CountingStream extends OutputStream {
-    private long count;
-
-    @Override
-    public void write(int b) {
-      count++;
+    /** Gzip-compressed size in bytes of the binary form of {@code weights}. */
+    public static long of(Weights weights) {
+        CountingStream counter = new CountingStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(counter)) {
+            weights.write(gzip);
+        } catch (IOException e) {
+            throw new UncheckedIOException("gzip of in-memory weights failed", e);
+        }
+        return counter.count;
     }
 
-    @Override
-    public void write(byte[] b, int off, int len) {
-      count += len;
+    private static final class CountingStream extends OutputStream {
+        private long count;
+
+        @Override
+        public void write(int b) {
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            count += len;
+        }
     }
-  }
 }

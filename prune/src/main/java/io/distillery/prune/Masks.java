@@ -17,112 +17,110 @@ import java.util.function.Function;
  */
 public record Masks(Map<String, TensorMask> byName) {
 
-  public Masks {
-    Map<String, TensorMask> copy = new LinkedHashMap<>();
-    for (Map.Entry<String, TensorMask> e : byName.entrySet()) {
-      if (!e.getKey().equals(e.getValue().name())) {
-        throw new IllegalArgumentException(
-            "mask stored under '" + e.getKey() + "' is named '" + e.getValue().name() + "'");
-      }
-      copy.put(e.getKey(), e.getValue());
+    public Masks {
+        Map<String, TensorMask> copy = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorMask> e : byName.entrySet()) {
+            if (!e.getKey().equals(e.getValue().name())) {
+                throw new IllegalArgumentException("mask stored under '" + e.getKey() + "' is named '"
+                        + e.getValue().name() + "'");
+            }
+            copy.put(e.getKey(), e.getValue());
+        }
+        byName = Collections.unmodifiableMap(copy);
     }
-    byName = Collections.unmodifiableMap(copy);
-  }
 
-  /** Magnitude masks at {@code sparsity} for every {@code <layer>/kernel}. */
-  public static Masks magnitude(Weights current, double sparsity) {
-    return magnitude(current, sparsity, PruningScope.KERNELS);
-  }
-
-  /**
-   * Per array in {@code scope}, prunes the {@code floor(sparsity * n)} values of smallest magnitude
-   * (see {@link TensorMask#magnitude}). Each array is ranked on its own, as in TF-MOT.
-   *
-   * @throws IllegalArgumentException if {@code scope} matches no array of {@code current}
-   */
-  public static Masks magnitude(Weights current, double sparsity, PruningScope scope) {
-    return build(current, scope, a -> TensorMask.magnitude(a, sparsity));
-  }
-
-  /** Masks that prune nothing, for every {@code <layer>/kernel}. */
-  public static Masks all(Weights weights) {
-    return all(weights, PruningScope.KERNELS);
-  }
-
-  /** Masks that prune nothing, for every array in {@code scope}. */
-  public static Masks all(Weights weights, PruningScope scope) {
-    return build(weights, scope, TensorMask::keepAll);
-  }
-
-  /** The masks that pruned {@code weights}: exact zeros in arrays in {@code scope} count as pruned. */
-  public static Masks fromZeros(Weights weights, PruningScope scope) {
-    return build(weights, scope, TensorMask::fromZeros);
-  }
-
-  /**
-   * Folds the masks into {@code weights} (strip): pruned values become exactly 0, arrays without a
-   * mask are unchanged. The input is not modified.
-   *
-   * @throws IllegalArgumentException if a masked array is missing from {@code weights} or has another
-   *     shape
-   */
-  public Weights apply(Weights weights) {
-    for (String name : byName.keySet()) {
-      if (!weights.contains(name)) {
-        throw new IllegalArgumentException(
-            "mask for " + name + " has no weight to apply to; weights have "
-                + weights.asMap().keySet());
-      }
+    /** Magnitude masks at {@code sparsity} for every {@code <layer>/kernel}. */
+    public static Masks magnitude(Weights current, double sparsity) {
+        return magnitude(current, sparsity, PruningScope.KERNELS);
     }
-    List<NamedArray> out = new ArrayList<>(weights.asMap().size());
-    for (NamedArray a : weights.asMap().values()) {
-      TensorMask mask = byName.get(a.name());
-      out.add(mask == null ? a : mask.apply(a));
-    }
-    return new Weights(out);
-  }
 
-  /** The masked array names, in weight order. */
-  public Set<String> names() {
-    return byName.keySet();
-  }
-
-  public TensorMask get(String name) {
-    TensorMask mask = byName.get(name);
-    if (mask == null) {
-      throw new IllegalArgumentException("no mask for " + name + "; masks cover " + byName.keySet());
+    /**
+     * Per array in {@code scope}, prunes the {@code floor(sparsity * n)} values of smallest magnitude
+     * (see {@link TensorMask#magnitude}). Each array is ranked on its own, as in TF-MOT.
+     *
+     * @throws IllegalArgumentException if {@code scope} matches no array of {@code current}
+     */
+    public static Masks magnitude(Weights current, double sparsity, PruningScope scope) {
+        return build(current, scope, a -> TensorMask.magnitude(a, sparsity));
     }
-    return mask;
-  }
 
-  /** The mask of {@code name} as 0/1 floats, row-major, to feed the graph. */
-  public float[] floats(String name) {
-    return get(name).floats();
-  }
+    /** Masks that prune nothing, for every {@code <layer>/kernel}. */
+    public static Masks all(Weights weights) {
+        return all(weights, PruningScope.KERNELS);
+    }
 
-  /** Fraction of pruned entries over all masked arrays; 0 if they are empty. */
-  public double sparsity() {
-    long size = 0;
-    long pruned = 0;
-    for (TensorMask m : byName.values()) {
-      size += m.size();
-      pruned += m.prunedCount();
+    /** Masks that prune nothing, for every array in {@code scope}. */
+    public static Masks all(Weights weights, PruningScope scope) {
+        return build(weights, scope, TensorMask::keepAll);
     }
-    return size == 0 ? 0.0 : (double) pruned / size;
-  }
 
-  private static Masks build(
-      Weights weights, PruningScope scope, Function<NamedArray, TensorMask> maskOf) {
-    List<String> names = scope.prunableNames(weights);
-    if (names.isEmpty()) {
-      throw new IllegalArgumentException(
-          "prune.include '" + scope.include() + "' matches no prunable weight (biases never are); "
-              + "weights have " + weights.asMap().keySet());
+    /** The masks that pruned {@code weights}: exact zeros in arrays in {@code scope} count as pruned. */
+    public static Masks fromZeros(Weights weights, PruningScope scope) {
+        return build(weights, scope, TensorMask::fromZeros);
     }
-    Map<String, TensorMask> masks = new LinkedHashMap<>();
-    for (String name : names) {
-      masks.put(name, maskOf.apply(weights.get(name)));
+
+    /**
+     * Folds the masks into {@code weights} (strip): pruned values become exactly 0, arrays without a
+     * mask are unchanged. The input is not modified.
+     *
+     * @throws IllegalArgumentException if a masked array is missing from {@code weights} or has another
+     *     shape
+     */
+    public Weights apply(Weights weights) {
+        for (String name : byName.keySet()) {
+            if (!weights.contains(name)) {
+                throw new IllegalArgumentException("mask for " + name + " has no weight to apply to; weights have "
+                        + weights.asMap().keySet());
+            }
+        }
+        List<NamedArray> out = new ArrayList<>(weights.asMap().size());
+        for (NamedArray a : weights.asMap().values()) {
+            TensorMask mask = byName.get(a.name());
+            out.add(mask == null ? a : mask.apply(a));
+        }
+        return new Weights(out);
     }
-    return new Masks(masks);
-  }
+
+    /** The masked array names, in weight order. */
+    public Set<String> names() {
+        return byName.keySet();
+    }
+
+    public TensorMask get(String name) {
+        TensorMask mask = byName.get(name);
+        if (mask == null) {
+            throw new IllegalArgumentException("no mask for " + name + "; masks cover " + byName.keySet());
+        }
+        return mask;
+    }
+
+    /** The mask of {@code name} as 0/1 floats, row-major, to feed the graph. */
+    public float[] floats(String name) {
+        return get(name).floats();
+    }
+
+    /** Fraction of pruned entries over all masked arrays; 0 if they are empty. */
+    public double sparsity() {
+        long size = 0;
+        long pruned = 0;
+        for (TensorMask m : byName.values()) {
+            size += m.size();
+            pruned += m.prunedCount();
+        }
+        return size == 0 ? 0.0 : (double) pruned / size;
+    }
+
+    private static Masks build(Weights weights, PruningScope scope, Function<NamedArray, TensorMask> maskOf) {
+        List<String> names = scope.prunableNames(weights);
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "prune.include '" + scope.include() + "' matches no prunable weight (biases never are); "
+                            + "weights have " + weights.asMap().keySet());
+        }
+        Map<String, TensorMask> masks = new LinkedHashMap<>();
+        for (String name : names) {
+            masks.put(name, maskOf.apply(weights.get(name)));
+        }
+        return new Masks(masks);
+    }
 }

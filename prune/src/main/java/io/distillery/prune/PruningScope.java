@@ -15,34 +15,32 @@ import java.util.regex.PatternSyntaxException;
  */
 public record PruningScope(String include) {
 
-  public static final String DEFAULT_INCLUDE = ".*/kernel";
+    public static final String DEFAULT_INCLUDE = ".*/kernel";
 
-  /** Every {@code <layer>/kernel}. */
-  public static final PruningScope KERNELS = new PruningScope(DEFAULT_INCLUDE);
+    /** Every {@code <layer>/kernel}. */
+    public static final PruningScope KERNELS = new PruningScope(DEFAULT_INCLUDE);
 
-  public PruningScope {
-    if (include == null || include.isBlank()) {
-      throw new IllegalArgumentException(
-          "prune.include must be a regular expression over weight names, found "
-              + (include == null ? "null" : "'" + include + "'")
-              + "; the default is '" + DEFAULT_INCLUDE + "'");
+    public PruningScope {
+        if (include == null || include.isBlank()) {
+            throw new IllegalArgumentException("prune.include must be a regular expression over weight names, found "
+                    + (include == null ? "null" : "'" + include + "'")
+                    + "; the default is '" + DEFAULT_INCLUDE + "'");
+        }
+        try {
+            Pattern.compile(include);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException(
+                    "prune.include must be a valid regular expression, found '" + include + "': " + e.getDescription(),
+                    e);
+        }
     }
-    try {
-      Pattern.compile(include);
-    } catch (PatternSyntaxException e) {
-      throw new IllegalArgumentException(
-          "prune.include must be a valid regular expression, found '" + include + "': "
-              + e.getDescription(),
-          e);
+
+    public boolean isPrunable(String weightName) {
+        return !weightName.endsWith("/bias") && Pattern.matches(include, weightName);
     }
-  }
 
-  public boolean isPrunable(String weightName) {
-    return !weightName.endsWith("/bias") && Pattern.matches(include, weightName);
-  }
-
-  /** Names of the prunable arrays of {@code weights}, in their order; possibly empty. */
-  public List<String> prunableNames(Weights weights) {
-    return weights.asMap().keySet().stream().filter(this::isPrunable).toList();
-  }
+    /** Names of the prunable arrays of {@code weights}, in their order; possibly empty. */
+    public List<String> prunableNames(Weights weights) {
+        return weights.asMap().keySet().stream().filter(this::isPrunable).toList();
+    }
 }

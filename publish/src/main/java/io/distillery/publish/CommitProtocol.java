@@ -19,8 +19,7 @@ sealed interface CommitProtocol permits StagingRenameProtocol, ManifestLastProto
     /** Publishes (or finds the already published version of) {@code request}'s run. */
     PublishResult publish(PublishRequest request) throws IOException;
 
-    static CommitProtocol forStore(VersionStore store, Configuration conf, PublishOptions options)
-            throws IOException {
+    static CommitProtocol forStore(VersionStore store, Configuration conf, PublishOptions options) throws IOException {
         String scheme = store.modelPath().toUri().getScheme();
         if ("s3a".equals(scheme)) {
             return new ManifestLastProtocol(store, options);
@@ -31,9 +30,9 @@ sealed interface CommitProtocol permits StagingRenameProtocol, ManifestLastProto
         } else if (store.fs() instanceof DistributedFileSystem hdfs) {
             rename = new DirectoryRename.HdfsRename(hdfs);
         } else {
-            rename = new DirectoryRename.FileContextRename(
-                    Steps.step("opening a FileContext for " + store.uri(store.modelPath()),
-                            () -> FileContext.getFileContext(store.modelPath().toUri(), conf)));
+            rename = new DirectoryRename.FileContextRename(Steps.step(
+                    "opening a FileContext for " + store.uri(store.modelPath()),
+                    () -> FileContext.getFileContext(store.modelPath().toUri(), conf)));
         }
         return new StagingRenameProtocol(store, options, rename);
     }
@@ -41,7 +40,8 @@ sealed interface CommitProtocol permits StagingRenameProtocol, ManifestLastProto
     /** A complete version whose manifest names {@code runId}, the lowest if several. */
     static Optional<VersionStore.VersionScan> completeVersionOf(List<VersionStore.VersionScan> scans, String runId) {
         return scans.stream()
-                .filter(scan -> scan.status().isComplete() && scan.status().manifest().runId().equals(runId))
+                .filter(scan -> scan.status().isComplete()
+                        && scan.status().manifest().runId().equals(runId))
                 .findFirst();
     }
 

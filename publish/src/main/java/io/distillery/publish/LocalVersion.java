@@ -52,7 +52,9 @@ record LocalVersion(Path root, List<LocalFile> files) {
         }
         List<Path> paths;
         try (Stream<Path> walk = Files.walk(root)) {
-            paths = walk.filter(Files::isRegularFile).sorted(Comparator.comparing(p -> relative(root, p))).toList();
+            paths = walk.filter(Files::isRegularFile)
+                    .sorted(Comparator.comparing(p -> relative(root, p)))
+                    .toList();
         }
         List<LocalFile> files = new ArrayList<>(paths.size());
         for (Path path : paths) {
@@ -74,7 +76,8 @@ record LocalVersion(Path root, List<LocalFile> files) {
             try (InputStream in = Files.newInputStream(path)) {
                 digest = FileDigest.withGzipSize(in);
             }
-            files.add(new LocalFile(path, new ManifestFile(relative, digest.size(), digest.gzipSize(), digest.sha256())));
+            files.add(
+                    new LocalFile(path, new ManifestFile(relative, digest.size(), digest.gzipSize(), digest.sha256())));
         }
         if (files.isEmpty()) {
             throw new ModelRepositoryException("local version directory " + root + " holds no files;"

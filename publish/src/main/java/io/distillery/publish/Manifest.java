@@ -24,8 +24,13 @@ import java.util.Set;
  *                  {@code List}, {@code String}, {@code Number}, {@code Boolean} or {@code null};
  *                  deeply unmodifiable
  */
-public record Manifest(String modelName, long version, String runId, Instant created,
-                       List<ManifestFile> files, Map<String, Object> fields) {
+public record Manifest(
+        String modelName,
+        long version,
+        String runId,
+        Instant created,
+        List<ManifestFile> files,
+        Map<String, Object> fields) {
 
     /** File name of the manifest inside a version directory. */
     public static final String FILE_NAME = "manifest.json";
@@ -57,8 +62,8 @@ public record Manifest(String modelName, long version, String runId, Instant cre
         }
         for (String key : fields.keySet()) {
             if (key == null || RESERVED_KEYS.contains(key)) {
-                throw new IllegalArgumentException("manifest field '" + key + "' is reserved (written by"
-                        + " publish: " + RESERVED_KEYS + "); rename the caller's field");
+                throw new IllegalArgumentException("manifest field '" + key + "' is reserved (written by" + " publish: "
+                        + RESERVED_KEYS + "); rename the caller's field");
             }
         }
         @SuppressWarnings("unchecked")

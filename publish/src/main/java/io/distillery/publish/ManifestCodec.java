@@ -20,8 +20,7 @@ final class ManifestCodec {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    private ManifestCodec() {
-    }
+    private ManifestCodec() {}
 
     /** The manifest as UTF-8 JSON: the reserved keys first, then the caller's fields in their order. */
     static byte[] write(Manifest manifest) {
@@ -45,8 +44,10 @@ final class ManifestCodec {
             return MAPPER.writeValueAsBytes(root);
         } catch (JsonProcessingException e) {
             // Every value was normalised to a plain JSON value when the fields were accepted.
-            throw new IllegalStateException("manifest of version " + manifest.version() + " of model '"
-                    + manifest.modelName() + "' cannot be written as JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalStateException(
+                    "manifest of version " + manifest.version() + " of model '" + manifest.modelName()
+                            + "' cannot be written as JSON: " + e.getOriginalMessage(),
+                    e);
         }
     }
 
@@ -60,11 +61,14 @@ final class ManifestCodec {
         try {
             root = MAPPER.readTree(json);
         } catch (IOException e) {
-            throw new ModelRepositoryException("manifest " + source + " is not valid JSON: "
-                    + oneLine(e.getMessage()));
+            throw new ModelRepositoryException("manifest " + source + " is not valid JSON: " + oneLine(e.getMessage()));
         }
         if (root == null || !root.isObject()) {
-            throw invalid(source, "(root)", "a JSON object", root == null ? "nothing" : root.getNodeType().toString());
+            throw invalid(
+                    source,
+                    "(root)",
+                    "a JSON object",
+                    root == null ? "nothing" : root.getNodeType().toString());
         }
         try {
             String modelName = text(root, "model_name", source);
@@ -82,7 +86,8 @@ final class ManifestCodec {
                 if (!entry.isObject()) {
                     throw invalid(source, where, "an object", describe(entry));
                 }
-                files.add(new ManifestFile(text(entry, "path", source, where),
+                files.add(new ManifestFile(
+                        text(entry, "path", source, where),
                         integer(entry, "size", source, where),
                         integer(entry, "gzip_size", source, where),
                         text(entry, "sha256", source, where)));
@@ -97,8 +102,8 @@ final class ManifestCodec {
         } catch (IllegalArgumentException e) {
             throw new ModelRepositoryException("manifest " + source + " is invalid: " + e.getMessage());
         } catch (JsonProcessingException e) {
-            throw new ModelRepositoryException("manifest " + source + " is invalid: "
-                    + oneLine(e.getOriginalMessage()));
+            throw new ModelRepositoryException(
+                    "manifest " + source + " is invalid: " + oneLine(e.getOriginalMessage()));
         }
     }
 
@@ -111,15 +116,17 @@ final class ManifestCodec {
         for (Map.Entry<String, ?> field : fields.entrySet()) {
             String key = field.getKey();
             if (key == null || Manifest.RESERVED_KEYS.contains(key)) {
-                throw new IllegalArgumentException("manifest field '" + key + "' is reserved (written by"
-                        + " publish: " + Manifest.RESERVED_KEYS + "); rename the caller's field");
+                throw new IllegalArgumentException("manifest field '" + key + "' is reserved (written by" + " publish: "
+                        + Manifest.RESERVED_KEYS + "); rename the caller's field");
             }
             try {
                 JsonNode tree = MAPPER.valueToTree(field.getValue());
                 plain.put(key, tree == null ? null : MAPPER.treeToValue(tree, Object.class));
             } catch (IllegalArgumentException | JsonProcessingException e) {
-                throw new IllegalArgumentException("manifest field '" + key + "' cannot be written as JSON"
-                        + " (a " + field.getValue().getClass().getName() + "): " + oneLine(e.getMessage()), e);
+                throw new IllegalArgumentException(
+                        "manifest field '" + key + "' cannot be written as JSON" + " (a "
+                                + field.getValue().getClass().getName() + "): " + oneLine(e.getMessage()),
+                        e);
             }
         }
         return plain;
@@ -138,8 +145,7 @@ final class ManifestCodec {
         return text(node, key, source, null);
     }
 
-    private static String text(JsonNode node, String key, String source, String where)
-            throws ModelRepositoryException {
+    private static String text(JsonNode node, String key, String source, String where) throws ModelRepositoryException {
         JsonNode value = node.get(key);
         if (value == null || !value.isTextual()) {
             throw invalid(source, qualified(where, key), "a string", describe(value));
@@ -170,8 +176,8 @@ final class ManifestCodec {
     }
 
     private static ModelRepositoryException invalid(String source, String key, String expected, String found) {
-        return new ModelRepositoryException("manifest " + source + ": field '" + key + "' expected "
-                + expected + ", found " + found);
+        return new ModelRepositoryException(
+                "manifest " + source + ": field '" + key + "' expected " + expected + ", found " + found);
     }
 
     private static String qualified(String where, String key) {

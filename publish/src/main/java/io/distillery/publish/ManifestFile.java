@@ -34,8 +34,7 @@ public record ManifestFile(String path, long size, long gzipSize, String sha256)
     /** Checks that {@code path} can name a file inside a version directory on every store. */
     static void requireRelativePath(String path) {
         if (path.isEmpty() || path.startsWith("/") || path.endsWith("/")) {
-            throw new IllegalArgumentException(
-                    "file path must be relative and name a file, found '" + path + "'");
+            throw new IllegalArgumentException("file path must be relative and name a file, found '" + path + "'");
         }
         for (String segment : path.split("/", -1)) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
@@ -47,8 +46,8 @@ public record ManifestFile(String path, long size, long gzipSize, String sha256)
             char c = path.charAt(i);
             // ':' breaks Hadoop Path parsing; '\' and control characters differ between stores.
             if (c == ':' || c == '\\' || Character.isISOControl(c)) {
-                throw new IllegalArgumentException("file path must not contain ':', '\\' or control"
-                        + " characters, found '" + path + "'");
+                throw new IllegalArgumentException(
+                        "file path must not contain ':', '\\' or control" + " characters, found '" + path + "'");
             }
         }
     }

@@ -6,8 +6,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,7 +61,8 @@ final class ManifestLastProtocol implements CommitProtocol {
             List<VersionStore.VersionScan> scans = store.scanAll(listing);
             Optional<VersionStore.VersionScan> done = CommitProtocol.completeVersionOf(scans, request.runId());
             if (done.isPresent()) {
-                return new PublishResult(done.get().version(), store.uri(done.get().dir()), true, removed);
+                return new PublishResult(
+                        done.get().version(), store.uri(done.get().dir()), true, removed);
             }
             if (removeStaleOrFindPeer(scans, request.runId(), removed)) {
                 // The same run is being published by someone else right now: wait for it to finish
@@ -87,13 +88,18 @@ final class ManifestLastProtocol implements CommitProtocol {
                 // Smallest file first: the version counts as taken by others once any file is there.
                 for (LocalVersion.LocalFile file : bySize(request.local().files())) {
                     store.upload(file, dir);
-                    report(PublishListener.Change.FILE_WRITTEN, new Path(dir, file.entry().path()));
+                    report(
+                            PublishListener.Change.FILE_WRITTEN,
+                            new Path(dir, file.entry().path()));
                 }
                 for (LocalVersion.LocalFile file : request.local().files()) {
                     store.checkUploaded(file, dir);
                 }
-                store.writeManifest(dir, request.manifest(store.modelName(), version,
-                        options.clock().instant()), false);
+                store.writeManifest(
+                        dir,
+                        request.manifest(
+                                store.modelName(), version, options.clock().instant()),
+                        false);
                 report(PublishListener.Change.MANIFEST_WRITTEN, new Path(dir, Manifest.FILE_NAME));
             } catch (IOException | RuntimeException | Error e) {
                 Steps.cleanUp(e, () -> store.deleteTree(dir));
@@ -103,8 +109,9 @@ final class ManifestLastProtocol implements CommitProtocol {
                 store.fs().delete(claim, false);
             } catch (IOException | RuntimeException e) {
                 // The version is complete already; a leftover claim is ignored by readers and list().
-                LOG.log(System.Logger.Level.WARNING, "could not remove claim " + store.uri(claim) + ": "
-                        + store.describe(e));
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "could not remove claim " + store.uri(claim) + ": " + store.describe(e));
             }
             report(PublishListener.Change.CLAIM_REMOVED, claim);
             return new PublishResult(version, store.uri(dir), false, removed);
@@ -126,13 +133,16 @@ final class ManifestLastProtocol implements CommitProtocol {
                 try {
                     store.deleteTree(scan.dir());
                 } catch (IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "could not remove stale incomplete version "
-                            + store.uri(scan.dir()) + ": " + store.describe(e));
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "could not remove stale incomplete version " + store.uri(scan.dir()) + ": "
+                                    + store.describe(e));
                     continue;
                 }
                 removed.add(store.uri(scan.dir()));
                 report(PublishListener.Change.LEFTOVER_REMOVED, scan.dir());
-            } else if (scan.claims().stream().anyMatch(c -> RepositoryLayout.claimRunId(c).equals(runId))) {
+            } else if (scan.claims().stream()
+                    .anyMatch(c -> RepositoryLayout.claimRunId(c).equals(runId))) {
                 peer = true;
             }
         }
@@ -197,7 +207,9 @@ final class ManifestLastProtocol implements CommitProtocol {
     }
 
     private static List<LocalVersion.LocalFile> bySize(List<LocalVersion.LocalFile> files) {
-        return files.stream().sorted(Comparator.comparingLong(f -> f.entry().size())).toList();
+        return files.stream()
+                .sorted(Comparator.comparingLong(f -> f.entry().size()))
+                .toList();
     }
 
     private void report(PublishListener.Change change, Path target) {

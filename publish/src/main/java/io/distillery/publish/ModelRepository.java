@@ -65,7 +65,9 @@ public final class ModelRepository implements AutoCloseable {
             throw new IllegalArgumentException("model URI " + shown + " carries user-info; credentials in"
                     + " URIs are refused (they leak into logs), set them in the Hadoop configuration");
         }
-        if (modelUri.getPath() == null || modelUri.getPath().isEmpty() || modelUri.getPath().equals("/")) {
+        if (modelUri.getPath() == null
+                || modelUri.getPath().isEmpty()
+                || modelUri.getPath().equals("/")) {
             throw new IllegalArgumentException("model URI " + shown + " has no path; expected <base>/<name>,"
                     + " e.g. s3a://bucket/models/fashion");
         }
@@ -130,8 +132,10 @@ public final class ModelRepository implements AutoCloseable {
         try {
             return protocol.publish(new PublishRequest(runId, LocalVersion.scan(localVersionDir), fields));
         } catch (IOException | RuntimeException | FSError e) {
-            throw redactor.failure("publishing run '" + runId + "' from " + localVersionDir.toAbsolutePath()
-                    + " to " + uri + " failed", e);
+            throw redactor.failure(
+                    "publishing run '" + runId + "' from " + localVersionDir.toAbsolutePath() + " to " + uri
+                            + " failed",
+                    e);
         }
     }
 
@@ -142,7 +146,9 @@ public final class ModelRepository implements AutoCloseable {
     public List<VersionStatus> list() throws IOException {
         ensureOpen("list");
         try {
-            return store.scanAll(store.list()).stream().map(VersionStore.VersionScan::status).toList();
+            return store.scanAll(store.list()).stream()
+                    .map(VersionStore.VersionScan::status)
+                    .toList();
         } catch (IOException | RuntimeException e) {
             throw redactor.failure("listing the versions of " + uri + " failed", e);
         }
@@ -201,8 +207,8 @@ public final class ModelRepository implements AutoCloseable {
 
     private void ensureOpen(String operation) {
         if (closed) {
-            throw new IllegalStateException("model repository " + uri + " is closed; cannot " + operation
-                    + " (open a new ModelRepository)");
+            throw new IllegalStateException(
+                    "model repository " + uri + " is closed; cannot " + operation + " (open a new ModelRepository)");
         }
     }
 }

@@ -31,7 +31,7 @@ public interface PublishListener {
     }
 
     /** Ignores every change. */
-    PublishListener NONE = (change, target) -> { };
+    PublishListener NONE = (change, target) -> {};
 
     /** {@code change} happened to {@code target} (a file or directory URI without user-info). */
     void changed(Change change, URI target);

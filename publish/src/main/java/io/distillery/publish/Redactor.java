@@ -44,8 +44,7 @@ final class Redactor {
         for (Map.Entry<String, String> entry : conf) {
             String key = entry.getKey();
             String raw = entry.getValue();
-            boolean sensitive = EXTRA_SENSITIVE.matcher(key).find()
-                    || !Objects.equals(hadoop.redact(key, raw), raw);
+            boolean sensitive = EXTRA_SENSITIVE.matcher(key).find() || !Objects.equals(hadoop.redact(key, raw), raw);
             if (sensitive) {
                 add(found, raw, key);
                 add(found, conf.get(key), key);
@@ -68,8 +67,14 @@ final class Redactor {
             return uri;
         }
         try {
-            return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(),
-                    uri.getQuery(), uri.getFragment());
+            return new URI(
+                    uri.getScheme(),
+                    null,
+                    uri.getHost(),
+                    uri.getPort(),
+                    uri.getPath(),
+                    uri.getQuery(),
+                    uri.getFragment());
         } catch (URISyntaxException e) {
             return URI.create(uri.getScheme() + ":" + MASK);
         }

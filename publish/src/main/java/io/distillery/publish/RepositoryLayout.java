@@ -17,8 +17,7 @@ final class RepositoryLayout {
     private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
     private static final int NONCE_LENGTH = 16;
 
-    private RepositoryLayout() {
-    }
+    private RepositoryLayout() {}
 
     /** The version number a directory name stands for, as TensorFlow Serving reads it. */
     static OptionalLong version(String name) {
@@ -39,7 +38,8 @@ final class RepositoryLayout {
 
     /** Whether a file, relative to its version directory, is a publisher's claim. */
     static boolean isClaim(String relativePath) {
-        return relativePath.startsWith(CLAIM_PREFIX) && relativePath.indexOf('/') < 0
+        return relativePath.startsWith(CLAIM_PREFIX)
+                && relativePath.indexOf('/') < 0
                 && relativePath.length() > CLAIM_PREFIX.length() + NONCE_LENGTH + 1;
     }
 

@@ -41,19 +41,24 @@ final class StagingRenameProtocol implements CommitProtocol {
                     if (staging != null) {
                         store.deleteTree(staging);
                     }
-                    return new PublishResult(done.get().version(), store.uri(done.get().dir()), true, removed);
+                    return new PublishResult(
+                            done.get().version(), store.uri(done.get().dir()), true, removed);
                 }
                 removeStaleStaging(listing, staging, removed);
                 if (staging == null) {
                     staging = stage(request);
                 }
                 long version = listing.nextVersion();
-                store.writeManifest(staging, request.manifest(store.modelName(), version,
-                        options.clock().instant()), true);
+                store.writeManifest(
+                        staging,
+                        request.manifest(
+                                store.modelName(), version, options.clock().instant()),
+                        true);
                 report(PublishListener.Change.MANIFEST_WRITTEN, new Path(staging, Manifest.FILE_NAME));
                 Path from = staging;
                 Path target = store.versionPath(version);
-                boolean renamed = Steps.step("renaming " + store.uri(from) + " to " + store.uri(target),
+                boolean renamed = Steps.step(
+                        "renaming " + store.uri(from) + " to " + store.uri(target),
                         () -> rename.renameIfAbsent(from, target));
                 if (renamed) {
                     report(PublishListener.Change.RENAMED, target);
@@ -88,7 +93,9 @@ final class StagingRenameProtocol implements CommitProtocol {
             report(PublishListener.Change.STAGING_CREATED, staging);
             for (LocalVersion.LocalFile file : request.local().files()) {
                 store.upload(file, staging);
-                report(PublishListener.Change.FILE_WRITTEN, new Path(staging, file.entry().path()));
+                report(
+                        PublishListener.Change.FILE_WRITTEN,
+                        new Path(staging, file.entry().path()));
             }
             for (LocalVersion.LocalFile file : request.local().files()) {
                 store.checkUploaded(file, staging);
@@ -124,14 +131,17 @@ final class StagingRenameProtocol implements CommitProtocol {
                 continue;
             }
             try {
-                if (!CommitProtocol.isStale(store.lastActivity(dir), options.clock().instant(), options)) {
+                if (!CommitProtocol.isStale(
+                        store.lastActivity(dir), options.clock().instant(), options)) {
                     continue;
                 }
                 store.deleteTree(dir.getPath());
             } catch (IOException | RuntimeException e) {
                 // Not ours to fail on: the leftover stays for the next publisher.
-                LOG.log(System.Logger.Level.WARNING, "could not remove stale staging directory "
-                        + store.uri(dir.getPath()) + ": " + store.describe(e));
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "could not remove stale staging directory " + store.uri(dir.getPath()) + ": "
+                                + store.describe(e));
                 continue;
             }
             removed.add(store.uri(dir.getPath()));

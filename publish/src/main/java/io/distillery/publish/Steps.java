@@ -18,8 +18,7 @@ final class Steps {
         void run() throws IOException;
     }
 
-    private Steps() {
-    }
+    private Steps() {}
 
     static <T> T step(String what, IoAction<T> action) throws IOException {
         try {
@@ -29,8 +28,9 @@ final class Steps {
         } catch (IOException | RuntimeException | FSError e) {
             // Hadoop's local file system reports a full or failing disk as an Error around the IOException.
             Throwable reason = e instanceof FSError && e.getCause() != null ? e.getCause() : e;
-            throw new ModelRepositoryException(what + ": " + reason.getClass().getSimpleName() + ": "
-                    + Messages.firstLine(reason.getMessage()), e);
+            throw new ModelRepositoryException(
+                    what + ": " + reason.getClass().getSimpleName() + ": " + Messages.firstLine(reason.getMessage()),
+                    e);
         }
     }
 
@@ -49,5 +49,4 @@ final class Steps {
             primary.addSuppressed(e);
         }
     }
-
 }

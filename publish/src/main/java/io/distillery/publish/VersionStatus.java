@@ -13,16 +13,15 @@ import java.util.Objects;
  * @param manifest the parsed manifest, or {@code null} when it is missing or unreadable
  * @param problems why the state is not {@link VersionState#COMPLETE}; empty when it is
  */
-public record VersionStatus(long version, URI uri, VersionState state, Manifest manifest,
-                            List<FileProblem> problems) {
+public record VersionStatus(long version, URI uri, VersionState state, Manifest manifest, List<FileProblem> problems) {
 
     public VersionStatus {
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(state, "state");
         problems = List.copyOf(problems);
         if ((state == VersionState.COMPLETE) != problems.isEmpty()) {
-            throw new IllegalArgumentException("version " + version + " is " + state
-                    + " but lists problems " + problems + "; only COMPLETE has none");
+            throw new IllegalArgumentException("version " + version + " is " + state + " but lists problems " + problems
+                    + "; only COMPLETE has none");
         }
         if (state == VersionState.COMPLETE && manifest == null) {
             throw new IllegalArgumentException("version " + version + " is COMPLETE without a manifest");

@@ -111,7 +111,9 @@ final class VersionStore {
     /** {@code path} as shown in messages and results: no user-info, {@code file:///x} rather than {@code file:/x}. */
     URI uri(Path path) {
         URI uri = Redactor.withoutUserInfo(path.toUri());
-        if (uri.getScheme() != null && uri.getRawAuthority() == null && uri.getRawPath() != null
+        if (uri.getScheme() != null
+                && uri.getRawAuthority() == null
+                && uri.getRawPath() != null
                 && uri.getRawPath().startsWith("/")) {
             return URI.create(uri.getScheme() + "://" + uri.getRawPath());
         }
@@ -155,8 +157,8 @@ final class VersionStore {
                 continue;
             }
             VersionStatus status = judge(entry.getKey(), entry.getValue().getPath(), files, false);
-            scans.add(new VersionScan(entry.getValue().getPath(), files,
-                    lastActivity(entry.getValue(), files.values()), status));
+            scans.add(new VersionScan(
+                    entry.getValue().getPath(), files, lastActivity(entry.getValue(), files.values()), status));
         }
         return scans;
     }
@@ -179,8 +181,12 @@ final class VersionStore {
     VersionStatus judge(long version, Path dir, Map<String, FileStatus> files, boolean deep) throws IOException {
         URI uri = uri(dir);
         if (!files.containsKey(Manifest.FILE_NAME)) {
-            return new VersionStatus(version, uri, VersionState.INCOMPLETE, null, List.of(new FileProblem(
-                    Manifest.FILE_NAME, "present (written last by a publisher)", "missing")));
+            return new VersionStatus(
+                    version,
+                    uri,
+                    VersionState.INCOMPLETE,
+                    null,
+                    List.of(new FileProblem(Manifest.FILE_NAME, "present (written last by a publisher)", "missing")));
         }
         Path manifestPath = new Path(dir, Manifest.FILE_NAME);
         byte[] json = readBytes(manifestPath);
@@ -188,7 +194,11 @@ final class VersionStore {
         try {
             manifest = parseManifest(json, manifestPath);
         } catch (ModelRepositoryException e) {
-            return new VersionStatus(version, uri, VersionState.CORRUPT, null,
+            return new VersionStatus(
+                    version,
+                    uri,
+                    VersionState.CORRUPT,
+                    null,
                     List.of(new FileProblem(Manifest.FILE_NAME, "a valid manifest", e.getMessage())));
         }
         List<FileProblem> problems = new ArrayList<>();
@@ -196,8 +206,8 @@ final class VersionStore {
             problems.add(new FileProblem(Manifest.FILE_NAME, "version " + version, "version " + manifest.version()));
         }
         if (!manifest.modelName().equals(modelName)) {
-            problems.add(new FileProblem(Manifest.FILE_NAME, "model_name '" + modelName + "'",
-                    "model_name '" + manifest.modelName() + "'"));
+            problems.add(new FileProblem(
+                    Manifest.FILE_NAME, "model_name '" + modelName + "'", "model_name '" + manifest.modelName() + "'"));
         }
         for (ManifestFile entry : manifest.files()) {
             FileStatus status = files.get(entry.path());
@@ -215,12 +225,14 @@ final class VersionStore {
         for (Map.Entry<String, FileStatus> present : files.entrySet()) {
             String path = present.getKey();
             if (!path.equals(Manifest.FILE_NAME) && manifest.file(path).isEmpty() && !RepositoryLayout.isClaim(path)) {
-                problems.add(new FileProblem(path, "no such file (manifest.json does not list it)",
+                problems.add(new FileProblem(
+                        path,
+                        "no such file (manifest.json does not list it)",
                         "size " + present.getValue().getLen()));
             }
         }
-        return new VersionStatus(version, uri, problems.isEmpty() ? VersionState.COMPLETE : VersionState.CORRUPT,
-                manifest, problems);
+        return new VersionStatus(
+                version, uri, problems.isEmpty() ? VersionState.COMPLETE : VersionState.CORRUPT, manifest, problems);
     }
 
     /** Every file under {@code dir} by '/'-separated relative path; empty when {@code dir} is missing. */
@@ -234,8 +246,8 @@ final class VersionStore {
                 LocatedFileStatus status = it.next();
                 String path = status.getPath().toUri().getPath();
                 if (!path.startsWith(prefix)) {
-                    throw new ModelRepositoryException("listing " + uri(dir) + " returned "
-                            + uri(status.getPath()) + ", which is not under it");
+                    throw new ModelRepositoryException(
+                            "listing " + uri(dir) + " returned " + uri(status.getPath()) + ", which is not under it");
                 }
                 files.put(path.substring(prefix.length()), status);
             }
@@ -244,8 +256,10 @@ final class VersionStore {
         } catch (ModelRepositoryException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new ModelRepositoryException("listing files under " + uri(dir) + ": "
-                    + e.getClass().getSimpleName() + ": " + Messages.firstLine(e.getMessage()), e);
+            throw new ModelRepositoryException(
+                    "listing files under " + uri(dir) + ": " + e.getClass().getSimpleName() + ": "
+                            + Messages.firstLine(e.getMessage()),
+                    e);
         } finally {
             if (it != null) {
                 RemoteIterators.cleanupRemoteIterator(it);
@@ -277,7 +291,7 @@ final class VersionStore {
         Path target = new Path(dir, file.entry().path());
         Steps.run("writing " + uri(target), () -> {
             try (InputStream in = Files.newInputStream(file.source());
-                 FSDataOutputStream out = fs.create(target, false)) {
+                    FSDataOutputStream out = fs.create(target, false)) {
                 in.transferTo(out);
             }
         });

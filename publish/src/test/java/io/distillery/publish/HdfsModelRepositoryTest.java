@@ -30,6 +30,7 @@ class HdfsModelRepositoryTest extends ModelRepositoryContract {
 
     @TempDir
     static java.nio.file.Path clusterDir;
+
     private static MiniDFSCluster cluster;
     private static Configuration clusterConf;
 
@@ -43,7 +44,9 @@ class HdfsModelRepositoryTest extends ModelRepositoryContract {
         // WebHDFS makes Jersey scan the 50 MB minicluster jar at start-up; publishing never uses it.
         conf.setBoolean("dfs.webhdfs.enabled", false);
         conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, clusterDir.toString());
-        cluster = new MiniDFSCluster.Builder(conf, clusterDir.toFile()).numDataNodes(1).build();
+        cluster = new MiniDFSCluster.Builder(conf, clusterDir.toFile())
+                .numDataNodes(1)
+                .build();
         cluster.waitActive();
         clusterConf = conf;
     }
@@ -92,14 +95,16 @@ class HdfsModelRepositoryTest extends ModelRepositoryContract {
         }
         UserGroupInformation alice = UserGroupInformation.createRemoteUser("alice");
         try (ModelRepository repo = alice.doAs((PrivilegedExceptionAction<ModelRepository>) () -> open(model))) {
-            ModelRepositoryException e = assertThrows(ModelRepositoryException.class,
-                    () -> repo.publish(export("b", 2), "run-b", Map.of()));
+            ModelRepositoryException e =
+                    assertThrows(ModelRepositoryException.class, () -> repo.publish(export("b", 2), "run-b", Map.of()));
             String message = e.getMessage();
             assertTrue(message.contains("publishing run 'run-b'"), message);
             assertTrue(message.contains(model.getPath()), message);
             assertTrue(message.contains("creating staging directory"), message);
             assertTrue(message.contains("Permission denied") && message.contains("alice"), message);
-            assertEquals(List.of(1L), repo.list().stream().map(VersionStatus::version).toList());
+            assertEquals(
+                    List.of(1L),
+                    repo.list().stream().map(VersionStatus::version).toList());
         }
         try (FileSystem fs = adminFs(model)) {
             assertEquals(List.of("1"), names(fs, new Path(model)));
@@ -117,13 +122,15 @@ class HdfsModelRepositoryTest extends ModelRepositoryContract {
         DistributedFileSystem hdfs = cluster.getFileSystem();
         hdfs.setQuota(modelPath, HdfsConstants.QUOTA_DONT_SET, 64 * 1024);
         try (ModelRepository repo = open(model)) {
-            ModelRepositoryException e = assertThrows(ModelRepositoryException.class,
-                    () -> repo.publish(export("b", 2), "run-b", Map.of()));
+            ModelRepositoryException e =
+                    assertThrows(ModelRepositoryException.class, () -> repo.publish(export("b", 2), "run-b", Map.of()));
             String message = e.getMessage();
             assertTrue(message.contains("publishing run 'run-b'"), message);
             assertTrue(message.contains(model.getPath() + "/_staging-run-b-"), message);
             assertTrue(message.contains("DSQuotaExceededException") && message.contains("quota"), message);
-            assertEquals(List.of(1L), repo.list().stream().map(VersionStatus::version).toList());
+            assertEquals(
+                    List.of(1L),
+                    repo.list().stream().map(VersionStatus::version).toList());
         } finally {
             hdfs.setQuota(modelPath, HdfsConstants.QUOTA_DONT_SET, HdfsConstants.QUOTA_RESET);
         }
@@ -157,8 +164,8 @@ class HdfsModelRepositoryTest extends ModelRepositoryContract {
         conf.setInt("ipc.client.connect.max.retries.on.timeouts", 0);
         URI model = URI.create("hdfs://127.0.0.1:" + closedPort + "/models/fashion");
         try (ModelRepository repo = ModelRepository.open(model, conf)) {
-            ModelRepositoryException e = assertThrows(ModelRepositoryException.class,
-                    () -> repo.publish(export("a", 1), "run-a", Map.of()));
+            ModelRepositoryException e =
+                    assertThrows(ModelRepositoryException.class, () -> repo.publish(export("a", 1), "run-a", Map.of()));
             String message = e.getMessage();
             assertTrue(message.contains("publishing run 'run-a'"), message);
             assertTrue(message.contains("hdfs://127.0.0.1:" + closedPort + "/models/fashion"), message);

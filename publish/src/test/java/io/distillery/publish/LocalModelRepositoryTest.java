@@ -53,8 +53,8 @@ class LocalModelRepositoryTest extends ModelRepositoryContract {
         Files.writeString(blocker, "a file, not a directory", StandardCharsets.UTF_8);
         URI model = URI.create(blocker.toUri() + "/models/fashion");
         try (ModelRepository repo = open(model)) {
-            ModelRepositoryException e = assertThrows(ModelRepositoryException.class,
-                    () -> repo.publish(export("a", 1), "run-a", Map.of()));
+            ModelRepositoryException e =
+                    assertThrows(ModelRepositoryException.class, () -> repo.publish(export("a", 1), "run-a", Map.of()));
             String message = e.getMessage();
             assertTrue(message.contains("publishing run 'run-a'"), message);
             assertTrue(message.contains(blocker + "/models/fashion"), message);
@@ -72,7 +72,9 @@ class LocalModelRepositoryTest extends ModelRepositoryContract {
         }
         java.nio.file.Path version = java.nio.file.Path.of(model).resolve("1");
         try (var files = Files.walk(version)) {
-            List<String> crc = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".crc")).toList();
+            List<String> crc = files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".crc"))
+                    .toList();
             assertEquals(List.of(), crc);
         }
     }

@@ -25,11 +25,18 @@ class LocalVersionTest {
         LocalVersion local = LocalVersion.scan(dir);
 
         // sha256("test") and sha256("") are the well-known test vectors; a gzip member is at least 20 bytes.
-        assertEquals(List.of(
-                new ManifestFile("saved_model.pb", 4, TestExports.gzipSize("test".getBytes(StandardCharsets.US_ASCII)),
-                        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
-                new ManifestFile("variables/variables.index", 0, 20,
-                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")),
+        assertEquals(
+                List.of(
+                        new ManifestFile(
+                                "saved_model.pb",
+                                4,
+                                TestExports.gzipSize("test".getBytes(StandardCharsets.US_ASCII)),
+                                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+                        new ManifestFile(
+                                "variables/variables.index",
+                                0,
+                                20,
+                                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")),
                 local.entries());
     }
 

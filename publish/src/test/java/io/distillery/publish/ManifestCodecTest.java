@@ -21,8 +21,13 @@ class ManifestCodecTest {
         fields.put("config", Map.of("temperature", 2.0, "alpha", 0.5));
         fields.put("metrics", Map.of("accuracy", 0.897, "loss", 0.31));
         fields.put("note", null);
-        return new Manifest("fashion", 3, "run-7", Instant.parse("2025-01-02T03:04:05.678Z"),
-                List.of(new ManifestFile("saved_model.pb", 4, 24, SHA),
+        return new Manifest(
+                "fashion",
+                3,
+                "run-7",
+                Instant.parse("2025-01-02T03:04:05.678Z"),
+                List.of(
+                        new ManifestFile("saved_model.pb", 4, 24, SHA),
                         new ManifestFile("variables/variables.index", 0, 20, SHA)),
                 fields);
     }
@@ -30,8 +35,15 @@ class ManifestCodecTest {
     @Test
     void writesTheReservedKeysFirstInSnakeCaseThenTheCallerFields() {
         String json = new String(ManifestCodec.write(manifest()), StandardCharsets.UTF_8);
-        List<String> order = List.of("\"model_name\"", "\"version\"", "\"run_id\"", "\"created\"", "\"files\"",
-                "\"config\"", "\"metrics\"", "\"note\"");
+        List<String> order = List.of(
+                "\"model_name\"",
+                "\"version\"",
+                "\"run_id\"",
+                "\"created\"",
+                "\"files\"",
+                "\"config\"",
+                "\"metrics\"",
+                "\"note\"");
         int last = -1;
         for (String key : order) {
             int at = json.indexOf(key);
@@ -52,17 +64,20 @@ class ManifestCodecTest {
     void namesTheFieldThatIsWrong() {
         String json = new String(ManifestCodec.write(manifest()), StandardCharsets.UTF_8)
                 .replace("\"size\" : 0", "\"size\" : \"zero\"");
-        ModelRepositoryException e = assertThrows(ModelRepositoryException.class,
+        ModelRepositoryException e = assertThrows(
+                ModelRepositoryException.class,
                 () -> ManifestCodec.read(json.getBytes(StandardCharsets.UTF_8), "s3a://b/m/3/manifest.json"));
-        assertEquals("manifest s3a://b/m/3/manifest.json: field 'files[1].size' expected an integer,"
-                + " found string \"zero\"", e.getMessage());
+        assertEquals(
+                "manifest s3a://b/m/3/manifest.json: field 'files[1].size' expected an integer,"
+                        + " found string \"zero\"",
+                e.getMessage());
     }
 
     @Test
     void rejectsTruncatedJsonAndTrailingGarbage() {
         byte[] json = ManifestCodec.write(manifest());
-        ModelRepositoryException truncated = assertThrows(ModelRepositoryException.class,
-                () -> ManifestCodec.read(Arrays.copyOf(json, json.length - 10), "m"));
+        ModelRepositoryException truncated = assertThrows(
+                ModelRepositoryException.class, () -> ManifestCodec.read(Arrays.copyOf(json, json.length - 10), "m"));
         assertTrue(truncated.getMessage().startsWith("manifest m is not valid JSON"), truncated.getMessage());
         byte[] trailing = (new String(json, StandardCharsets.UTF_8) + " {}").getBytes(StandardCharsets.UTF_8);
         assertThrows(ModelRepositoryException.class, () -> ManifestCodec.read(trailing, "m"));
@@ -71,20 +86,20 @@ class ManifestCodecTest {
     @Test
     void rejectsAnInvalidShaWithTheFileName() {
         String json = new String(ManifestCodec.write(manifest()), StandardCharsets.UTF_8).replaceFirst(SHA, "abc");
-        ModelRepositoryException e = assertThrows(ModelRepositoryException.class,
-                () -> ManifestCodec.read(json.getBytes(StandardCharsets.UTF_8), "m"));
-        assertTrue(e.getMessage().contains("sha256 of 'saved_model.pb' must be 64 lowercase hex digits, found 'abc'"),
+        ModelRepositoryException e = assertThrows(
+                ModelRepositoryException.class, () -> ManifestCodec.read(json.getBytes(StandardCharsets.UTF_8), "m"));
+        assertTrue(
+                e.getMessage().contains("sha256 of 'saved_model.pb' must be 64 lowercase hex digits, found 'abc'"),
                 e.getMessage());
     }
 
     @Test
     void callerFieldsBecomePlainJsonValues() {
-        record Config(double temperature, List<Integer> layers) {
-        }
+        record Config(double temperature, List<Integer> layers) {}
         Map<String, Object> plain = ManifestCodec.normalizeFields(Map.of("config", new Config(2.0, List.of(784, 10))));
         assertEquals(Map.of("config", Map.of("temperature", 2.0, "layers", List.of(784, 10))), plain);
-        IllegalArgumentException reserved = assertThrows(IllegalArgumentException.class,
-                () -> ManifestCodec.normalizeFields(Map.of("files", List.of())));
+        IllegalArgumentException reserved = assertThrows(
+                IllegalArgumentException.class, () -> ManifestCodec.normalizeFields(Map.of("files", List.of())));
         assertTrue(reserved.getMessage().contains("'files' is reserved"), reserved.getMessage());
     }
 
@@ -100,8 +115,8 @@ class ManifestCodecTest {
     @Test
     void fileEntriesRejectPathsThatEscapeTheVersion() {
         for (String bad : List.of("../x", "/abs", "a//b", "a/./b", "c:\\x", "dir/")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new ManifestFile(bad, 1, 1, SHA), bad);
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> new ManifestFile(bad, 1, 1, SHA), bad);
             assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
         }
     }

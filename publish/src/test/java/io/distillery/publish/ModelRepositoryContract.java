@@ -41,8 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class ModelRepositoryContract {
 
     /** Where a killed publisher's garbage was left and whether it is a numbered directory. */
-    record Leftover(Path path, boolean numbered) {
-    }
+    record Leftover(Path path, boolean numbered) {}
 
     private static final AtomicInteger MODELS = new AtomicInteger();
     /** Guards against a hang only; no assertion depends on it. */
@@ -108,10 +107,16 @@ abstract class ModelRepositoryContract {
 
             List<VersionStatus> versions = repo.list();
             assertEquals(1, versions.size(), () -> "versions: " + versions);
-            assertEquals(VersionState.COMPLETE, versions.get(0).state(), () -> versions.get(0).problems().toString());
+            assertEquals(
+                    VersionState.COMPLETE,
+                    versions.get(0).state(),
+                    () -> versions.get(0).problems().toString());
 
             VersionStatus verified = repo.verify(1);
-            assertEquals(VersionState.COMPLETE, verified.state(), () -> verified.problems().toString());
+            assertEquals(
+                    VersionState.COMPLETE,
+                    verified.state(),
+                    () -> verified.problems().toString());
             Manifest manifest = verified.manifest();
             assertEquals("fashion", manifest.modelName());
             assertEquals(1, manifest.version());
@@ -122,8 +127,8 @@ abstract class ModelRepositoryContract {
             List<ManifestFile> expected = new ArrayList<>();
             for (Map.Entry<String, byte[]> file : TestExports.read(export).entrySet()) {
                 byte[] bytes = file.getValue();
-                expected.add(new ManifestFile(file.getKey(), bytes.length, TestExports.gzipSize(bytes),
-                        TestExports.sha256(bytes)));
+                expected.add(new ManifestFile(
+                        file.getKey(), bytes.length, TestExports.gzipSize(bytes), TestExports.sha256(bytes)));
             }
             assertEquals(expected, manifest.files());
             ManifestFile zeros = manifest.file(TestExports.TFJS_SHARD).orElseThrow();
@@ -137,14 +142,17 @@ abstract class ModelRepositoryContract {
             Path modelPath = new Path(model);
             Path versionDir = new Path(modelPath, "1");
             for (Map.Entry<String, byte[]> file : TestExports.read(export).entrySet()) {
-                assertTrue(Arrays.equals(file.getValue(), readBytes(fs, new Path(versionDir, file.getKey()))),
+                assertTrue(
+                        Arrays.equals(file.getValue(), readBytes(fs, new Path(versionDir, file.getKey()))),
                         file.getKey() + " differs from the local export");
             }
             JsonNode json = new ObjectMapper().readTree(readBytes(fs, new Path(versionDir, "manifest.json")));
             assertEquals("fashion", json.get("model_name").textValue());
             assertEquals(1, json.get("version").intValue());
             assertEquals("run-1", json.get("run_id").textValue());
-            assertTrue(json.get("created").textValue().endsWith("Z"), json.get("created").textValue());
+            assertTrue(
+                    json.get("created").textValue().endsWith("Z"),
+                    json.get("created").textValue());
             assertEquals(6, json.get("files").size());
             JsonNode first = json.get("files").get(0);
             assertEquals("assets/labels.txt", first.get("path").textValue());
@@ -158,7 +166,8 @@ abstract class ModelRepositoryContract {
     @Test
     void secondPublishAddsVersionTwoAndLeavesVersionOneUntouched() throws Exception {
         URI model = newModelUri();
-        try (ModelRepository repo = open(model); FileSystem fs = adminFs(model)) {
+        try (ModelRepository repo = open(model);
+                FileSystem fs = adminFs(model)) {
             assertEquals(1, repo.publish(export("a", 1), "run-a", fields(0.88)).version());
             Map<String, String> versionOne = snapshot(fs, new Path(new Path(model), "1"));
 
@@ -168,7 +177,9 @@ abstract class ModelRepositoryContract {
             assertFalse(second.reused());
             assertEquals(versionOne, snapshot(fs, new Path(new Path(model), "1")), "version 1 changed");
             List<VersionStatus> versions = repo.list();
-            assertEquals(List.of(1L, 2L), versions.stream().map(VersionStatus::version).toList());
+            assertEquals(
+                    List.of(1L, 2L),
+                    versions.stream().map(VersionStatus::version).toList());
             assertTrue(versions.stream().allMatch(VersionStatus::isComplete), versions::toString);
             assertEquals("run-a", versions.get(0).manifest().runId());
             assertEquals("run-b", versions.get(1).manifest().runId());
@@ -190,7 +201,8 @@ abstract class ModelRepositoryContract {
             assertEquals(first.version(), again.version());
             assertEquals(first.uri(), again.uri());
             assertEquals(1, repo.list().size());
-            assertEquals(2, repo.publish(export("c", 3), "run-other", fields(0.9)).version());
+            assertEquals(
+                    2, repo.publish(export("c", 3), "run-other", fields(0.9)).version());
         }
     }
 
@@ -228,18 +240,29 @@ abstract class ModelRepositoryContract {
         }
         // Distinct and consecutive numbers, none lost.
         List<Long> published = new ArrayList<>(runOfVersion.keySet());
-        assertEquals(java.util.stream.LongStream.rangeClosed(1, publishers * rounds).boxed().toList(), published);
+        assertEquals(
+                java.util.stream.LongStream.rangeClosed(1, publishers * rounds)
+                        .boxed()
+                        .toList(),
+                published);
         try (ModelRepository repo = open(model)) {
             List<VersionStatus> versions = repo.list();
-            assertEquals(published, versions.stream().map(VersionStatus::version).toList());
+            assertEquals(
+                    published, versions.stream().map(VersionStatus::version).toList());
             for (VersionStatus status : versions) {
                 VersionStatus verified = repo.verify(status.version());
-                assertEquals(VersionState.COMPLETE, verified.state(), () -> verified.problems().toString());
-                assertEquals(runOfVersion.get(status.version()), verified.manifest().runId());
+                assertEquals(
+                        VersionState.COMPLETE,
+                        verified.state(),
+                        () -> verified.problems().toString());
+                assertEquals(
+                        runOfVersion.get(status.version()), verified.manifest().runId());
             }
         }
         try (FileSystem fs = adminFs(model)) {
-            assertEquals(published.stream().map(String::valueOf).toList(), names(fs, new Path(model)),
+            assertEquals(
+                    published.stream().map(String::valueOf).toList(),
+                    names(fs, new Path(model)),
                     "no staging directory, claim or withdrawn version left behind");
         }
     }
@@ -269,17 +292,24 @@ abstract class ModelRepositoryContract {
                     results.add(future.get(HANG_GUARD_MINUTES, TimeUnit.MINUTES));
                 }
                 assertEquals(results.get(0).version(), results.get(1).version(), results::toString);
-                assertEquals(1, results.stream().filter(r -> !r.reused()).count(),
+                assertEquals(
+                        1,
+                        results.stream().filter(r -> !r.reused()).count(),
                         () -> "exactly one publisher wrote the version: " + results);
                 versionOfRound.add(results.get(0).version());
             }
         } finally {
             pool.shutdownNow();
         }
-        try (ModelRepository repo = open(model); FileSystem fs = adminFs(model)) {
+        try (ModelRepository repo = open(model);
+                FileSystem fs = adminFs(model)) {
             List<VersionStatus> versions = repo.list();
-            assertEquals(versionOfRound, versions.stream().map(VersionStatus::version).toList());
-            assertEquals(List.of("same-1", "same-2"), versions.stream().map(v -> v.manifest().runId()).toList());
+            assertEquals(
+                    versionOfRound,
+                    versions.stream().map(VersionStatus::version).toList());
+            assertEquals(
+                    List.of("same-1", "same-2"),
+                    versions.stream().map(v -> v.manifest().runId()).toList());
             assertTrue(versions.stream().allMatch(VersionStatus::isComplete), versions::toString);
             assertEquals(versionOfRound.stream().map(String::valueOf).toList(), names(fs, new Path(model)));
         }
@@ -289,19 +319,23 @@ abstract class ModelRepositoryContract {
     void leftoversOfAKilledPublisherAreRemovedOnceStaleAndTheirNumberIsNeverReused() throws Exception {
         URI model = newModelUri();
         Path modelPath = new Path(model);
-        try (ModelRepository repo = open(model); FileSystem fs = adminFs(model)) {
+        try (ModelRepository repo = open(model);
+                FileSystem fs = adminFs(model)) {
             assertEquals(1, repo.publish(export("a", 1), "run-a", fields(0.8)).version());
             Leftover leftover = leaveKilledPublisher(fs, fs.makeQualified(modelPath), 2);
 
             List<VersionStatus> before = repo.list();
             if (leftover.numbered()) {
-                assertEquals(List.of(1L, 2L), before.stream().map(VersionStatus::version).toList());
+                assertEquals(
+                        List.of(1L, 2L),
+                        before.stream().map(VersionStatus::version).toList());
                 VersionStatus garbage = before.get(1);
                 assertEquals(VersionState.INCOMPLETE, garbage.state());
                 assertNull(garbage.manifest());
                 assertEquals("manifest.json", garbage.problems().get(0).path());
             } else {
-                assertEquals(List.of(1L), before.stream().map(VersionStatus::version).toList());
+                assertEquals(
+                        List.of(1L), before.stream().map(VersionStatus::version).toList());
             }
 
             // A fresh leftover may belong to a live publisher: kept, and the new version goes above it.
@@ -312,11 +346,12 @@ abstract class ModelRepositoryContract {
             assertTrue(fs.exists(leftover.path()), "a fresh leftover must be kept");
 
             // Once stale (age 0 here) the next publish removes it, and still never reuses its number.
-            try (ModelRepository eager = ModelRepository.open(model, conf(),
-                    PublishOptions.defaults().withStaleAge(Duration.ZERO))) {
+            try (ModelRepository eager = ModelRepository.open(
+                    model, conf(), PublishOptions.defaults().withStaleAge(Duration.ZERO))) {
                 PublishResult cleaning = eager.publish(export("c", 3), "run-c", fields(0.8));
                 assertEquals(afterGarbage + 1, cleaning.version());
-                assertEquals(List.of(leftover.path().toUri().getPath()),
+                assertEquals(
+                        List.of(leftover.path().toUri().getPath()),
                         cleaning.removedLeftovers().stream().map(URI::getPath).toList());
             }
             assertFalse(fs.exists(leftover.path()), "the stale leftover must be gone");
@@ -326,7 +361,10 @@ abstract class ModelRepositoryContract {
             assertEquals(expected, after.stream().map(VersionStatus::version).toList());
             for (VersionStatus status : after) {
                 VersionStatus verified = repo.verify(status.version());
-                assertEquals(VersionState.COMPLETE, verified.state(), () -> verified.problems().toString());
+                assertEquals(
+                        VersionState.COMPLETE,
+                        verified.state(),
+                        () -> verified.problems().toString());
             }
             assertEquals(expected.stream().map(String::valueOf).toList(), names(fs, modelPath));
         }
@@ -348,13 +386,14 @@ abstract class ModelRepositoryContract {
         }
         List<String> kills = new ArrayList<>();
         try (FileSystem fs = adminFs(model);
-             ServingRulePoller poller = ServingRulePoller.start(fs, fs.makeQualified(modelPath), manifestMarksVersion());
-             ModelRepository retry = ModelRepository.open(model, conf(),
-                     PublishOptions.defaults().withStaleAge(Duration.ZERO))) {
+                ServingRulePoller poller =
+                        ServingRulePoller.start(fs, fs.makeQualified(modelPath), manifestMarksVersion());
+                ModelRepository retry = ModelRepository.open(
+                        model, conf(), PublishOptions.defaults().withStaleAge(Duration.ZERO))) {
             for (int killAfter = 1; ; killAfter++) {
                 String run = "run-killed-" + killAfter;
-                StoppablePublisher.Outcome outcome = StoppablePublisher.run(conf(), tmp, model, export, run,
-                        killAfter, change -> poller.awaitScans(1));
+                StoppablePublisher.Outcome outcome = StoppablePublisher.run(
+                        conf(), tmp, model, export, run, killAfter, change -> poller.awaitScans(1));
                 if (!outcome.killed()) {
                     assertTrue(killAfter > 3, "a publish makes several changes: " + outcome.changes());
                     assertTrue(retry.verify(outcome.version()).isComplete());
@@ -366,34 +405,48 @@ abstract class ModelRepositoryContract {
                 assertEquals(List.of(), poller.violations(), () -> "killed after " + killedAt);
 
                 PublishResult next = retry.publish(export, run, fields(0.8));
-                boolean visibleBeforeKill = killedAt.contains(" RENAMED ") || killedAt.contains(" MANIFEST_WRITTEN ")
-                        && manifestMarksVersion() || killedAt.contains(" CLAIM_REMOVED ");
+                boolean visibleBeforeKill = killedAt.contains(" RENAMED ")
+                        || killedAt.contains(" MANIFEST_WRITTEN ") && manifestMarksVersion()
+                        || killedAt.contains(" CLAIM_REMOVED ");
                 assertEquals(visibleBeforeKill, next.reused(), () -> "killed after " + killedAt + ": " + next);
                 assertTrue(retry.verify(next.version()).isComplete(), () -> "killed after " + killedAt);
                 List<String> leftovers = names(fs, modelPath).stream()
-                        .filter(name -> !name.matches("[0-9]+")).toList();
+                        .filter(name -> !name.matches("[0-9]+"))
+                        .toList();
                 assertEquals(List.of(), leftovers, () -> "killed after " + killedAt + ": staging left");
                 for (VersionStatus status : retry.list()) {
-                    assertEquals(VersionState.COMPLETE, status.state(),
+                    assertEquals(
+                            VersionState.COMPLETE,
+                            status.state(),
                             () -> "killed after " + killedAt + ": " + status + " left");
                 }
-                assertEquals(1, retry.list().stream().filter(v -> v.manifest().runId().equals(run)).count(),
+                assertEquals(
+                        1,
+                        retry.list().stream()
+                                .filter(v -> v.manifest().runId().equals(run))
+                                .count(),
                         () -> "killed after " + killedAt + ": one version of " + run);
                 poller.awaitScans(1);
             }
             assertTrue(kills.size() >= 4, kills::toString);
             assertEquals(List.of(), poller.violations(), () -> "killed after each of " + kills);
             assertTrue(poller.versionsChecked() > poller.scans(), "the poller checked versions in every scan");
-            System.out.printf("%s: publisher killed after each of %d changes; %d scans, %d version checks,"
-                    + " %d incomplete versions seen%n", getClass().getSimpleName(), kills.size(), poller.scans(),
-                    poller.versionsChecked(), poller.violations().size());
+            System.out.printf(
+                    "%s: publisher killed after each of %d changes; %d scans, %d version checks,"
+                            + " %d incomplete versions seen%n",
+                    getClass().getSimpleName(),
+                    kills.size(),
+                    poller.scans(),
+                    poller.versionsChecked(),
+                    poller.violations().size());
         }
     }
 
     @Test
     void corruptedFilesAreReportedByName() throws Exception {
         URI model = newModelUri();
-        try (ModelRepository repo = open(model); FileSystem fs = adminFs(model)) {
+        try (ModelRepository repo = open(model);
+                FileSystem fs = adminFs(model)) {
             repo.publish(export("a", 1), "run-a", fields(0.8));
             repo.publish(export("b", 2), "run-b", fields(0.8));
             Path two = new Path(new Path(model), "2");
@@ -421,18 +474,26 @@ abstract class ModelRepositoryContract {
             writeBytes(fs, savedModel, Arrays.copyOf(full, 100));
             VersionStatus listed = repo.list().get(1);
             assertEquals(VersionState.CORRUPT, listed.state());
-            assertTrue(listed.problems().contains(new FileProblem(TestExports.SAVED_MODEL, "size " + full.length,
-                    "size 100")), listed.problems()::toString);
+            assertTrue(
+                    listed.problems()
+                            .contains(new FileProblem(TestExports.SAVED_MODEL, "size " + full.length, "size 100")),
+                    listed.problems()::toString);
 
             // A file the manifest does not list, and a missing one, are problems of version 1 now.
             writeBytes(fs, new Path(new Path(model), "1/variables/extra.bin"), new byte[] {1, 2, 3});
             fs.delete(new Path(new Path(model), "1/" + TestExports.TFLITE), false);
             VersionStatus one = repo.verify(1);
             assertEquals(VersionState.CORRUPT, one.state());
-            assertEquals(List.of(TestExports.TFLITE, "variables/extra.bin"),
+            assertEquals(
+                    List.of(TestExports.TFLITE, "variables/extra.bin"),
                     one.problems().stream().map(FileProblem::path).sorted().toList());
-            assertEquals("missing", one.problems().stream().filter(p -> p.path().equals(TestExports.TFLITE))
-                    .findFirst().orElseThrow().found());
+            assertEquals(
+                    "missing",
+                    one.problems().stream()
+                            .filter(p -> p.path().equals(TestExports.TFLITE))
+                            .findFirst()
+                            .orElseThrow()
+                            .found());
             assertTrue(repo.latestComplete().isEmpty());
 
             // A corrupt version keeps its number: the next publish goes above it.
@@ -443,7 +504,8 @@ abstract class ModelRepositoryContract {
     @Test
     void unreadableManifestMakesTheVersionCorrupt() throws Exception {
         URI model = newModelUri();
-        try (ModelRepository repo = open(model); FileSystem fs = adminFs(model)) {
+        try (ModelRepository repo = open(model);
+                FileSystem fs = adminFs(model)) {
             repo.publish(export("a", 1), "run-a", fields(0.8));
             Path manifest = new Path(new Path(model), "1/manifest.json");
             byte[] json = readBytes(fs, manifest);
@@ -463,9 +525,12 @@ abstract class ModelRepositoryContract {
         Configuration conf = new Configuration(conf());
         conf.set("distillery.test.password", "correct-horse-battery-staple");
         try (ModelRepository repo = ModelRepository.open(model, conf)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> repo.publish(
-                    export("a", 1), "run-a",
-                    Map.of("provenance", Map.of("jdbc", "user:correct-horse-battery-staple@db"))));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> repo.publish(
+                            export("a", 1),
+                            "run-a",
+                            Map.of("provenance", Map.of("jdbc", "user:correct-horse-battery-staple@db"))));
             assertTrue(e.getMessage().contains("'provenance'"), e.getMessage());
             assertTrue(e.getMessage().contains("distillery.test.password"), e.getMessage());
             assertFalse(e.getMessage().contains("correct-horse"), e.getMessage());
@@ -483,21 +548,23 @@ abstract class ModelRepositoryContract {
         ModelRepository closed;
         try (ModelRepository repo = open(model)) {
             closed = repo;
-            ModelRepositoryException noDir = assertThrows(ModelRepositoryException.class,
-                    () -> repo.publish(missing, "run-a", Map.of()));
-            assertTrue(noDir.getMessage().contains(missing.toString()) && noDir.getMessage().contains("does not exist"),
+            ModelRepositoryException noDir =
+                    assertThrows(ModelRepositoryException.class, () -> repo.publish(missing, "run-a", Map.of()));
+            assertTrue(
+                    noDir.getMessage().contains(missing.toString())
+                            && noDir.getMessage().contains("does not exist"),
                     noDir.getMessage());
-            ModelRepositoryException clash = assertThrows(ModelRepositoryException.class,
-                    () -> repo.publish(withManifest, "run-a", Map.of()));
+            ModelRepositoryException clash =
+                    assertThrows(ModelRepositoryException.class, () -> repo.publish(withManifest, "run-a", Map.of()));
             assertTrue(clash.getMessage().contains("already holds manifest.json"), clash.getMessage());
-            ModelRepositoryException none = assertThrows(ModelRepositoryException.class,
-                    () -> repo.publish(empty, "run-a", Map.of()));
+            ModelRepositoryException none =
+                    assertThrows(ModelRepositoryException.class, () -> repo.publish(empty, "run-a", Map.of()));
             assertTrue(none.getMessage().contains("holds no files"), none.getMessage());
-            IllegalArgumentException reserved = assertThrows(IllegalArgumentException.class,
-                    () -> repo.publish(export("ok", 2), "run-a", Map.of("version", 7)));
+            IllegalArgumentException reserved = assertThrows(
+                    IllegalArgumentException.class, () -> repo.publish(export("ok", 2), "run-a", Map.of("version", 7)));
             assertTrue(reserved.getMessage().contains("'version' is reserved"), reserved.getMessage());
-            IllegalArgumentException badRun = assertThrows(IllegalArgumentException.class,
-                    () -> repo.publish(export("ok2", 2), "../escape", Map.of()));
+            IllegalArgumentException badRun = assertThrows(
+                    IllegalArgumentException.class, () -> repo.publish(export("ok2", 2), "../escape", Map.of()));
             assertTrue(badRun.getMessage().contains("'../escape'"), badRun.getMessage());
             ModelRepositoryException noVersion = assertThrows(ModelRepositoryException.class, () -> repo.verify(4));
             assertTrue(noVersion.getMessage().contains("version 4 does not exist"), noVersion.getMessage());
@@ -506,7 +573,8 @@ abstract class ModelRepositoryContract {
         IllegalStateException afterClose = assertThrows(IllegalStateException.class, closed::list);
         assertTrue(afterClose.getMessage().contains("is closed"), afterClose.getMessage());
         try (FileSystem fs = adminFs(model)) {
-            assertFalse(fs.exists(new Path(model)) && !names(fs, new Path(model)).isEmpty(),
+            assertFalse(
+                    fs.exists(new Path(model)) && !names(fs, new Path(model)).isEmpty(),
                     "nothing may be written for rejected arguments");
         }
     }
@@ -538,29 +606,38 @@ abstract class ModelRepositoryContract {
             }
         };
         long started = System.nanoTime();
-        try (ModelRepository repo = ModelRepository.open(model, quickFailing,
-                PublishOptions.defaults().withListener(cut))) {
-            ModelRepositoryException e = assertThrows(ModelRepositoryException.class,
-                    () -> repo.publish(export("b", 2), "run-b", fields(0.8)));
+        try (ModelRepository repo = ModelRepository.open(
+                model, quickFailing, PublishOptions.defaults().withListener(cut))) {
+            ModelRepositoryException e = assertThrows(
+                    ModelRepositoryException.class, () -> repo.publish(export("b", 2), "run-b", fields(0.8)));
             String message = e.getMessage();
-            System.out.printf("%s: store lost after 3 files, failed in %.1f s: %s%n", getClass().getSimpleName(),
-                    (System.nanoTime() - started) / 1e9, message);
+            System.out.printf(
+                    "%s: store lost after 3 files, failed in %.1f s: %s%n",
+                    getClass().getSimpleName(), (System.nanoTime() - started) / 1e9, message);
             assertTrue(message.contains("publishing run 'run-b'") && message.contains(model.getPath()), message);
             assertEquals(3, files[0], "the store was cut off after the third file");
         } finally {
             restore.flip();
         }
-        try (ModelRepository repo = ModelRepository.open(model, conf(),
-                PublishOptions.defaults().withStaleAge(Duration.ZERO));
-             FileSystem fs = adminFs(model)) {
-            assertEquals(List.of(1L), repo.list().stream().filter(VersionStatus::isComplete)
-                    .map(VersionStatus::version).toList(), "no complete version from the lost publish");
+        try (ModelRepository repo = ModelRepository.open(
+                        model, conf(), PublishOptions.defaults().withStaleAge(Duration.ZERO));
+                FileSystem fs = adminFs(model)) {
+            assertEquals(
+                    List.of(1L),
+                    repo.list().stream()
+                            .filter(VersionStatus::isComplete)
+                            .map(VersionStatus::version)
+                            .toList(),
+                    "no complete version from the lost publish");
             PublishResult next = repo.publish(export("b", 2), "run-b", fields(0.8));
             assertFalse(next.reused(), next::toString);
             List<VersionStatus> after = repo.list();
             assertTrue(after.stream().allMatch(VersionStatus::isComplete), after::toString);
-            assertEquals(List.of("run-a", "run-b"), after.stream().map(v -> v.manifest().runId()).toList());
-            assertTrue(names(fs, new Path(model)).stream().allMatch(n -> n.matches("[0-9]+")),
+            assertEquals(
+                    List.of("run-a", "run-b"),
+                    after.stream().map(v -> v.manifest().runId()).toList());
+            assertTrue(
+                    names(fs, new Path(model)).stream().allMatch(n -> n.matches("[0-9]+")),
                     "leftovers removed: " + names(fs, new Path(model)));
         }
     }
@@ -581,9 +658,11 @@ abstract class ModelRepositoryContract {
 
     /** Names of the children of {@code dir}, sorted numerically where numeric. */
     static List<String> names(FileSystem fs, Path dir) throws IOException {
-        return Arrays.stream(fs.listStatus(dir)).map(s -> s.getPath().getName())
+        return Arrays.stream(fs.listStatus(dir))
+                .map(s -> s.getPath().getName())
                 .sorted((a, b) -> a.matches("\\d+") && b.matches("\\d+")
-                        ? Long.compare(Long.parseLong(a), Long.parseLong(b)) : a.compareTo(b))
+                        ? Long.compare(Long.parseLong(a), Long.parseLong(b))
+                        : a.compareTo(b))
                 .toList();
     }
 
@@ -595,8 +674,10 @@ abstract class ModelRepositoryContract {
         while (it.hasNext()) {
             FileStatus status = it.next();
             String name = status.getPath().toUri().getPath().substring(prefix.length());
-            files.put(name, status.getLen() + " " + status.getModificationTime() + " "
-                    + TestExports.sha256(readBytes(fs, status.getPath())));
+            files.put(
+                    name,
+                    status.getLen() + " " + status.getModificationTime() + " "
+                            + TestExports.sha256(readBytes(fs, status.getPath())));
         }
         return files;
     }

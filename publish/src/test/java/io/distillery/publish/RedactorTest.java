@@ -29,8 +29,10 @@ class RedactorTest {
         Redactor redactor = Redactor.of(conf());
         String text = "PUT failed with key wJalrXUtnFEMI-K7MDENG token FQoGZXIvYXdzEJr-token via "
                 + "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider at http://127.0.0.1:9000";
-        assertEquals("PUT failed with key <redacted> token <redacted> via "
-                + "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider at http://127.0.0.1:9000", redactor.redact(text));
+        assertEquals(
+                "PUT failed with key <redacted> token <redacted> via "
+                        + "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider at http://127.0.0.1:9000",
+                redactor.redact(text));
         assertEquals(Optional.of("fs.s3a.secret.key"), redactor.secretKeyIn("x wJalrXUtnFEMI-K7MDENG y"));
     }
 
@@ -44,9 +46,11 @@ class RedactorTest {
         StringWriter trace = new StringWriter();
         failure.printStackTrace(new PrintWriter(trace));
         assertFalse(trace.toString().contains("wJalrXUtnFEMI"), trace.toString());
-        assertTrue(trace.toString().contains("java.io.IOException (message masked): signature for <redacted> rejected"),
+        assertTrue(
+                trace.toString().contains("java.io.IOException (message masked): signature for <redacted> rejected"),
                 trace.toString());
-        assertEquals("publishing run 'r' to s3a://b/m failed: IllegalStateException: upload failed", failure.getMessage());
+        assertEquals(
+                "publishing run 'r' to s3a://b/m failed: IllegalStateException: upload failed", failure.getMessage());
         assertEquals(root.getStackTrace()[0], failure.getCause().getCause().getStackTrace()[0]);
     }
 
@@ -58,7 +62,8 @@ class RedactorTest {
 
     @Test
     void stripsUserInfoFromUris() {
-        assertEquals(URI.create("s3a://bucket/models/x"),
+        assertEquals(
+                URI.create("s3a://bucket/models/x"),
                 Redactor.withoutUserInfo(URI.create("s3a://AKID:secret@bucket/models/x")));
         assertEquals(URI.create("hdfs://nn:8020/m"), Redactor.withoutUserInfo(URI.create("hdfs://nn:8020/m")));
     }

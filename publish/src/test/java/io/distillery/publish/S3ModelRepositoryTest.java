@@ -28,6 +28,7 @@ class S3ModelRepositoryTest extends ModelRepositoryContract {
 
     @TempDir
     static java.nio.file.Path s3Dir;
+
     private static S3ProxyServer s3;
 
     @BeforeAll
@@ -72,7 +73,9 @@ class S3ModelRepositoryTest extends ModelRepositoryContract {
     @Test
     void aServerLostMidPublishFailsClearlyAndTheNextPublishCleansUp() throws Exception {
         java.nio.file.Path data = s3.dataDir();
-        storeLostMidPublish(s3.s3aConfiguration(), () -> s3.close(),
+        storeLostMidPublish(
+                s3.s3aConfiguration(),
+                () -> s3.close(),
                 () -> s3 = S3ProxyServer.start(s3Dir.resolve("restarted"), data, false));
     }
 
@@ -84,10 +87,12 @@ class S3ModelRepositoryTest extends ModelRepositoryContract {
         }
         try (S3ProxyServer readOnly = S3ProxyServer.start(s3Dir.resolve("read-only"), s3.dataDir(), true)) {
             try (ModelRepository repo = ModelRepository.open(model, readOnly.s3aConfiguration())) {
-                assertEquals(List.of(1L), repo.list().stream().map(VersionStatus::version).toList(),
+                assertEquals(
+                        List.of(1L),
+                        repo.list().stream().map(VersionStatus::version).toList(),
                         "the read-only server sees the same bucket");
-                ModelRepositoryException e = assertThrows(ModelRepositoryException.class,
-                        () -> repo.publish(export("b", 2), "run-b", Map.of()));
+                ModelRepositoryException e = assertThrows(
+                        ModelRepositoryException.class, () -> repo.publish(export("b", 2), "run-b", Map.of()));
                 String message = e.getMessage();
                 assertTrue(message.contains("publishing run 'run-b'"), message);
                 assertTrue(message.contains("s3a://" + BUCKET + model.getPath()), message);
@@ -97,8 +102,11 @@ class S3ModelRepositoryTest extends ModelRepositoryContract {
                 assertFalse(trace.toString().contains(S3ProxyServer.CREDENTIAL), trace.toString());
             }
         }
-        try (ModelRepository repo = open(model); FileSystem fs = adminFs(model)) {
-            assertEquals(List.of(1L), repo.list().stream().map(VersionStatus::version).toList());
+        try (ModelRepository repo = open(model);
+                FileSystem fs = adminFs(model)) {
+            assertEquals(
+                    List.of(1L),
+                    repo.list().stream().map(VersionStatus::version).toList());
             assertEquals(List.of("1"), names(fs, new Path(model)));
         }
     }
@@ -107,8 +115,8 @@ class S3ModelRepositoryTest extends ModelRepositoryContract {
     void aMissingBucketFailsClearly() throws Exception {
         URI model = URI.create("s3a://no-such-bucket-7a1/models/fashion");
         try (ModelRepository repo = open(model)) {
-            ModelRepositoryException e = assertThrows(ModelRepositoryException.class,
-                    () -> repo.publish(export("a", 1), "run-a", Map.of()));
+            ModelRepositoryException e =
+                    assertThrows(ModelRepositoryException.class, () -> repo.publish(export("a", 1), "run-a", Map.of()));
             String message = e.getMessage();
             assertTrue(message.contains("publishing run 'run-a'"), message);
             assertTrue(message.contains("s3a://no-such-bucket-7a1/models/fashion"), message);

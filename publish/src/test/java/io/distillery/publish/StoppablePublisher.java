@@ -27,8 +27,7 @@ import org.apache.hadoop.conf.Configuration;
 final class StoppablePublisher {
 
     /** How the child ended: killed after {@code changes} changes, or done with {@code version}. */
-    record Outcome(boolean killed, List<String> changes, long version) {
-    }
+    record Outcome(boolean killed, List<String> changes, long version) {}
 
     /** Run between changes, with the child paused. */
     @FunctionalInterface
@@ -38,8 +37,7 @@ final class StoppablePublisher {
 
     private static final Duration HANG_GUARD = Duration.ofMinutes(2);
 
-    private StoppablePublisher() {
-    }
+    private StoppablePublisher() {}
 
     /** The child: {@code <conf.xml> <model uri> <export dir> <run id>}. */
     public static void main(String[] args) throws Exception {
@@ -60,8 +58,8 @@ final class StoppablePublisher {
         };
         PublishOptions options = PublishOptions.defaults().withListener(pause);
         try (ModelRepository repo = ModelRepository.open(URI.create(args[1]), conf, options)) {
-            PublishResult result = repo.publish(java.nio.file.Path.of(args[2]), args[3],
-                    Map.of("metrics", Map.of("accuracy", 0.5)));
+            PublishResult result =
+                    repo.publish(java.nio.file.Path.of(args[2]), args[3], Map.of("metrics", Map.of("accuracy", 0.5)));
             out.println("DONE " + result.version());
         }
     }
@@ -71,27 +69,43 @@ final class StoppablePublisher {
      * while the child waits, and SIGKILLs the child right after change {@code killAfter} (before
      * {@code pause}); {@code killAfter} beyond the publish's last change lets it finish.
      */
-    static Outcome run(Configuration conf, java.nio.file.Path work, URI model, java.nio.file.Path export,
-            String runId, int killAfter, Pause pause) throws Exception {
+    static Outcome run(
+            Configuration conf,
+            java.nio.file.Path work,
+            URI model,
+            java.nio.file.Path export,
+            String runId,
+            int killAfter,
+            Pause pause)
+            throws Exception {
         java.nio.file.Path confXml = work.resolve("publisher-conf-" + runId + ".xml");
         try (var xml = Files.newOutputStream(confXml)) {
             conf.writeXml(xml);
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process child = new ProcessBuilder(java, "-Xmx256m", "-cp", cp, StoppablePublisher.class.getName(),
-                confXml.toString(), model.toString(), export.toString(), runId)
+        Process child = new ProcessBuilder(
+                        java,
+                        "-Xmx256m",
+                        "-cp",
+                        cp,
+                        StoppablePublisher.class.getName(),
+                        confXml.toString(),
+                        model.toString(),
+                        export.toString(),
+                        runId)
                 .redirectError(work.resolve("publisher-" + runId + ".log").toFile())
                 .start();
         List<String> changes = new ArrayList<>();
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                StandardCharsets.UTF_8)); Writer go = new OutputStreamWriter(child.getOutputStream(),
-                StandardCharsets.UTF_8)) {
+        try (BufferedReader lines =
+                        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+                Writer go = new OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8)) {
             String line;
             while ((line = lines.readLine()) != null) {
                 if (line.startsWith("DONE ")) {
                     requireExit(child, 0, work, runId);
-                    return new Outcome(false, changes, Long.parseLong(line.substring(5).trim()));
+                    return new Outcome(
+                            false, changes, Long.parseLong(line.substring(5).trim()));
                 }
                 if (!line.startsWith("CHANGE ")) {
                     continue;
@@ -119,8 +133,8 @@ final class StoppablePublisher {
             throw new AssertionError("publisher of " + runId + " did not end");
         }
         if (child.exitValue() != expected) {
-            throw new AssertionError("publisher of " + runId + " exited " + child.exitValue() + ", expected "
-                    + expected + ":\n" + Files.readString(work.resolve("publisher-" + runId + ".log")));
+            throw new AssertionError("publisher of " + runId + " exited " + child.exitValue() + ", expected " + expected
+                    + ":\n" + Files.readString(work.resolve("publisher-" + runId + ".log")));
         }
     }
 }

@@ -27,8 +27,7 @@ final class TestExports {
     static final String TFLITE = "model.tflite";
     static final String TFJS_SHARD = "tfjs/group1-shard1of1.bin";
 
-    private TestExports() {
-    }
+    private TestExports() {}
 
     /** Writes an export whose bytes depend on {@code seed}; returns {@code dir}. */
     static Path write(Path dir, long seed) {
@@ -37,8 +36,12 @@ final class TestExports {
         files.put(SAVED_MODEL, bytes(random, 3_000 + random.nextInt(500)));
         files.put(VARIABLES_DATA, bytes(random, 40_000));
         files.put(VARIABLES_INDEX, bytes(random, 211));
-        files.put(LABELS, "T-shirt/top\nTrouser\nPullover\nDress\nCoat\nSandal\nShirt\nSneaker\nBag\nAnkle boot\n"
-                .repeat(40).concat("seed " + seed + "\n").getBytes(StandardCharsets.UTF_8));
+        files.put(
+                LABELS,
+                "T-shirt/top\nTrouser\nPullover\nDress\nCoat\nSandal\nShirt\nSneaker\nBag\nAnkle boot\n"
+                        .repeat(40)
+                        .concat("seed " + seed + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
         files.put(TFLITE, bytes(random, 5_000));
         files.put(TFJS_SHARD, new byte[8_192]); // zeros: compresses to almost nothing
         try {

@@ -20,63 +20,64 @@ import org.apache.hadoop.conf.Configuration;
  * same weights gives the reference probabilities.
  */
 final class TestModels {
-  static final int FEATURES = 784;
-  static final int CLASSES = 10;
-  static final ModelSpec SPEC = ModelSpec.of(new int[] {FEATURES}, CLASSES, List.of("dense(16,relu)", "dense(10)"));
+    static final int FEATURES = 784;
+    static final int CLASSES = 10;
+    static final ModelSpec SPEC = ModelSpec.of(new int[] {FEATURES}, CLASSES, List.of("dense(16,relu)", "dense(10)"));
 
-  private TestModels() {}
+    private TestModels() {}
 
-  static Weights weights(long seed) {
-    return Initializer.glorotUniform(SPEC, seed);
-  }
-
-  /** Exports weights of {@code seed} and publishes them into {@code modelUri}; returns the version. */
-  static long publish(URI modelUri, long seed, Path scratch) throws IOException {
-    return publish(modelUri, SPEC, weights(seed), "seed-" + seed, scratch);
-  }
-
-  static long publish(URI modelUri, ModelSpec spec, Weights weights, String runId, Path scratch) throws IOException {
-    Path export = scratch.resolve("export-" + runId + "-" + System.nanoTime());
-    SavedModelWriter.write(spec, weights, export);
-    try (ModelRepository repo = ModelRepository.open(modelUri, new Configuration())) {
-      return repo.publish(export, runId, Map.of("metrics", Map.of("note", "test model"))).version();
+    static Weights weights(long seed) {
+        return Initializer.glorotUniform(SPEC, seed);
     }
-  }
 
-  /** TF Java's probabilities for {@code rows} rows of {@code features}. */
-  static float[] reference(long seed, float[] features, int rows) {
-    try (Predictor predictor = new Predictor(SPEC, weights(seed))) {
-      return predictor.probabilities(features, rows);
+    /** Exports weights of {@code seed} and publishes them into {@code modelUri}; returns the version. */
+    static long publish(URI modelUri, long seed, Path scratch) throws IOException {
+        return publish(modelUri, SPEC, weights(seed), "seed-" + seed, scratch);
     }
-  }
 
-  /** {@code rows × 784} values in [0, 1), fixed by {@code seed}. */
-  static float[] features(int rows, long seed) {
-    Random random = new Random(seed);
-    float[] x = new float[rows * FEATURES];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = random.nextFloat();
-    }
-    return x;
-  }
-
-  /** {@code {"instances": [[...], ...]}} exactly as a TF Serving REST client writes it. */
-  static String instancesJson(float[] features, int rows) {
-    StringBuilder json = new StringBuilder(rows * FEATURES * 12).append("{\"instances\": [");
-    for (int r = 0; r < rows; r++) {
-      json.append(r == 0 ? "[" : ", [");
-      for (int i = 0; i < FEATURES; i++) {
-        if (i > 0) {
-          json.append(", ");
+    static long publish(URI modelUri, ModelSpec spec, Weights weights, String runId, Path scratch) throws IOException {
+        Path export = scratch.resolve("export-" + runId + "-" + System.nanoTime());
+        SavedModelWriter.write(spec, weights, export);
+        try (ModelRepository repo = ModelRepository.open(modelUri, new Configuration())) {
+            return repo.publish(export, runId, Map.of("metrics", Map.of("note", "test model")))
+                    .version();
         }
-        json.append(features[r * FEATURES + i]);
-      }
-      json.append(']');
     }
-    return json.append("]}").toString();
-  }
 
-  static URI modelUri(Path base, String name) {
-    return base.resolve(name).toUri();
-  }
+    /** TF Java's probabilities for {@code rows} rows of {@code features}. */
+    static float[] reference(long seed, float[] features, int rows) {
+        try (Predictor predictor = new Predictor(SPEC, weights(seed))) {
+            return predictor.probabilities(features, rows);
+        }
+    }
+
+    /** {@code rows × 784} values in [0, 1), fixed by {@code seed}. */
+    static float[] features(int rows, long seed) {
+        Random random = new Random(seed);
+        float[] x = new float[rows * FEATURES];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = random.nextFloat();
+        }
+        return x;
+    }
+
+    /** {@code {"instances": [[...], ...]}} exactly as a TF Serving REST client writes it. */
+    static String instancesJson(float[] features, int rows) {
+        StringBuilder json = new StringBuilder(rows * FEATURES * 12).append("{\"instances\": [");
+        for (int r = 0; r < rows; r++) {
+            json.append(r == 0 ? "[" : ", [");
+            for (int i = 0; i < FEATURES; i++) {
+                if (i > 0) {
+                    json.append(", ");
+                }
+                json.append(features[r * FEATURES + i]);
+            }
+            json.append(']');
+        }
+        return json.append("]}").toString();
+    }
+
+    static URI modelUri(Path base, String name) {
+        return base.resolve(name).toUri();
+    }
 }

@@ -22,37 +22,46 @@ import org.tensorflow.proto.TensorProto;
  */
 class TfProtoLinkTest {
 
-  @Test
-  void tensorsAndSignaturesAreTfJavasOwnMessages() {
-    assertSame(TensorProto.getDescriptor(), mapValue(PredictRequest.getDescriptor(), "inputs"));
-    assertSame(TensorProto.getDescriptor(), mapValue(PredictResponse.getDescriptor(), "outputs"));
-    assertSame(SignatureDef.getDescriptor(), mapValue(SignatureDefMap.getDescriptor(), "signature_def"));
-    assertEquals(18, TensorProto.getDescriptor().getFields().size(), "TF Java's TensorProto has all its fields");
-  }
-
-  @Test
-  void namesAndFieldNumbersAreTfServings() {
-    assertEquals("tensorflow.serving.PredictionService", PredictionServiceGrpc.SERVICE_NAME);
-    assertEquals("tensorflow.serving.PredictRequest", PredictRequest.getDescriptor().getFullName());
-    assertNumbers(PredictRequest.getDescriptor(), "model_spec", 1, "inputs", 2, "output_filter", 3);
-    assertNumbers(PredictResponse.getDescriptor(), "outputs", 1, "model_spec", 2);
-    assertNumbers(ModelSpec.getDescriptor(), "name", 1, "version", 2, "signature_name", 3, "version_label", 4);
-    assertNumbers(GetModelMetadataRequest.getDescriptor(), "model_spec", 1, "metadata_field", 2);
-    assertNumbers(GetModelMetadataResponse.getDescriptor(), "model_spec", 1, "metadata", 2);
-    assertNumbers(SignatureDefMap.getDescriptor(), "signature_def", 1);
-    assertEquals("google.protobuf.Int64Value",
-        ModelSpec.getDescriptor().findFieldByName("version").getMessageType().getFullName());
-  }
-
-  private static Descriptor mapValue(Descriptor message, String field) {
-    return message.findFieldByName(field).getMessageType().findFieldByName("value").getMessageType();
-  }
-
-  private static void assertNumbers(Descriptor message, Object... nameNumber) {
-    assertEquals(nameNumber.length / 2, message.getFields().size(), message.getFullName() + " fields");
-    for (int i = 0; i < nameNumber.length; i += 2) {
-      FieldDescriptor field = message.findFieldByName((String) nameNumber[i]);
-      assertEquals(nameNumber[i + 1], field.getNumber(), message.getFullName() + "." + nameNumber[i]);
+    @Test
+    void tensorsAndSignaturesAreTfJavasOwnMessages() {
+        assertSame(TensorProto.getDescriptor(), mapValue(PredictRequest.getDescriptor(), "inputs"));
+        assertSame(TensorProto.getDescriptor(), mapValue(PredictResponse.getDescriptor(), "outputs"));
+        assertSame(SignatureDef.getDescriptor(), mapValue(SignatureDefMap.getDescriptor(), "signature_def"));
+        assertEquals(18, TensorProto.getDescriptor().getFields().size(), "TF Java's TensorProto has all its fields");
     }
-  }
+
+    @Test
+    void namesAndFieldNumbersAreTfServings() {
+        assertEquals("tensorflow.serving.PredictionService", PredictionServiceGrpc.SERVICE_NAME);
+        assertEquals(
+                "tensorflow.serving.PredictRequest",
+                PredictRequest.getDescriptor().getFullName());
+        assertNumbers(PredictRequest.getDescriptor(), "model_spec", 1, "inputs", 2, "output_filter", 3);
+        assertNumbers(PredictResponse.getDescriptor(), "outputs", 1, "model_spec", 2);
+        assertNumbers(ModelSpec.getDescriptor(), "name", 1, "version", 2, "signature_name", 3, "version_label", 4);
+        assertNumbers(GetModelMetadataRequest.getDescriptor(), "model_spec", 1, "metadata_field", 2);
+        assertNumbers(GetModelMetadataResponse.getDescriptor(), "model_spec", 1, "metadata", 2);
+        assertNumbers(SignatureDefMap.getDescriptor(), "signature_def", 1);
+        assertEquals(
+                "google.protobuf.Int64Value",
+                ModelSpec.getDescriptor()
+                        .findFieldByName("version")
+                        .getMessageType()
+                        .getFullName());
+    }
+
+    private static Descriptor mapValue(Descriptor message, String field) {
+        return message.findFieldByName(field)
+                .getMessageType()
+                .findFieldByName("value")
+                .getMessageType();
+    }
+
+    private static void assertNumbers(Descriptor message, Object... nameNumber) {
+        assertEquals(nameNumber.length / 2, message.getFields().size(), message.getFullName() + " fields");
+        for (int i = 0; i < nameNumber.length; i += 2) {
+            FieldDescriptor field = message.findFieldByName((String) nameNumber[i]);
+            assertEquals(nameNumber[i + 1], field.getNumber(), message.getFullName() + "." + nameNumber[i]);
+        }
+    }
 }

@@ -17,54 +17,59 @@ import org.apache.logging.log4j.Logger;
  * (the newest may be cut short by the failure that makes it needed).
  */
 public final class Checkpoints {
-  public static final String DIR = "checkpoints";
-  private static final int KEPT = 2;
-  private static final Logger LOG = LogManager.getLogger(Checkpoints.class);
+    public static final String DIR = "checkpoints";
+    private static final int KEPT = 2;
+    private static final Logger LOG = LogManager.getLogger(Checkpoints.class);
 
-  private Checkpoints() {}
+    private Checkpoints() {}
 
-  /** A checkpoint file in {@code <stage>/checkpoints} and the step it was taken at. */
-  public record Checkpoint(String name, long step) implements Serializable {}
+    /** A checkpoint file in {@code <stage>/checkpoints} and the step it was taken at. */
+    public record Checkpoint(String name, long step) implements Serializable {}
 
-  /** The newest checkpoint that reads back, or null; a corrupt one is skipped for the one before it. */
-  public static Checkpoint latest(StageStore dir) {
-    try {
-      List<String> names = new ArrayList<>(dir.list(DIR));
-      Collections.reverse(names);
-      for (String name : names) {
+    /** The newest checkpoint that reads back, or null; a corrupt one is skipped for the one before it. */
+    public static Checkpoint latest(StageStore dir) {
         try {
-          return new Checkpoint(name, read(dir, name).step());
-        } catch (RuntimeException e) {
-          LOG.warn("checkpoint {}/{}/{} is unreadable ({}); trying the previous one", dir.uri(), DIR, name,
-              e.getMessage());
+            List<String> names = new ArrayList<>(dir.list(DIR));
+            Collections.reverse(names);
+            for (String name : names) {
+                try {
+                    return new Checkpoint(name, read(dir, name).step());
+                } catch (RuntimeException e) {
+                    LOG.warn(
+                            "checkpoint {}/{}/{} is unreadable ({}); trying the previous one",
+                            dir.uri(),
+                            DIR,
+                            name,
+                            e.getMessage());
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list checkpoints in " + dir.uri() + ": " + e.getMessage(), e);
         }
-      }
-      return null;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list checkpoints in " + dir.uri() + ": " + e.getMessage(), e);
     }
-  }
 
-  public static TrainerState read(StageStore dir, String name) {
-    try {
-      return TrainerState.read(new ByteArrayInputStream(dir.read(DIR + "/" + name)));
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot read checkpoint " + dir.uri() + "/" + DIR + "/" + name + ": " + e.getMessage(), e);
+    public static TrainerState read(StageStore dir, String name) {
+        try {
+            return TrainerState.read(new ByteArrayInputStream(dir.read(DIR + "/" + name)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot read checkpoint " + dir.uri() + "/" + DIR + "/" + name + ": " + e.getMessage(), e);
+        }
     }
-  }
 
-  /** Writes {@code state} and removes all but the newest {@value #KEPT} checkpoints. */
-  public static void write(StageStore dir, TrainerState state) {
-    String name = String.format("%s/step-%010d.ckpt", DIR, state.step());
-    try {
-      dir.write(name, state::write);
-      List<String> all = dir.list(DIR);
-      for (int i = 0; i < all.size() - KEPT; i++) {
-        dir.delete(DIR + "/" + all.get(i));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write checkpoint " + dir.uri() + "/" + name + ": " + e.getMessage(), e);
+    /** Writes {@code state} and removes all but the newest {@value #KEPT} checkpoints. */
+    public static void write(StageStore dir, TrainerState state) {
+        String name = String.format("%s/step-%010d.ckpt", DIR, state.step());
+        try {
+            dir.write(name, state::write);
+            List<String> all = dir.list(DIR);
+            for (int i = 0; i < all.size() - KEPT; i++) {
+                dir.delete(DIR + "/" + all.get(i));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot write checkpoint " + dir.uri() + "/" + name + ": " + e.getMessage(), e);
+        }
     }
-  }
 }

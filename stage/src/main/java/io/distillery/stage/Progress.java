@@ -15,46 +15,61 @@ import java.util.List;
  * run (-1 where {@code /proc} is not readable).
  */
 public record Progress(
-    int epoch, int epochs, long step, long stepsPerEpoch, double loss, double accuracy, boolean epochDone,
-    int threads, long rssMib) {
-  public static final String FILE = "progress.json";
-  /** Rank 0's record of each finished epoch: {@code epochs/NNNN.json}. */
-  public static final String EPOCHS = "epochs";
+        int epoch,
+        int epochs,
+        long step,
+        long stepsPerEpoch,
+        double loss,
+        double accuracy,
+        boolean epochDone,
+        int threads,
+        long rssMib) {
+    public static final String FILE = "progress.json";
+    /** Rank 0's record of each finished epoch: {@code epochs/NNNN.json}. */
+    public static final String EPOCHS = "epochs";
 
-  /** Progress of rank 0's process as it stands now. */
-  public static Progress now(
-      int epoch, int epochs, long step, long stepsPerEpoch, double loss, double accuracy, boolean epochDone) {
-    long rss = ProcessStats.residentBytes();
-    return new Progress(epoch, epochs, step, stepsPerEpoch, loss, accuracy, epochDone, ProcessStats.threads(),
-        rss < 0 ? -1 : rss >> 20);
-  }
-
-  public String toJson() {
-    try {
-      return Json.MAPPER.writeValueAsString(this);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
+    /** Progress of rank 0's process as it stands now. */
+    public static Progress now(
+            int epoch, int epochs, long step, long stepsPerEpoch, double loss, double accuracy, boolean epochDone) {
+        long rss = ProcessStats.residentBytes();
+        return new Progress(
+                epoch,
+                epochs,
+                step,
+                stepsPerEpoch,
+                loss,
+                accuracy,
+                epochDone,
+                ProcessStats.threads(),
+                rss < 0 ? -1 : rss >> 20);
     }
-  }
 
-  /**
-   * Reads a record; {@code threads} and {@code rss_mib} are -1 when absent (files of older runs).
-   *
-   * @throws IllegalArgumentException if {@code json} is not a progress record
-   */
-  public static Progress parse(String json) {
-    try {
-      JsonNode node = Json.MAPPER.readTree(json);
-      for (String key : List.of("epoch", "epochs", "step", "steps_per_epoch", "loss", "accuracy")) {
-        if (!node.has(key)) {
-          throw new IllegalArgumentException("progress without " + key + ": " + json);
+    public String toJson() {
+        try {
+            return Json.MAPPER.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
-      }
-      ((ObjectNode) node).putIfAbsent("threads", IntNode.valueOf(-1));
-      ((ObjectNode) node).putIfAbsent("rss_mib", IntNode.valueOf(-1));
-      return Json.MAPPER.treeToValue(node, Progress.class);
-    } catch (JsonProcessingException | ClassCastException e) {
-      throw new IllegalArgumentException("not a progress record: " + json, e);
     }
-  }
+
+    /**
+     * Reads a record; {@code threads} and {@code rss_mib} are -1 when absent (files of older runs).
+     *
+     * @throws IllegalArgumentException if {@code json} is not a progress record
+     */
+    public static Progress parse(String json) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(json);
+            for (String key : List.of("epoch", "epochs", "step", "steps_per_epoch", "loss", "accuracy")) {
+                if (!node.has(key)) {
+                    throw new IllegalArgumentException("progress without " + key + ": " + json);
+                }
+            }
+            ((ObjectNode) node).putIfAbsent("threads", IntNode.valueOf(-1));
+            ((ObjectNode) node).putIfAbsent("rss_mib", IntNode.valueOf(-1));
+            return Json.MAPPER.treeToValue(node, Progress.class);
+        } catch (JsonProcessingException | ClassCastException e) {
+            throw new IllegalArgumentException("not a progress record: " + json, e);
+        }
+    }
 }

@@ -7,7 +7,6 @@ import io.distillery.core.train.EpochMetrics;
 import io.distillery.core.train.Replica;
 import io.distillery.core.train.StepResult;
 import io.distillery.core.train.Trainer;
-import io.distillery.core.train.TrainerState;
 import io.distillery.core.train.TrainingLoop;
 import io.distillery.distill.SoftTargets;
 import io.distillery.prune.PruningListener;
@@ -29,116 +28,131 @@ import org.apache.logging.log4j.Logger;
  * @param resumeFrom a checkpoint name in {@code <stage>/checkpoints} every worker starts from, or null
  */
 public record StageBody(StagePlan plan, StageStore store, int checkpointEverySteps, String resumeFrom) {
-  private static final Logger LOG = LogManager.getLogger(StageBody.class);
-  private static final long PROGRESS_EVERY_NANOS = 2_000_000_000L;
+    private static final Logger LOG = LogManager.getLogger(StageBody.class);
+    private static final long PROGRESS_EVERY_NANOS = 2_000_000_000L;
 
-  /**
-   * @param replica where the trainer runs ({@link Replica#LOCAL} alone); asked once the shard is
-   *     ready, right before the trainer is built: a data-parallel task meets its peers there
-   */
-  public StageResult run(int rank, Shard shard, Supplier<Replica> replica) {
-    try (Shard taught = plan instanceof StagePlan.Distilled d ? withTeacher(shard, d.teaching())
-            : plan instanceof StagePlan.Pruned p ? withTeacher(shard, p.teaching()) : null) {
-      Shard data = taught != null ? taught : shard;
-      TrainingLoop.Plan loop = plan.training().loop();
-      Weights start = plan instanceof StagePlan.Pruned p ? p.start().weights()
-          : Initializer.glorotUniform(plan.spec(), loop.seed());
-      PruningListener pruning = null;
-      Set<String> masked = Set.of();
-      if (plan instanceof StagePlan.Pruned p) {
-        int stepsPerEpoch = loop.steps(data.rows());
-        pruning = new PruningListener(p.pruning().schedule(loop.epochs(), stepsPerEpoch), PruningScope.KERNELS);
-        masked = PruningListener.maskedVariables(start, PruningScope.KERNELS);
-      }
-      Replica place = replica.get();
-      Trainer.Options options = new Trainer.Options(
-          plan.spec(), plan.loss(), plan.training().optimizer(), place.reducer(), dropoutSeed(loop.seed(), rank),
-          masked, place.sessions());
-      try (Trainer trainer = new Trainer(options)) {
-        // The driver chose the checkpoint: every worker resumes from the same file, in sync.
-        if (resumeFrom != null) {
-          trainer.restore(Checkpoints.read(store, resumeFrom));
-        } else {
-          trainer.load(start);
+    /**
+     * @param replica where the trainer runs ({@link Replica#LOCAL} alone); asked once the shard is
+     *     ready, right before the trainer is built: a data-parallel task meets its peers there
+     */
+    public StageResult run(int rank, Shard shard, Supplier<Replica> replica) {
+        try (Shard taught = plan instanceof StagePlan.Distilled d
+                ? withTeacher(shard, d.teaching())
+                : plan instanceof StagePlan.Pruned p ? withTeacher(shard, p.teaching()) : null) {
+            Shard data = taught != null ? taught : shard;
+            TrainingLoop.Plan loop = plan.training().loop();
+            Weights start = plan instanceof StagePlan.Pruned p
+                    ? p.start().weights()
+                    : Initializer.glorotUniform(plan.spec(), loop.seed());
+            PruningListener pruning = null;
+            Set<String> masked = Set.of();
+            if (plan instanceof StagePlan.Pruned p) {
+                int stepsPerEpoch = loop.steps(data.rows());
+                pruning = new PruningListener(p.pruning().schedule(loop.epochs(), stepsPerEpoch), PruningScope.KERNELS);
+                masked = PruningListener.maskedVariables(start, PruningScope.KERNELS);
+            }
+            Replica place = replica.get();
+            Trainer.Options options = new Trainer.Options(
+                    plan.spec(),
+                    plan.loss(),
+                    plan.training().optimizer(),
+                    place.reducer(),
+                    dropoutSeed(loop.seed(), rank),
+                    masked,
+                    place.sessions());
+            try (Trainer trainer = new Trainer(options)) {
+                // The driver chose the checkpoint: every worker resumes from the same file, in sync.
+                if (resumeFrom != null) {
+                    trainer.restore(Checkpoints.read(store, resumeFrom));
+                } else {
+                    trainer.load(start);
+                }
+                List<TrainingLoop.Listener> listeners = new ArrayList<>();
+                if (pruning != null) {
+                    listeners.add(pruning);
+                }
+                if (rank == 0) {
+                    listeners.add(new Reporter(loop.steps(data.rows())));
+                }
+                List<EpochMetrics> epochs = TrainingLoop.run(trainer, data, loop, TrainingLoop.Listener.all(listeners));
+                Weights last = trainer.weights();
+                // Every rank hands back its weights; a data-parallel stage keeps rank 0's and a digest of the others'.
+                return new StageResult(rank, pruning != null ? pruning.strip(last) : last, epochs, trainer.step());
+            }
         }
-        List<TrainingLoop.Listener> listeners = new ArrayList<>();
-        if (pruning != null) {
-          listeners.add(pruning);
+    }
+
+    /** Rank 0 keeps the stage's seed; every other rank gets its own dropout stream. */
+    static long dropoutSeed(long seed, int rank) {
+        return seed + rank * 0x9E3779B97F4A7C15L;
+    }
+
+    private static Shard withTeacher(Shard raw, StagePlan.Teaching t) {
+        return SoftTargets.attach(raw, t.teacher().spec(), t.teacher().weights(), StagePlan.Teaching.SCORING_BATCH);
+    }
+
+    /** Rank 0's progress files and checkpoints. */
+    private final class Reporter implements TrainingLoop.Listener {
+        private final long stepsPerEpoch;
+        private final int epochs = plan.training().loop().epochs();
+        private long lastWrite;
+        private double lossSum;
+        private long correct;
+        private long examples;
+        private int epoch = -1;
+
+        Reporter(long stepsPerEpoch) {
+            this.stepsPerEpoch = stepsPerEpoch;
         }
-        if (rank == 0) {
-          listeners.add(new Reporter(loop.steps(data.rows())));
+
+        @Override
+        public void afterStep(Trainer trainer, long step, StepResult r) {
+            int e = (int) (step / stepsPerEpoch);
+            if (e != epoch) {
+                epoch = e;
+                lossSum = 0;
+                correct = 0;
+                examples = 0;
+            }
+            lossSum += r.loss() * r.examples();
+            correct += r.correct();
+            examples += r.examples();
+            long now = System.nanoTime();
+            if (now - lastWrite > PROGRESS_EVERY_NANOS) {
+                lastWrite = now;
+                write(
+                        Progress.FILE,
+                        Progress.now(
+                                e,
+                                epochs,
+                                step + 1,
+                                stepsPerEpoch,
+                                lossSum / examples,
+                                (double) correct / examples,
+                                false));
+            }
+            if (checkpointEverySteps > 0 && (step + 1) % checkpointEverySteps == 0) {
+                Checkpoints.write(store, trainer.state());
+            }
         }
-        List<EpochMetrics> epochs = TrainingLoop.run(trainer, data, loop, TrainingLoop.Listener.all(listeners));
-        Weights last = trainer.weights();
-        // Every rank hands back its weights; a data-parallel stage keeps rank 0's and a digest of the others'.
-        return new StageResult(rank, pruning != null ? pruning.strip(last) : last, epochs, trainer.step());
-      }
+
+        @Override
+        public void afterEpoch(Trainer trainer, EpochMetrics m) {
+            if (checkpointEverySteps == 0) {
+                Checkpoints.write(store, trainer.state());
+            }
+            Progress p = Progress.now(m.epoch(), epochs, trainer.step(), stepsPerEpoch, m.loss(), m.accuracy(), true);
+            write(Progress.EPOCHS + "/" + String.format("%04d.json", m.epoch()), p);
+            write(Progress.FILE, p);
+        }
+
+        private void write(String name, Progress p) {
+            try {
+                store.writeString(name, p.toJson());
+            } catch (IOException e) {
+                // Progress is for humans: a failed write must not kill training.
+                LOG.warn("cannot write progress to {}: {}", store.uri(), e.getMessage());
+            }
+        }
     }
-  }
-
-  /** Rank 0 keeps the stage's seed; every other rank gets its own dropout stream. */
-  static long dropoutSeed(long seed, int rank) {
-    return seed + rank * 0x9E3779B97F4A7C15L;
-  }
-
-  private static Shard withTeacher(Shard raw, StagePlan.Teaching t) {
-    return SoftTargets.attach(raw, t.teacher().spec(), t.teacher().weights(), StagePlan.Teaching.SCORING_BATCH);
-  }
-
-  /** Rank 0's progress files and checkpoints. */
-  private final class Reporter implements TrainingLoop.Listener {
-    private final long stepsPerEpoch;
-    private final int epochs = plan.training().loop().epochs();
-    private long lastWrite;
-    private double lossSum;
-    private long correct;
-    private long examples;
-    private int epoch = -1;
-
-    Reporter(long stepsPerEpoch) {
-      this.stepsPerEpoch = stepsPerEpoch;
-    }
-
-    @Override
-    public void afterStep(Trainer trainer, long step, StepResult r) {
-      int e = (int) (step / stepsPerEpoch);
-      if (e != epoch) {
-        epoch = e;
-        lossSum = 0;
-        correct = 0;
-        examples = 0;
-      }
-      lossSum += r.loss() * r.examples();
-      correct += r.correct();
-      examples += r.examples();
-      long now = System.nanoTime();
-      if (now - lastWrite > PROGRESS_EVERY_NANOS) {
-        lastWrite = now;
-        write(Progress.FILE,
-            Progress.now(e, epochs, step + 1, stepsPerEpoch, lossSum / examples, (double) correct / examples, false));
-      }
-      if (checkpointEverySteps > 0 && (step + 1) % checkpointEverySteps == 0) {
-        Checkpoints.write(store, trainer.state());
-      }
-    }
-
-    @Override
-    public void afterEpoch(Trainer trainer, EpochMetrics m) {
-      if (checkpointEverySteps == 0) {
-        Checkpoints.write(store, trainer.state());
-      }
-      Progress p = Progress.now(m.epoch(), epochs, trainer.step(), stepsPerEpoch, m.loss(), m.accuracy(), true);
-      write(Progress.EPOCHS + "/" + String.format("%04d.json", m.epoch()), p);
-      write(Progress.FILE, p);
-    }
-
-    private void write(String name, Progress p) {
-      try {
-        store.writeString(name, p.toJson());
-      } catch (IOException e) {
-        // Progress is for humans: a failed write must not kill training.
-        LOG.warn("cannot write progress to {}: {}", store.uri(), e.getMessage());
-      }
-    }
-  }
 }

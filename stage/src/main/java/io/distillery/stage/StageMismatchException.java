@@ -2,7 +2,7 @@ package io.distillery.stage;
 
 /** A stored stage result that does not fit the configured stage: a config error, not a crash. */
 public final class StageMismatchException extends IllegalArgumentException {
-  public StageMismatchException(String message) {
-    super(message);
-  }
+    public StageMismatchException(String message) {
+        super(message);
+    }
 }

@@ -18,138 +18,138 @@ import java.util.Map;
  * list, and every {@code switch} over plans then says where they need handling.
  */
 public sealed interface StagePlan extends Serializable
-    permits StagePlan.Teacher, StagePlan.Scratch, StagePlan.Distilled, StagePlan.Pruned {
+        permits StagePlan.Teacher, StagePlan.Scratch, StagePlan.Distilled, StagePlan.Pruned {
 
-  String TEACHER = "teacher";
-  String SCRATCH = "student-scratch";
-  String STUDENT = "student";
-  String PRUNED = "pruned";
+    String TEACHER = "teacher";
+    String SCRATCH = "student-scratch";
+    String STUDENT = "student";
+    String PRUNED = "pruned";
 
-  /** The stage's folder in the run directory. */
-  String name();
+    /** The stage's folder in the run directory. */
+    String name();
 
-  ModelSpec spec();
+    ModelSpec spec();
 
-  Training training();
+    Training training();
 
-  /** The same stage with its loop planned for the shards it runs on (steps per epoch). */
-  StagePlan withLoop(TrainingLoop.Plan loop);
+    /** The same stage with its loop planned for the shards it runs on (steps per epoch). */
+    StagePlan withLoop(TrainingLoop.Plan loop);
 
-  /** The loss this stage minimises. */
-  default Loss loss() {
-    return Loss.crossEntropy();
-  }
-
-  /** SHA-256 of every model this stage starts from or learns from, by role: its pinned inputs. */
-  default Map<String, String> inputs() {
-    return Map.of();
-  }
-
-  /** The loop (epochs, batch, seed) and the optimizer. */
-  record Training(TrainingLoop.Plan loop, OptimizerSpec optimizer) implements Serializable {}
-
-  /** A trained model: architecture and weights. */
-  record Model(ModelSpec spec, Weights weights) implements Serializable {
-    public Model {
-      spec.checkWeights(weights);
-    }
-  }
-
-  /**
-   * A teacher and the distillation loss's weights (Hinton et al. 2015).
-   *
-   * @param alpha weight of the cross-entropy with the labels; 1 − α goes to the soft targets
-   */
-  record Teaching(Model teacher, double alpha, double temperature) implements Serializable {
-    /** Rows per batch when the teacher scores a shard once, before training: memory, not accuracy. */
-    public static final int SCORING_BATCH = 512;
-
-    Loss loss(int numClasses) {
-      return new DistillationLoss(alpha, temperature, numClasses);
-    }
-  }
-
-  /** The teacher, trained from the labels. */
-  record Teacher(ModelSpec spec, Training training) implements StagePlan {
-    @Override
-    public String name() {
-      return TEACHER;
+    /** The loss this stage minimises. */
+    default Loss loss() {
+        return Loss.crossEntropy();
     }
 
-    @Override
-    public Teacher withLoop(TrainingLoop.Plan loop) {
-      return new Teacher(spec, new Training(loop, training.optimizer()));
-    }
-  }
-
-  /** The student trained from the labels alone: the baseline distillation must beat. */
-  record Scratch(ModelSpec spec, Training training) implements StagePlan {
-    @Override
-    public String name() {
-      return SCRATCH;
+    /** SHA-256 of every model this stage starts from or learns from, by role: its pinned inputs. */
+    default Map<String, String> inputs() {
+        return Map.of();
     }
 
-    @Override
-    public Scratch withLoop(TrainingLoop.Plan loop) {
-      return new Scratch(spec, new Training(loop, training.optimizer()));
-    }
-  }
+    /** The loop (epochs, batch, seed) and the optimizer. */
+    record Training(TrainingLoop.Plan loop, OptimizerSpec optimizer) implements Serializable {}
 
-  /** The student trained from the labels and the teacher's soft targets. */
-  record Distilled(ModelSpec spec, Training training, Teaching teaching) implements StagePlan {
-    @Override
-    public String name() {
-      return STUDENT;
+    /** A trained model: architecture and weights. */
+    record Model(ModelSpec spec, Weights weights) implements Serializable {
+        public Model {
+            spec.checkWeights(weights);
+        }
     }
 
-    @Override
-    public Distilled withLoop(TrainingLoop.Plan loop) {
-      return new Distilled(spec, new Training(loop, training.optimizer()), teaching);
+    /**
+     * A teacher and the distillation loss's weights (Hinton et al. 2015).
+     *
+     * @param alpha weight of the cross-entropy with the labels; 1 − α goes to the soft targets
+     */
+    record Teaching(Model teacher, double alpha, double temperature) implements Serializable {
+        /** Rows per batch when the teacher scores a shard once, before training: memory, not accuracy. */
+        public static final int SCORING_BATCH = 512;
+
+        Loss loss(int numClasses) {
+            return new DistillationLoss(alpha, temperature, numClasses);
+        }
     }
 
-    @Override
-    public Loss loss() {
-      return teaching.loss(spec.numClasses());
+    /** The teacher, trained from the labels. */
+    record Teacher(ModelSpec spec, Training training) implements StagePlan {
+        @Override
+        public String name() {
+            return TEACHER;
+        }
+
+        @Override
+        public Teacher withLoop(TrainingLoop.Plan loop) {
+            return new Teacher(spec, new Training(loop, training.optimizer()));
+        }
     }
 
-    @Override
-    public Map<String, String> inputs() {
-      return Map.of("teacher", teaching.teacher().weights().sha256());
-    }
-  }
+    /** The student trained from the labels alone: the baseline distillation must beat. */
+    record Scratch(ModelSpec spec, Training training) implements StagePlan {
+        @Override
+        public String name() {
+            return SCRATCH;
+        }
 
-  /**
-   * The distilled student fine-tuned under magnitude pruning, with the same distillation loss:
-   * fine-tuning on the labels alone gives back what the teacher taught (measured: −1.65 points
-   * instead of −0.5).
-   */
-  record Pruned(Model start, Training training, Teaching teaching, PruningPlan pruning) implements StagePlan {
-    @Override
-    public String name() {
-      return PRUNED;
+        @Override
+        public Scratch withLoop(TrainingLoop.Plan loop) {
+            return new Scratch(spec, new Training(loop, training.optimizer()));
+        }
     }
 
-    @Override
-    public ModelSpec spec() {
-      return start.spec();
+    /** The student trained from the labels and the teacher's soft targets. */
+    record Distilled(ModelSpec spec, Training training, Teaching teaching) implements StagePlan {
+        @Override
+        public String name() {
+            return STUDENT;
+        }
+
+        @Override
+        public Distilled withLoop(TrainingLoop.Plan loop) {
+            return new Distilled(spec, new Training(loop, training.optimizer()), teaching);
+        }
+
+        @Override
+        public Loss loss() {
+            return teaching.loss(spec.numClasses());
+        }
+
+        @Override
+        public Map<String, String> inputs() {
+            return Map.of("teacher", teaching.teacher().weights().sha256());
+        }
     }
 
-    @Override
-    public Pruned withLoop(TrainingLoop.Plan loop) {
-      return new Pruned(start, new Training(loop, training.optimizer()), teaching, pruning);
-    }
+    /**
+     * The distilled student fine-tuned under magnitude pruning, with the same distillation loss:
+     * fine-tuning on the labels alone gives back what the teacher taught (measured: −1.65 points
+     * instead of −0.5).
+     */
+    record Pruned(Model start, Training training, Teaching teaching, PruningPlan pruning) implements StagePlan {
+        @Override
+        public String name() {
+            return PRUNED;
+        }
 
-    @Override
-    public Loss loss() {
-      return teaching.loss(spec().numClasses());
-    }
+        @Override
+        public ModelSpec spec() {
+            return start.spec();
+        }
 
-    @Override
-    public Map<String, String> inputs() {
-      Map<String, String> in = new LinkedHashMap<>();
-      in.put("start", start.weights().sha256());
-      in.put("teacher", teaching.teacher().weights().sha256());
-      return in;
+        @Override
+        public Pruned withLoop(TrainingLoop.Plan loop) {
+            return new Pruned(start, new Training(loop, training.optimizer()), teaching, pruning);
+        }
+
+        @Override
+        public Loss loss() {
+            return teaching.loss(spec().numClasses());
+        }
+
+        @Override
+        public Map<String, String> inputs() {
+            Map<String, String> in = new LinkedHashMap<>();
+            in.put("start", start.weights().sha256());
+            in.put("teacher", teaching.teacher().weights().sha256());
+            return in;
+        }
     }
-  }
 }

@@ -11,30 +11,30 @@ import java.util.List;
  * atomic (a reader never sees half a file). Serializable, because training tasks carry it to executors.
  */
 public interface StageStore extends Serializable {
-  String uri();
+    String uri();
 
-  boolean exists(String name);
+    boolean exists(String name);
 
-  byte[] read(String name) throws IOException;
+    byte[] read(String name) throws IOException;
 
-  default String readString(String name) throws IOException {
-    return new String(read(name), StandardCharsets.UTF_8);
-  }
+    default String readString(String name) throws IOException {
+        return new String(read(name), StandardCharsets.UTF_8);
+    }
 
-  void write(String name, IoConsumer<OutputStream> writer) throws IOException;
+    void write(String name, IoConsumer<OutputStream> writer) throws IOException;
 
-  default void writeString(String name, String text) throws IOException {
-    write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
-  }
+    default void writeString(String name, String text) throws IOException {
+        write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
 
-  /** File names directly under {@code dir}, sorted; empty if it does not exist. */
-  List<String> list(String dir) throws IOException;
+    /** File names directly under {@code dir}, sorted; empty if it does not exist. */
+    List<String> list(String dir) throws IOException;
 
-  void delete(String name) throws IOException;
+    void delete(String name) throws IOException;
 
-  /** A consumer that may throw {@link IOException}. */
-  @FunctionalInterface
-  interface IoConsumer<T> {
-    void accept(T t) throws IOException;
-  }
+    /** A consumer that may throw {@link IOException}. */
+    @FunctionalInterface
+    interface IoConsumer<T> {
+        void accept(T t) throws IOException;
+    }
 }

@@ -10,45 +10,45 @@ import java.util.concurrent.ConcurrentSkipListMap;
 
 /** A stage store in memory, for tests: files by path. */
 final class MemoryStore implements StageStore {
-  final Map<String, byte[]> files = new ConcurrentSkipListMap<>();
+    final Map<String, byte[]> files = new ConcurrentSkipListMap<>();
 
-  @Override
-  public String uri() {
-    return "memory:/stage";
-  }
-
-  @Override
-  public boolean exists(String name) {
-    return files.containsKey(name);
-  }
-
-  @Override
-  public byte[] read(String name) throws IOException {
-    byte[] b = files.get(name);
-    if (b == null) {
-      throw new FileNotFoundException(name);
+    @Override
+    public String uri() {
+        return "memory:/stage";
     }
-    return b;
-  }
 
-  @Override
-  public void write(String name, IoConsumer<OutputStream> writer) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    writer.accept(out);
-    files.put(name, out.toByteArray());
-  }
+    @Override
+    public boolean exists(String name) {
+        return files.containsKey(name);
+    }
 
-  @Override
-  public List<String> list(String dir) {
-    return files.keySet().stream()
-        .filter(k -> k.startsWith(dir + "/"))
-        .map(k -> k.substring(dir.length() + 1))
-        .sorted()
-        .toList();
-  }
+    @Override
+    public byte[] read(String name) throws IOException {
+        byte[] b = files.get(name);
+        if (b == null) {
+            throw new FileNotFoundException(name);
+        }
+        return b;
+    }
 
-  @Override
-  public void delete(String name) {
-    files.remove(name);
-  }
+    @Override
+    public void write(String name, IoConsumer<OutputStream> writer) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        writer.accept(out);
+        files.put(name, out.toByteArray());
+    }
+
+    @Override
+    public List<String> list(String dir) {
+        return files.keySet().stream()
+                .filter(k -> k.startsWith(dir + "/"))
+                .map(k -> k.substring(dir.length() + 1))
+                .sorted()
+                .toList();
+    }
+
+    @Override
+    public void delete(String name) {
+        files.remove(name);
+    }
 }

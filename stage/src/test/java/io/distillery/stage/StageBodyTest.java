@@ -28,123 +28,141 @@ import org.junit.jupiter.api.Test;
 
 /** Stage plans run on Arrow shards without Spark: progress, checkpoints, resume, pruning. */
 class StageBodyTest {
-  private static final int ROWS = 240;
-  private static final int BATCH = 20;
-  private static final ModelSpec DROPOUT =
-      ModelSpec.of(new int[] {4}, 3, List.of("dense(32,relu)", "dropout(0.5)", "dense(16,relu)", "dropout(0.3)", "dense(3)"));
+    private static final int ROWS = 240;
+    private static final int BATCH = 20;
+    private static final ModelSpec DROPOUT = ModelSpec.of(
+            new int[] {4}, 3, List.of("dense(32,relu)", "dropout(0.5)", "dense(16,relu)", "dropout(0.3)", "dense(3)"));
 
-  private static StagePlan.Teacher teacher(ModelSpec spec, int epochs) {
-    return new StagePlan.Teacher(
-        spec, new StagePlan.Training(new TrainingLoop.Plan(epochs, BATCH, 0, 11), OptimizerSpec.adam(0.01)));
-  }
-
-  @Test
-  void aTeacherStageReportsEveryEpochAndKeepsTheNewestTwoCheckpoints() throws Exception {
-    MemoryStore store = new MemoryStore();
-    StageResult r;
-    try (BufferAllocator allocator = new RootAllocator(); Shard shard = Blobs.shard(allocator, ROWS, 1)) {
-      r = new StageBody(teacher(DROPOUT, 3), store, 5, null).run(0, shard, () -> Replica.LOCAL);
+    private static StagePlan.Teacher teacher(ModelSpec spec, int epochs) {
+        return new StagePlan.Teacher(
+                spec, new StagePlan.Training(new TrainingLoop.Plan(epochs, BATCH, 0, 11), OptimizerSpec.adam(0.01)));
     }
-    assertEquals(3 * ROWS / BATCH, r.steps());
-    assertEquals(3, r.epochs().size());
-    assertTrue(r.epochs().get(2).accuracy() > 0.8, "blobs are learnt: " + r.epochs());
-    assertEquals(List.of("0000.json", "0001.json", "0002.json"), store.list(Progress.EPOCHS));
-    Progress last = Progress.parse(store.readString(Progress.FILE));
-    assertTrue(last.epochDone());
-    assertEquals(r.steps(), last.step());
-    // Every 5 steps over 36 steps: 7 written, the newest two kept.
-    assertEquals(List.of("step-0000000030.ckpt", "step-0000000035.ckpt"), store.list(Checkpoints.DIR));
-    assertEquals(35, Checkpoints.latest(store).step());
-  }
 
-  /**
-   * Stopped mid-epoch and resumed from its checkpoint, a stage with dropout ends bit-identical to an
-   * uninterrupted run: dropout's randomness is a function of the seed and the step, not a state
-   * outside the checkpoint (with TensorFlow's stateful random op the resumed run drew other masks).
-   */
-  @Test
-  void aStageWithDropoutResumedMidEpochIsBitIdenticalToAnUninterruptedOne() throws Exception {
-    try (BufferAllocator allocator = new RootAllocator(); Shard shard = Blobs.shard(allocator, ROWS, 1)) {
-      Weights whole = new StageBody(teacher(DROPOUT, 3), new MemoryStore(), 0, null)
-          .run(0, shard, () -> Replica.LOCAL).weights();
-
-      MemoryStore store = new MemoryStore();
-      // "Stopped": only the first epoch ran; its newest checkpoint is step 10 of 12, mid-epoch.
-      new StageBody(teacher(DROPOUT, 1), store, 5, null).run(0, shard, () -> Replica.LOCAL);
-      Checkpoints.Checkpoint from = Checkpoints.latest(store);
-      assertEquals(10, from.step());
-      Weights resumed = new StageBody(teacher(DROPOUT, 3), store, 5, from.name())
-          .run(0, shard, () -> Replica.LOCAL).weights();
-
-      assertEquals(whole.sha256(), resumed.sha256());
-      assertEquals(whole, resumed);
-      Weights otherSeed =
-          new StageBody(teacher(DROPOUT, 3).withLoop(new TrainingLoop.Plan(3, BATCH, 0, 12)), new MemoryStore(), 0, null)
-              .run(0, shard, () -> Replica.LOCAL).weights();
-      assertNotEquals(whole, otherSeed, "the seed reaches the weights");
+    @Test
+    void aTeacherStageReportsEveryEpochAndKeepsTheNewestTwoCheckpoints() throws Exception {
+        MemoryStore store = new MemoryStore();
+        StageResult r;
+        try (BufferAllocator allocator = new RootAllocator();
+                Shard shard = Blobs.shard(allocator, ROWS, 1)) {
+            r = new StageBody(teacher(DROPOUT, 3), store, 5, null).run(0, shard, () -> Replica.LOCAL);
+        }
+        assertEquals(3 * ROWS / BATCH, r.steps());
+        assertEquals(3, r.epochs().size());
+        assertTrue(r.epochs().get(2).accuracy() > 0.8, "blobs are learnt: " + r.epochs());
+        assertEquals(List.of("0000.json", "0001.json", "0002.json"), store.list(Progress.EPOCHS));
+        Progress last = Progress.parse(store.readString(Progress.FILE));
+        assertTrue(last.epochDone());
+        assertEquals(r.steps(), last.step());
+        // Every 5 steps over 36 steps: 7 written, the newest two kept.
+        assertEquals(List.of("step-0000000030.ckpt", "step-0000000035.ckpt"), store.list(Checkpoints.DIR));
+        assertEquals(35, Checkpoints.latest(store).step());
     }
-  }
 
-  @Test
-  void twoWorkersWithDropoutResumedMidEpochAreBitIdenticalToAnUninterruptedRun() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try (BufferAllocator allocator = new RootAllocator();
-        Shard s0 = Blobs.shard(allocator, ROWS, 1);
-        Shard s1 = Blobs.shard(allocator, ROWS, 2)) {
-      List<Shard> shards = List.of(s0, s1);
-      StageResult[] whole = runTwo(pool, shards, teacher(DROPOUT, 3), new MemoryStore(), null);
-      assertEquals(whole[0].weights(), whole[1].weights(), "the all-reduce keeps the ranks in sync");
+    /**
+     * Stopped mid-epoch and resumed from its checkpoint, a stage with dropout ends bit-identical to an
+     * uninterrupted run: dropout's randomness is a function of the seed and the step, not a state
+     * outside the checkpoint (with TensorFlow's stateful random op the resumed run drew other masks).
+     */
+    @Test
+    void aStageWithDropoutResumedMidEpochIsBitIdenticalToAnUninterruptedOne() throws Exception {
+        try (BufferAllocator allocator = new RootAllocator();
+                Shard shard = Blobs.shard(allocator, ROWS, 1)) {
+            Weights whole = new StageBody(teacher(DROPOUT, 3), new MemoryStore(), 0, null)
+                    .run(0, shard, () -> Replica.LOCAL)
+                    .weights();
 
-      MemoryStore store = new MemoryStore();
-      runTwo(pool, shards, teacher(DROPOUT, 1), store, null);
-      Checkpoints.Checkpoint from = Checkpoints.latest(store);
-      assertEquals(10, from.step());
-      StageResult[] resumed = runTwo(pool, shards, teacher(DROPOUT, 3), store, from.name());
+            MemoryStore store = new MemoryStore();
+            // "Stopped": only the first epoch ran; its newest checkpoint is step 10 of 12, mid-epoch.
+            new StageBody(teacher(DROPOUT, 1), store, 5, null).run(0, shard, () -> Replica.LOCAL);
+            Checkpoints.Checkpoint from = Checkpoints.latest(store);
+            assertEquals(10, from.step());
+            Weights resumed = new StageBody(teacher(DROPOUT, 3), store, 5, from.name())
+                    .run(0, shard, () -> Replica.LOCAL)
+                    .weights();
 
-      assertEquals(whole[0].weights().sha256(), resumed[0].weights().sha256());
-      assertEquals(whole[0].weights(), resumed[1].weights());
-    } finally {
-      pool.shutdownNow();
+            assertEquals(whole.sha256(), resumed.sha256());
+            assertEquals(whole, resumed);
+            Weights otherSeed = new StageBody(
+                            teacher(DROPOUT, 3).withLoop(new TrainingLoop.Plan(3, BATCH, 0, 12)),
+                            new MemoryStore(),
+                            0,
+                            null)
+                    .run(0, shard, () -> Replica.LOCAL)
+                    .weights();
+            assertNotEquals(whole, otherSeed, "the seed reaches the weights");
+        }
     }
-  }
 
-  private static StageResult[] runTwo(
-      ExecutorService pool, List<Shard> shards, StagePlan plan, MemoryStore store, String resumeFrom)
-      throws Exception {
-    List<String> addresses = new ArrayList<>();
-    for (int i = 0; i < 2; i++) {
-      try (ServerSocket s = CollectiveWorker.reservePort("127.0.0.1")) {
-        addresses.add("127.0.0.1:" + s.getLocalPort());
-      }
-    }
-    List<Future<StageResult>> futures = new ArrayList<>();
-    for (int rank = 0; rank < 2; rank++) {
-      int r = rank;
-      CollectiveWorker worker = CollectiveWorker.start(new CollectiveWorker.Spec(addresses, r, 30_000, "", 1));
-      futures.add(pool.submit(() -> new StageBody(plan, store, 5, resumeFrom)
-          .run(r, shards.get(r), () -> new Replica(worker.reducer(), worker::openSession))));
-    }
-    return new StageResult[] {futures.get(0).get(), futures.get(1).get()};
-  }
+    @Test
+    void twoWorkersWithDropoutResumedMidEpochAreBitIdenticalToAnUninterruptedRun() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (BufferAllocator allocator = new RootAllocator();
+                Shard s0 = Blobs.shard(allocator, ROWS, 1);
+                Shard s1 = Blobs.shard(allocator, ROWS, 2)) {
+            List<Shard> shards = List.of(s0, s1);
+            StageResult[] whole = runTwo(pool, shards, teacher(DROPOUT, 3), new MemoryStore(), null);
+            assertEquals(whole[0].weights(), whole[1].weights(), "the all-reduce keeps the ranks in sync");
 
-  @Test
-  void aPrunedStageReachesItsSparsityAndPinsItsInputs() throws Exception {
-    ModelSpec spec = ModelSpec.of(new int[] {4}, 3, List.of("dense(32,relu)", "dense(3)"));
-    try (BufferAllocator allocator = new RootAllocator(); Shard shard = Blobs.shard(allocator, ROWS, 1)) {
-      StagePlan.Model trained =
-          new StagePlan.Model(spec, new StageBody(teacher(spec, 2), new MemoryStore(), 0, null)
-              .run(0, shard, () -> Replica.LOCAL).weights());
-      StagePlan.Pruned plan = new StagePlan.Pruned(
-          trained, new StagePlan.Training(new TrainingLoop.Plan(3, BATCH, 0, 11), OptimizerSpec.adam(0.005)),
-          new StagePlan.Teaching(trained, 0.5, 2.0),
-          new PruningPlan(PruningPlan.Kind.POLYNOMIAL_DECAY, 0, 0.6, 0, -1, 100, 3));
-      Weights pruned = new StageBody(plan, new MemoryStore(), 0, null).run(0, shard, () -> Replica.LOCAL).weights();
-      double sparsity = SparsityReport.of(trained.weights(), pruned, PruningScope.KERNELS).prunableSparsity();
-      assertTrue(sparsity >= 0.59 && sparsity <= 0.61, "kernel sparsity " + sparsity);
-      assertEquals(0, pruned.get("dense_1/bias").zeros() - trained.weights().get("dense_1/bias").zeros(),
-          "biases are never pruned");
-      assertEquals(trained.weights().sha256(), plan.inputs().get("start"));
-      assertNotNull(plan.inputs().get("teacher"));
+            MemoryStore store = new MemoryStore();
+            runTwo(pool, shards, teacher(DROPOUT, 1), store, null);
+            Checkpoints.Checkpoint from = Checkpoints.latest(store);
+            assertEquals(10, from.step());
+            StageResult[] resumed = runTwo(pool, shards, teacher(DROPOUT, 3), store, from.name());
+
+            assertEquals(whole[0].weights().sha256(), resumed[0].weights().sha256());
+            assertEquals(whole[0].weights(), resumed[1].weights());
+        } finally {
+            pool.shutdownNow();
+        }
     }
-  }
+
+    private static StageResult[] runTwo(
+            ExecutorService pool, List<Shard> shards, StagePlan plan, MemoryStore store, String resumeFrom)
+            throws Exception {
+        List<String> addresses = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            try (ServerSocket s = CollectiveWorker.reservePort("127.0.0.1")) {
+                addresses.add("127.0.0.1:" + s.getLocalPort());
+            }
+        }
+        List<Future<StageResult>> futures = new ArrayList<>();
+        for (int rank = 0; rank < 2; rank++) {
+            int r = rank;
+            CollectiveWorker worker = CollectiveWorker.start(new CollectiveWorker.Spec(addresses, r, 30_000, "", 1));
+            futures.add(pool.submit(() -> new StageBody(plan, store, 5, resumeFrom)
+                    .run(r, shards.get(r), () -> new Replica(worker.reducer(), worker::openSession))));
+        }
+        return new StageResult[] {futures.get(0).get(), futures.get(1).get()};
+    }
+
+    @Test
+    void aPrunedStageReachesItsSparsityAndPinsItsInputs() throws Exception {
+        ModelSpec spec = ModelSpec.of(new int[] {4}, 3, List.of("dense(32,relu)", "dense(3)"));
+        try (BufferAllocator allocator = new RootAllocator();
+                Shard shard = Blobs.shard(allocator, ROWS, 1)) {
+            StagePlan.Model trained = new StagePlan.Model(
+                    spec,
+                    new StageBody(teacher(spec, 2), new MemoryStore(), 0, null)
+                            .run(0, shard, () -> Replica.LOCAL)
+                            .weights());
+            StagePlan.Pruned plan = new StagePlan.Pruned(
+                    trained,
+                    new StagePlan.Training(new TrainingLoop.Plan(3, BATCH, 0, 11), OptimizerSpec.adam(0.005)),
+                    new StagePlan.Teaching(trained, 0.5, 2.0),
+                    new PruningPlan(PruningPlan.Kind.POLYNOMIAL_DECAY, 0, 0.6, 0, -1, 100, 3));
+            Weights pruned = new StageBody(plan, new MemoryStore(), 0, null)
+                    .run(0, shard, () -> Replica.LOCAL)
+                    .weights();
+            double sparsity = SparsityReport.of(trained.weights(), pruned, PruningScope.KERNELS)
+                    .prunableSparsity();
+            assertTrue(sparsity >= 0.59 && sparsity <= 0.61, "kernel sparsity " + sparsity);
+            assertEquals(
+                    0,
+                    pruned.get("dense_1/bias").zeros()
+                            - trained.weights().get("dense_1/bias").zeros(),
+                    "biases are never pruned");
+            assertEquals(trained.weights().sha256(), plan.inputs().get("start"));
+            assertNotNull(plan.inputs().get("teacher"));
+        }
+    }
 }

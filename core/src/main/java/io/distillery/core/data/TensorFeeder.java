@@ -17,44 +17,52 @@ import org.tensorflow.types.TInt32;
  * The caller owns (and closes) the tensors returned.
  */
 public final class TensorFeeder {
-  // One scratch array per thread, grown as needed: no garbage per step (resident memory stays flat).
-  private static final ThreadLocal<float[]> FLOATS = ThreadLocal.withInitial(() -> new float[0]);
+    // One scratch array per thread, grown as needed: no garbage per step (resident memory stays flat).
+    private static final ThreadLocal<float[]> FLOATS = ThreadLocal.withInitial(() -> new float[0]);
 
-  private TensorFeeder() {}
+    private TensorFeeder() {}
 
-  private static float[] floatScratch(int n) {
-    float[] a = FLOATS.get();
-    if (a.length < n) {
-      a = new float[n];
-      FLOATS.set(a);
+    private static float[] floatScratch(int n) {
+        float[] a = FLOATS.get();
+        if (a.length < n) {
+            a = new float[n];
+            FLOATS.set(a);
+        }
+        return a;
     }
-    return a;
-  }
 
-  /** A fixed-size-list float column as a {@code [rows, width]} tensor. */
-  public static TFloat32 floats(VectorSchemaRoot batch, String column) {
-    if (batch.getVector(column) == null) {
-      throw new IllegalArgumentException("batch has no column " + column + "; has " + batch.getSchema());
+    /** A fixed-size-list float column as a {@code [rows, width]} tensor. */
+    public static TFloat32 floats(VectorSchemaRoot batch, String column) {
+        if (batch.getVector(column) == null) {
+            throw new IllegalArgumentException("batch has no column " + column + "; has " + batch.getSchema());
+        }
+        FixedSizeListVector list = (FixedSizeListVector) batch.getVector(column);
+        int rows = batch.getRowCount();
+        int width = list.getListSize();
+        Float4Vector data = (Float4Vector) list.getDataVector();
+        // Two bulk copies (Arrow → heap array → tensor) beat one element-wise copy from an NIO view,
+        // which is what TF's ndarray falls back to for a direct FloatBuffer.
+        int n = rows * width;
+        float[] values = floatScratch(n);
+        data.getDataBuffer()
+                .nioBuffer(0, n * 4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer()
+                .get(values, 0, n);
+        return TFloat32.tensorOf(
+                Shape.of(rows, width), DataBuffers.of(values, true, false).narrow(n));
     }
-    FixedSizeListVector list = (FixedSizeListVector) batch.getVector(column);
-    int rows = batch.getRowCount();
-    int width = list.getListSize();
-    Float4Vector data = (Float4Vector) list.getDataVector();
-    // Two bulk copies (Arrow → heap array → tensor) beat one element-wise copy from an NIO view,
-    // which is what TF's ndarray falls back to for a direct FloatBuffer.
-    int n = rows * width;
-    float[] values = floatScratch(n);
-    data.getDataBuffer().nioBuffer(0, n * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values, 0, n);
-    return TFloat32.tensorOf(
-        Shape.of(rows, width), DataBuffers.of(values, true, false).narrow(n));
-  }
 
-  /** The int label column as a {@code [rows]} tensor. */
-  public static TInt32 labels(VectorSchemaRoot batch) {
-    IntVector labels = (IntVector) batch.getVector(Columns.LABEL);
-    int rows = batch.getRowCount();
-    int[] values = new int[rows];
-    labels.getDataBuffer().nioBuffer(0, rows * 4).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(values);
-    return TInt32.tensorOf(Shape.of(rows), DataBuffers.of(values, true, false));
-  }
+    /** The int label column as a {@code [rows]} tensor. */
+    public static TInt32 labels(VectorSchemaRoot batch) {
+        IntVector labels = (IntVector) batch.getVector(Columns.LABEL);
+        int rows = batch.getRowCount();
+        int[] values = new int[rows];
+        labels.getDataBuffer()
+                .nioBuffer(0, rows * 4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asIntBuffer()
+                .get(values);
+        return TInt32.tensorOf(Shape.of(rows), DataBuffers.of(values, true, false));
+    }
 }

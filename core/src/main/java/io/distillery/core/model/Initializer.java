@@ -10,39 +10,38 @@ import java.util.SplittableRandom;
  * data-parallel run start from the same point.
  */
 public final class Initializer {
-  private Initializer() {}
+    private Initializer() {}
 
-  public static Weights glorotUniform(ModelSpec spec, long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
-    List<NamedArray> arrays = new ArrayList<>();
-    spec.variableShapes().forEach((name, shape) -> {
-      if (name.endsWith("/kernel")) {
-        // Fan-in and fan-out: the last two dimensions times the receptive field (1 for a dense kernel).
-        long receptive = 1;
-        for (int i = 0; i < shape.length - 2; i++) {
-          receptive *= shape[i];
+    public static Weights glorotUniform(ModelSpec spec, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<NamedArray> arrays = new ArrayList<>();
+        spec.variableShapes().forEach((name, shape) -> {
+            if (name.endsWith("/kernel")) {
+                // Fan-in and fan-out: the last two dimensions times the receptive field (1 for a dense kernel).
+                long receptive = 1;
+                for (int i = 0; i < shape.length - 2; i++) {
+                    receptive *= shape[i];
+                }
+                int fanIn = (int) (receptive * shape[shape.length - 2]);
+                int fanOut = (int) (receptive * shape[shape.length - 1]);
+                arrays.add(glorot(name, shape, fanIn, fanOut, random));
+            } else {
+                arrays.add(new NamedArray(name, shape, new float[(int) shape[0]]));
+            }
+        });
+        return new Weights(arrays);
+    }
+
+    private static NamedArray glorot(String name, long[] shape, int fanIn, int fanOut, SplittableRandom random) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
         }
-        int fanIn = (int) (receptive * shape[shape.length - 2]);
-        int fanOut = (int) (receptive * shape[shape.length - 1]);
-        arrays.add(glorot(name, shape, fanIn, fanOut, random));
-      } else {
-        arrays.add(new NamedArray(name, shape, new float[(int) shape[0]]));
-      }
-    });
-    return new Weights(arrays);
-  }
-
-  private static NamedArray glorot(
-      String name, long[] shape, int fanIn, int fanOut, SplittableRandom random) {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
+        float[] values = new float[(int) n];
+        double limit = Math.sqrt(6.0 / (fanIn + fanOut));
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) ((random.nextDouble() * 2 - 1) * limit);
+        }
+        return new NamedArray(name, shape, values);
     }
-    float[] values = new float[(int) n];
-    double limit = Math.sqrt(6.0 / (fanIn + fanOut));
-    for (int i = 0; i < values.length; i++) {
-      values[i] = (float) ((random.nextDouble() * 2 - 1) * limit);
-    }
-    return new NamedArray(name, shape, values);
-  }
 }

@@ -13,7 +13,6 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.PlaceholderWithDefault;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
@@ -34,208 +33,194 @@ import org.tensorflow.types.TInt64;
  * An {@link Mode#INFERENCE} graph leaves dropout out entirely; exporters and serving use it.
  */
 public final class ModelGraph {
-  public static final String INPUT = "input";
-  public static final String LOGITS = "logits";
-  public static final String PROBABILITIES = "probabilities";
-  /** Float scalar, 1 while training (dropout on), 0 by default. */
-  public static final String TRAINING = "training";
-  /**
-   * Int64 [2]: the seed of dropout's stateless random ops, fed by the trainer as (seed, step). Dropout
-   * is then a function of the seed and the step alone, with no random state outside the checkpoint:
-   * a resumed stage draws exactly the masks an uninterrupted one would.
-   */
-  public static final String DROPOUT_SEED = "dropout_seed";
+    public static final String INPUT = "input";
+    public static final String LOGITS = "logits";
+    public static final String PROBABILITIES = "probabilities";
+    /** Float scalar, 1 while training (dropout on), 0 by default. */
+    public static final String TRAINING = "training";
+    /**
+     * Int64 [2]: the seed of dropout's stateless random ops, fed by the trainer as (seed, step). Dropout
+     * is then a function of the seed and the step alone, with no random state outside the checkpoint:
+     * a resumed stage draws exactly the masks an uninterrupted one would.
+     */
+    public static final String DROPOUT_SEED = "dropout_seed";
 
-  /** Whether dropout is in the graph. */
-  public enum Mode {
-    TRAIN,
-    INFERENCE
-  }
-
-  private final ModelSpec spec;
-  private final Ops tf;
-  private final Placeholder<TFloat32> input;
-  private final Operand<TFloat32> training;
-  private final Operand<TInt64> dropoutSeed;
-  private final Operand<TFloat32> logits;
-  private final Operand<TFloat32> probabilities;
-  private final LinkedHashMap<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
-  private final LinkedHashMap<String, Placeholder<TFloat32>> loadInputs = new LinkedHashMap<>();
-  private final LinkedHashMap<String, Op> loadOps = new LinkedHashMap<>();
-
-  private ModelGraph(Graph graph, ModelSpec spec, Mode mode, long seed) {
-    this.spec = spec;
-    this.tf = Ops.create(graph);
-    this.input =
-        tf.withName(INPUT)
-            .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, spec.inputSize())));
-    this.training =
-        mode == Mode.TRAIN
-            ? tf.withName(TRAINING).placeholderWithDefault(tf.constant(0f), Shape.scalar())
-            : null;
-    this.dropoutSeed =
-        mode == Mode.TRAIN
-            ? tf.withName(DROPOUT_SEED).placeholderWithDefault(tf.constant(new long[] {seed, 0}), Shape.of(2))
-            : null;
-
-    int[] inputShape = spec.inputShape();
-    Operand<TFloat32> x = input;
-    if (inputShape.length == 3) {
-      x = tf.reshape(x, tf.constant(new int[] {-1, inputShape[0], inputShape[1], inputShape[2]}));
+    /** Whether dropout is in the graph. */
+    public enum Mode {
+        TRAIN,
+        INFERENCE
     }
-    int[] shape = inputShape;
-    List<int[]> shapes = spec.outputShapes();
-    List<ModelSpec.NamedLayer> layers = spec.namedLayers();
-    for (int i = 0; i < layers.size(); i++) {
-      ModelSpec.NamedLayer named = layers.get(i);
-      Ops scope = tf.withSubScope(named.name());
-      LayerSpec layer = named.spec();
-      if (layer instanceof LayerSpec.Dense d) {
-        Variable<TFloat32> kernel = variable(named.name(), "kernel", Shape.of(shape[0], d.units()));
-        Variable<TFloat32> bias = variable(named.name(), "bias", Shape.of(d.units()));
-        x = scope.math.add(scope.linalg.matMul(x, kernel), bias);
-        x = activate(scope, x, d.activation());
-      } else if (layer instanceof LayerSpec.Conv2D c) {
-        Variable<TFloat32> kernel =
-            variable(
-                named.name(),
-                "kernel",
-                Shape.of(c.kernelSize(), c.kernelSize(), shape[2], c.filters()));
-        Variable<TFloat32> bias = variable(named.name(), "bias", Shape.of(c.filters()));
-        x =
-            scope.nn.biasAdd(
-                scope.nn.conv2d(x, kernel, List.of(1L, 1L, 1L, 1L), c.padding().name()), bias);
-        x = activate(scope, x, c.activation());
-      } else if (layer instanceof LayerSpec.MaxPool2D p) {
-        int k = p.poolSize();
-        x =
-            scope.nn.maxPool(
-                x, scope.constant(new int[] {1, k, k, 1}), scope.constant(new int[] {1, k, k, 1}),
-                "VALID");
-      } else if (layer instanceof LayerSpec.Flatten) {
-        x = scope.reshape(x, scope.constant(new int[] {-1, shapes.get(i)[0]}));
-      } else if (layer instanceof LayerSpec.Dropout dr && mode == Mode.TRAIN && dr.rate() > 0) {
-        // Inverted dropout; scale = 1 + training * (keep/(1-rate) - 1) is 1 outside training.
-        // Each dropout layer draws its own mask: the layer's index shifts the seed.
-        Operand<TFloat32> uniform =
-            scope.random.statelessRandomUniform(
-                scope.shape(x), scope.math.add(dropoutSeed, scope.constant(new long[] {i + 1L, 0})), TFloat32.class);
-        Operand<TFloat32> keep =
-            scope.math.div(
-                scope.dtypes.cast(
-                    scope.math.greaterEqual(uniform, scope.constant((float) dr.rate())),
-                    TFloat32.class),
-                scope.constant((float) (1 - dr.rate())));
-        Operand<TFloat32> scale =
-            scope.math.add(
-                scope.constant(1f),
-                scope.math.mul(training, scope.math.sub(keep, scope.constant(1f))));
-        x = scope.math.mul(x, scale);
-      }
-      shape = shapes.get(i);
-    }
-    this.logits = tf.withName(LOGITS).identity(x);
-    this.probabilities = tf.withName(PROBABILITIES).nn.softmax(logits);
-  }
 
-  /** Builds the model into {@code graph}; {@code seed} is dropout's default seed (see {@link #DROPOUT_SEED}). */
-  public static ModelGraph build(Graph graph, ModelSpec spec, Mode mode, long seed) {
-    return new ModelGraph(graph, spec, mode, seed);
-  }
+    private final ModelSpec spec;
+    private final Ops tf;
+    private final Placeholder<TFloat32> input;
+    private final Operand<TFloat32> training;
+    private final Operand<TInt64> dropoutSeed;
+    private final Operand<TFloat32> logits;
+    private final Operand<TFloat32> probabilities;
+    private final LinkedHashMap<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Placeholder<TFloat32>> loadInputs = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Op> loadOps = new LinkedHashMap<>();
 
-  private Variable<TFloat32> variable(String layer, String name, Shape shape) {
-    Variable<TFloat32> v =
-        tf.withSubScope(layer).withName(name).variable(shape, TFloat32.class);
-    String full = layer + "/" + name;
-    Ops load = tf.withSubScope("load").withSubScope(layer);
-    Placeholder<TFloat32> value =
-        load.withName(name).placeholder(TFloat32.class, Placeholder.shape(shape));
-    loadInputs.put(full, value);
-    loadOps.put(full, load.withName(name + "_assign").assign(v, value));
-    variables.put(full, v);
-    return v;
-  }
+    private ModelGraph(Graph graph, ModelSpec spec, Mode mode, long seed) {
+        this.spec = spec;
+        this.tf = Ops.create(graph);
+        this.input = tf.withName(INPUT).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, spec.inputSize())));
+        this.training = mode == Mode.TRAIN
+                ? tf.withName(TRAINING).placeholderWithDefault(tf.constant(0f), Shape.scalar())
+                : null;
+        this.dropoutSeed = mode == Mode.TRAIN
+                ? tf.withName(DROPOUT_SEED).placeholderWithDefault(tf.constant(new long[] {seed, 0}), Shape.of(2))
+                : null;
 
-  private static Operand<TFloat32> activate(
-      Ops scope, Operand<TFloat32> x, LayerSpec.Activation activation) {
-    return switch (activation) {
-      case RELU -> scope.nn.relu(x);
-      case NONE -> x;
-    };
-  }
-
-  public ModelSpec spec() {
-    return spec;
-  }
-
-  public Ops ops() {
-    return tf;
-  }
-
-  public Placeholder<TFloat32> input() {
-    return input;
-  }
-
-  /** The training flag (feed 1f while training); null in an inference graph. */
-  public Operand<TFloat32> training() {
-    return training;
-  }
-
-  /** The dropout seed to feed (seed, step); null in an inference graph. */
-  public Operand<TInt64> dropoutSeed() {
-    return dropoutSeed;
-  }
-
-  public Operand<TFloat32> logits() {
-    return logits;
-  }
-
-  public Operand<TFloat32> probabilities() {
-    return probabilities;
-  }
-
-  /** Trainable variables by stable name, in layer order. */
-  public Map<String, Variable<TFloat32>> variables() {
-    return Collections.unmodifiableMap(variables);
-  }
-
-  /** Assigns every variable of the model from {@code weights} (names and shapes must match). */
-  public void load(Session session, Weights weights) {
-    List<TFloat32> tensors = new ArrayList<>();
-    try {
-      Session.Runner runner = session.runner();
-      for (Map.Entry<String, Placeholder<TFloat32>> e : loadInputs.entrySet()) {
-        NamedArray array = weights.get(e.getKey());
-        long[] expected = variables.get(e.getKey()).shape().asArray();
-        if (!java.util.Arrays.equals(expected, array.shape())) {
-          throw new IllegalArgumentException(
-              e.getKey() + ": expected shape " + java.util.Arrays.toString(expected) + ", found "
-                  + java.util.Arrays.toString(array.shape()));
+        int[] inputShape = spec.inputShape();
+        Operand<TFloat32> x = input;
+        if (inputShape.length == 3) {
+            x = tf.reshape(x, tf.constant(new int[] {-1, inputShape[0], inputShape[1], inputShape[2]}));
         }
-        TFloat32 t = TFloat32.tensorOf(Shape.of(array.shape()), DataBuffers.of(array.values(), true, false));
-        tensors.add(t);
-        runner.feed(e.getValue(), t).addTarget(loadOps.get(e.getKey()));
-      }
-      runner.run();
-    } finally {
-      tensors.forEach(TFloat32::close);
+        int[] shape = inputShape;
+        List<int[]> shapes = spec.outputShapes();
+        List<ModelSpec.NamedLayer> layers = spec.namedLayers();
+        for (int i = 0; i < layers.size(); i++) {
+            ModelSpec.NamedLayer named = layers.get(i);
+            Ops scope = tf.withSubScope(named.name());
+            LayerSpec layer = named.spec();
+            if (layer instanceof LayerSpec.Dense d) {
+                Variable<TFloat32> kernel = variable(named.name(), "kernel", Shape.of(shape[0], d.units()));
+                Variable<TFloat32> bias = variable(named.name(), "bias", Shape.of(d.units()));
+                x = scope.math.add(scope.linalg.matMul(x, kernel), bias);
+                x = activate(scope, x, d.activation());
+            } else if (layer instanceof LayerSpec.Conv2D c) {
+                Variable<TFloat32> kernel = variable(
+                        named.name(), "kernel", Shape.of(c.kernelSize(), c.kernelSize(), shape[2], c.filters()));
+                Variable<TFloat32> bias = variable(named.name(), "bias", Shape.of(c.filters()));
+                x = scope.nn.biasAdd(
+                        scope.nn.conv2d(
+                                x, kernel, List.of(1L, 1L, 1L, 1L), c.padding().name()),
+                        bias);
+                x = activate(scope, x, c.activation());
+            } else if (layer instanceof LayerSpec.MaxPool2D p) {
+                int k = p.poolSize();
+                x = scope.nn.maxPool(
+                        x, scope.constant(new int[] {1, k, k, 1}), scope.constant(new int[] {1, k, k, 1}), "VALID");
+            } else if (layer instanceof LayerSpec.Flatten) {
+                x = scope.reshape(x, scope.constant(new int[] {-1, shapes.get(i)[0]}));
+            } else if (layer instanceof LayerSpec.Dropout dr && mode == Mode.TRAIN && dr.rate() > 0) {
+                // Inverted dropout; scale = 1 + training * (keep/(1-rate) - 1) is 1 outside training.
+                // Each dropout layer draws its own mask: the layer's index shifts the seed.
+                Operand<TFloat32> uniform = scope.random.statelessRandomUniform(
+                        scope.shape(x),
+                        scope.math.add(dropoutSeed, scope.constant(new long[] {i + 1L, 0})),
+                        TFloat32.class);
+                Operand<TFloat32> keep = scope.math.div(
+                        scope.dtypes.cast(
+                                scope.math.greaterEqual(uniform, scope.constant((float) dr.rate())), TFloat32.class),
+                        scope.constant((float) (1 - dr.rate())));
+                Operand<TFloat32> scale = scope.math.add(
+                        scope.constant(1f), scope.math.mul(training, scope.math.sub(keep, scope.constant(1f))));
+                x = scope.math.mul(x, scale);
+            }
+            shape = shapes.get(i);
+        }
+        this.logits = tf.withName(LOGITS).identity(x);
+        this.probabilities = tf.withName(PROBABILITIES).nn.softmax(logits);
     }
-  }
 
-  /** Reads every variable's current value. */
-  public Weights read(Session session) {
-    Session.Runner runner = session.runner();
-    List<String> names = new ArrayList<>(variables.keySet());
-    names.forEach(n -> runner.fetch(variables.get(n)));
-    try (var result = runner.run()) {
-      List<NamedArray> arrays = new ArrayList<>();
-      for (int i = 0; i < names.size(); i++) {
-        TFloat32 t = (TFloat32) result.get(i);
-        float[] values = new float[(int) t.size()];
-        t.copyTo(DataBuffers.of(values, false, false));
-        arrays.add(new NamedArray(names.get(i), t.shape().asArray(), values));
-      }
-      return new Weights(arrays);
+    /** Builds the model into {@code graph}; {@code seed} is dropout's default seed (see {@link #DROPOUT_SEED}). */
+    public static ModelGraph build(Graph graph, ModelSpec spec, Mode mode, long seed) {
+        return new ModelGraph(graph, spec, mode, seed);
     }
-  }
+
+    private Variable<TFloat32> variable(String layer, String name, Shape shape) {
+        Variable<TFloat32> v = tf.withSubScope(layer).withName(name).variable(shape, TFloat32.class);
+        String full = layer + "/" + name;
+        Ops load = tf.withSubScope("load").withSubScope(layer);
+        Placeholder<TFloat32> value = load.withName(name).placeholder(TFloat32.class, Placeholder.shape(shape));
+        loadInputs.put(full, value);
+        loadOps.put(full, load.withName(name + "_assign").assign(v, value));
+        variables.put(full, v);
+        return v;
+    }
+
+    private static Operand<TFloat32> activate(Ops scope, Operand<TFloat32> x, LayerSpec.Activation activation) {
+        return switch (activation) {
+            case RELU -> scope.nn.relu(x);
+            case NONE -> x;
+        };
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public Ops ops() {
+        return tf;
+    }
+
+    public Placeholder<TFloat32> input() {
+        return input;
+    }
+
+    /** The training flag (feed 1f while training); null in an inference graph. */
+    public Operand<TFloat32> training() {
+        return training;
+    }
+
+    /** The dropout seed to feed (seed, step); null in an inference graph. */
+    public Operand<TInt64> dropoutSeed() {
+        return dropoutSeed;
+    }
+
+    public Operand<TFloat32> logits() {
+        return logits;
+    }
+
+    public Operand<TFloat32> probabilities() {
+        return probabilities;
+    }
+
+    /** Trainable variables by stable name, in layer order. */
+    public Map<String, Variable<TFloat32>> variables() {
+        return Collections.unmodifiableMap(variables);
+    }
+
+    /** Assigns every variable of the model from {@code weights} (names and shapes must match). */
+    public void load(Session session, Weights weights) {
+        List<TFloat32> tensors = new ArrayList<>();
+        try {
+            Session.Runner runner = session.runner();
+            for (Map.Entry<String, Placeholder<TFloat32>> e : loadInputs.entrySet()) {
+                NamedArray array = weights.get(e.getKey());
+                long[] expected = variables.get(e.getKey()).shape().asArray();
+                if (!java.util.Arrays.equals(expected, array.shape())) {
+                    throw new IllegalArgumentException(
+                            e.getKey() + ": expected shape " + java.util.Arrays.toString(expected) + ", found "
+                                    + java.util.Arrays.toString(array.shape()));
+                }
+                TFloat32 t = TFloat32.tensorOf(Shape.of(array.shape()), DataBuffers.of(array.values(), true, false));
+                tensors.add(t);
+                runner.feed(e.getValue(), t).addTarget(loadOps.get(e.getKey()));
+            }
+            runner.run();
+        } finally {
+            tensors.forEach(TFloat32::close);
+        }
+    }
+
+    /** Reads every variable's current value. */
+    public Weights read(Session session) {
+        Session.Runner runner = session.runner();
+        List<String> names = new ArrayList<>(variables.keySet());
+        names.forEach(n -> runner.fetch(variables.get(n)));
+        try (var result = runner.run()) {
+            List<NamedArray> arrays = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                TFloat32 t = (TFloat32) result.get(i);
+                float[] values = new float[(int) t.size()];
+                t.copyTo(DataBuffers.of(values, false, false));
+                arrays.add(new NamedArray(names.get(i), t.shape().asArray(), values));
+            }
+            return new Weights(arrays);
+        }
+    }
 }

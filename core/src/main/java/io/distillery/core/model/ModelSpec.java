@@ -14,223 +14,220 @@ import java.util.List;
  *
  * @param inputShape e.g. {@code [28, 28, 1]} for images or {@code [784]} for flat features
  */
-public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers)
-    implements java.io.Serializable {
+public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers) implements java.io.Serializable {
 
-  public ModelSpec {
-    if (inputShape == null || inputShape.length == 0) {
-      throw new IllegalArgumentException("model: input shape must be given, e.g. [28, 28, 1]");
-    }
-    for (int d : inputShape) {
-      if (d <= 0) {
-        throw new IllegalArgumentException(
-            "model: input shape dimensions must be > 0, found " + Arrays.toString(inputShape));
-      }
-    }
-    if (numClasses < 2) {
-      throw new IllegalArgumentException("model: num classes must be >= 2, found " + numClasses);
-    }
-    if (layers == null || layers.isEmpty()) {
-      throw new IllegalArgumentException("model: at least one layer is required");
-    }
-    inputShape = inputShape.clone();
-    layers = List.copyOf(layers);
-    validateShapes(inputShape, numClasses, layers);
-  }
-
-  /** Parses layers from their textual form, e.g. {@code ["dense(128,relu)", "dense(10)"]}. */
-  public static ModelSpec of(int[] inputShape, int numClasses, List<String> layers) {
-    if (layers == null || layers.isEmpty()) {
-      throw new IllegalArgumentException("model: at least one layer is required");
-    }
-    List<LayerSpec> parsed = new ArrayList<>();
-    for (int i = 0; i < layers.size(); i++) {
-      try {
-        parsed.add(LayerSpec.parse(layers.get(i)));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("model layer " + (i + 1) + ": " + e.getMessage(), e);
-      }
-    }
-    return new ModelSpec(inputShape, numClasses, parsed);
-  }
-
-  @Override
-  public int[] inputShape() {
-    return inputShape.clone();
-  }
-
-  /** Number of input features, the product of the input shape. */
-  public int inputSize() {
-    int n = 1;
-    for (int d : inputShape) {
-      n *= d;
-    }
-    return n;
-  }
-
-  /** Layers with their stable scope names, in order. */
-  public List<NamedLayer> namedLayers() {
-    List<NamedLayer> out = new ArrayList<>();
-    java.util.Map<String, Integer> counters = new java.util.HashMap<>();
-    for (LayerSpec layer : layers) {
-      int n = counters.merge(layer.kind(), 1, Integer::sum);
-      out.add(new NamedLayer(layer.kind() + "_" + n, layer));
-    }
-    return out;
-  }
-
-  /** Shape of every layer's output, batch dimension left out. */
-  public List<int[]> outputShapes() {
-    return shapes(inputShape, layers);
-  }
-
-  /**
-   * Every variable's name ({@code <layer>/kernel}, {@code <layer>/bias}) and shape, in graph order:
-   * what a stored {@link Weights} must hold for this architecture.
-   */
-  public java.util.Map<String, long[]> variableShapes() {
-    java.util.Map<String, long[]> out = new java.util.LinkedHashMap<>();
-    List<int[]> shapes = outputShapes();
-    List<NamedLayer> named = namedLayers();
-    int[] in = inputShape;
-    for (int i = 0; i < named.size(); i++) {
-      String name = named.get(i).name();
-      if (named.get(i).spec() instanceof LayerSpec.Dense d) {
-        out.put(name + "/kernel", new long[] {last(in), d.units()});
-        out.put(name + "/bias", new long[] {d.units()});
-      } else if (named.get(i).spec() instanceof LayerSpec.Conv2D c) {
-        out.put(name + "/kernel", new long[] {c.kernelSize(), c.kernelSize(), last(in), c.filters()});
-        out.put(name + "/bias", new long[] {c.filters()});
-      }
-      in = shapes.get(i);
-    }
-    return out;
-  }
-
-  /** Number of trainable parameters (kernels and biases). */
-  public long parameterCount() {
-    long total = 0;
-    for (long[] shape : variableShapes().values()) {
-      total += java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-    }
-    return total;
-  }
-
-  /**
-   * Fails naming the first layer whose stored weights do not fit this architecture: a changed config
-   * meets this message instead of a shape error deep in TensorFlow.
-   */
-  public void checkWeights(Weights weights) {
-    java.util.Map<String, long[]> expected = variableShapes();
-    java.util.Map<String, LayerSpec> layerOf = new java.util.HashMap<>();
-    namedLayers().forEach(l -> layerOf.put(l.name(), l.spec()));
-    for (var e : expected.entrySet()) {
-      String layer = e.getKey().substring(0, e.getKey().indexOf('/'));
-      String where = "layer " + layer + " (" + layerOf.get(layer) + ")";
-      if (!weights.contains(e.getKey())) {
-        throw new WeightsMismatchException(where + ": the stored weights have no " + e.getKey());
-      }
-      long[] found = weights.get(e.getKey()).shape();
-      if (!java.util.Arrays.equals(found, e.getValue())) {
-        throw new WeightsMismatchException(
-            where + ": " + e.getKey() + " is " + java.util.Arrays.toString(found) + " in the stored weights, "
-                + java.util.Arrays.toString(e.getValue()) + " in the configured model");
-      }
-    }
-    for (String name : weights.asMap().keySet()) {
-      if (!expected.containsKey(name)) {
-        throw new WeightsMismatchException(
-            "the stored weights have " + name + ", which the configured model " + layers + " does not");
-      }
-    }
-  }
-
-  /** A layer and its scope name in the graph. */
-  public record NamedLayer(String name, LayerSpec spec) implements java.io.Serializable {}
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof ModelSpec m
-        && Arrays.equals(inputShape, m.inputShape)
-        && numClasses == m.numClasses
-        && layers.equals(m.layers);
-  }
-
-  @Override
-  public int hashCode() {
-    return 31 * (31 * Arrays.hashCode(inputShape) + numClasses) + layers.hashCode();
-  }
-
-  @Override
-  public String toString() {
-    return "ModelSpec" + Arrays.toString(inputShape) + " " + layers + " -> " + numClasses;
-  }
-
-  private static int last(int[] shape) {
-    return shape[shape.length - 1];
-  }
-
-  private static void validateShapes(int[] inputShape, int numClasses, List<LayerSpec> layers) {
-    List<int[]> shapes = shapes(inputShape, layers);
-    int[] out = shapes.get(shapes.size() - 1);
-    LayerSpec lastLayer = layers.get(layers.size() - 1);
-    if (!(lastLayer instanceof LayerSpec.Dense d)
-        || d.activation() != LayerSpec.Activation.NONE
-        || out.length != 1
-        || out[0] != numClasses) {
-      throw new IllegalArgumentException(
-          "model: the last layer must be dense(" + numClasses + ") without activation (the logits),"
-              + " found " + lastLayer + " with output shape " + Arrays.toString(out));
-    }
-  }
-
-  private static List<int[]> shapes(int[] inputShape, List<LayerSpec> layers) {
-    List<int[]> out = new ArrayList<>();
-    int[] shape = inputShape.clone();
-    for (int i = 0; i < layers.size(); i++) {
-      LayerSpec layer = layers.get(i);
-      String where = "model layer " + (i + 1) + " " + layer + ": ";
-      if (layer instanceof LayerSpec.Dense d) {
-        if (shape.length != 1) {
-          throw new IllegalArgumentException(
-              where + "needs flat input, found shape " + Arrays.toString(shape)
-                  + "; add flatten before it");
+    public ModelSpec {
+        if (inputShape == null || inputShape.length == 0) {
+            throw new IllegalArgumentException("model: input shape must be given, e.g. [28, 28, 1]");
         }
-        shape = new int[] {d.units()};
-      } else if (layer instanceof LayerSpec.Conv2D c) {
-        if (shape.length != 3) {
-          throw new IllegalArgumentException(
-              where + "needs [height, width, channels] input, found " + Arrays.toString(shape));
+        for (int d : inputShape) {
+            if (d <= 0) {
+                throw new IllegalArgumentException(
+                        "model: input shape dimensions must be > 0, found " + Arrays.toString(inputShape));
+            }
         }
-        int h = c.padding() == LayerSpec.Padding.SAME ? shape[0] : shape[0] - c.kernelSize() + 1;
-        int w = c.padding() == LayerSpec.Padding.SAME ? shape[1] : shape[1] - c.kernelSize() + 1;
-        if (h <= 0 || w <= 0) {
-          throw new IllegalArgumentException(
-              where + "kernel larger than its input " + Arrays.toString(shape));
+        if (numClasses < 2) {
+            throw new IllegalArgumentException("model: num classes must be >= 2, found " + numClasses);
         }
-        shape = new int[] {h, w, c.filters()};
-      } else if (layer instanceof LayerSpec.MaxPool2D p) {
-        if (shape.length != 3) {
-          throw new IllegalArgumentException(
-              where + "needs [height, width, channels] input, found " + Arrays.toString(shape));
+        if (layers == null || layers.isEmpty()) {
+            throw new IllegalArgumentException("model: at least one layer is required");
         }
-        int h = shape[0] / p.poolSize();
-        int w = shape[1] / p.poolSize();
-        if (h <= 0 || w <= 0) {
-          throw new IllegalArgumentException(
-              where + "pool larger than its input " + Arrays.toString(shape));
+        inputShape = inputShape.clone();
+        layers = List.copyOf(layers);
+        validateShapes(inputShape, numClasses, layers);
+    }
+
+    /** Parses layers from their textual form, e.g. {@code ["dense(128,relu)", "dense(10)"]}. */
+    public static ModelSpec of(int[] inputShape, int numClasses, List<String> layers) {
+        if (layers == null || layers.isEmpty()) {
+            throw new IllegalArgumentException("model: at least one layer is required");
         }
-        shape = new int[] {h, w, shape[2]};
-      } else if (layer instanceof LayerSpec.Flatten) {
+        List<LayerSpec> parsed = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            try {
+                parsed.add(LayerSpec.parse(layers.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model layer " + (i + 1) + ": " + e.getMessage(), e);
+            }
+        }
+        return new ModelSpec(inputShape, numClasses, parsed);
+    }
+
+    @Override
+    public int[] inputShape() {
+        return inputShape.clone();
+    }
+
+    /** Number of input features, the product of the input shape. */
+    public int inputSize() {
         int n = 1;
-        for (int d : shape) {
-          n *= d;
+        for (int d : inputShape) {
+            n *= d;
         }
-        shape = new int[] {n};
-      }
-      // Dropout keeps the shape.
-      out.add(shape.clone());
+        return n;
     }
-    return out;
-  }
+
+    /** Layers with their stable scope names, in order. */
+    public List<NamedLayer> namedLayers() {
+        List<NamedLayer> out = new ArrayList<>();
+        java.util.Map<String, Integer> counters = new java.util.HashMap<>();
+        for (LayerSpec layer : layers) {
+            int n = counters.merge(layer.kind(), 1, Integer::sum);
+            out.add(new NamedLayer(layer.kind() + "_" + n, layer));
+        }
+        return out;
+    }
+
+    /** Shape of every layer's output, batch dimension left out. */
+    public List<int[]> outputShapes() {
+        return shapes(inputShape, layers);
+    }
+
+    /**
+     * Every variable's name ({@code <layer>/kernel}, {@code <layer>/bias}) and shape, in graph order:
+     * what a stored {@link Weights} must hold for this architecture.
+     */
+    public java.util.Map<String, long[]> variableShapes() {
+        java.util.Map<String, long[]> out = new java.util.LinkedHashMap<>();
+        List<int[]> shapes = outputShapes();
+        List<NamedLayer> named = namedLayers();
+        int[] in = inputShape;
+        for (int i = 0; i < named.size(); i++) {
+            String name = named.get(i).name();
+            if (named.get(i).spec() instanceof LayerSpec.Dense d) {
+                out.put(name + "/kernel", new long[] {last(in), d.units()});
+                out.put(name + "/bias", new long[] {d.units()});
+            } else if (named.get(i).spec() instanceof LayerSpec.Conv2D c) {
+                out.put(name + "/kernel", new long[] {c.kernelSize(), c.kernelSize(), last(in), c.filters()});
+                out.put(name + "/bias", new long[] {c.filters()});
+            }
+            in = shapes.get(i);
+        }
+        return out;
+    }
+
+    /** Number of trainable parameters (kernels and biases). */
+    public long parameterCount() {
+        long total = 0;
+        for (long[] shape : variableShapes().values()) {
+            total += java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+        }
+        return total;
+    }
+
+    /**
+     * Fails naming the first layer whose stored weights do not fit this architecture: a changed config
+     * meets this message instead of a shape error deep in TensorFlow.
+     */
+    public void checkWeights(Weights weights) {
+        java.util.Map<String, long[]> expected = variableShapes();
+        java.util.Map<String, LayerSpec> layerOf = new java.util.HashMap<>();
+        namedLayers().forEach(l -> layerOf.put(l.name(), l.spec()));
+        for (var e : expected.entrySet()) {
+            String layer = e.getKey().substring(0, e.getKey().indexOf('/'));
+            String where = "layer " + layer + " (" + layerOf.get(layer) + ")";
+            if (!weights.contains(e.getKey())) {
+                throw new WeightsMismatchException(where + ": the stored weights have no " + e.getKey());
+            }
+            long[] found = weights.get(e.getKey()).shape();
+            if (!java.util.Arrays.equals(found, e.getValue())) {
+                throw new WeightsMismatchException(where + ": " + e.getKey() + " is " + java.util.Arrays.toString(found)
+                        + " in the stored weights, " + java.util.Arrays.toString(e.getValue())
+                        + " in the configured model");
+            }
+        }
+        for (String name : weights.asMap().keySet()) {
+            if (!expected.containsKey(name)) {
+                throw new WeightsMismatchException(
+                        "the stored weights have " + name + ", which the configured model " + layers + " does not");
+            }
+        }
+    }
+
+    /** A layer and its scope name in the graph. */
+    public record NamedLayer(String name, LayerSpec spec) implements java.io.Serializable {}
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelSpec m
+                && Arrays.equals(inputShape, m.inputShape)
+                && numClasses == m.numClasses
+                && layers.equals(m.layers);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * Arrays.hashCode(inputShape) + numClasses) + layers.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "ModelSpec" + Arrays.toString(inputShape) + " " + layers + " -> " + numClasses;
+    }
+
+    private static int last(int[] shape) {
+        return shape[shape.length - 1];
+    }
+
+    private static void validateShapes(int[] inputShape, int numClasses, List<LayerSpec> layers) {
+        List<int[]> shapes = shapes(inputShape, layers);
+        int[] out = shapes.get(shapes.size() - 1);
+        LayerSpec lastLayer = layers.get(layers.size() - 1);
+        if (!(lastLayer instanceof LayerSpec.Dense d)
+                || d.activation() != LayerSpec.Activation.NONE
+                || out.length != 1
+                || out[0] != numClasses) {
+            throw new IllegalArgumentException(
+                    "model: the last layer must be dense(" + numClasses + ") without activation (the logits),"
+                            + " found " + lastLayer + " with output shape " + Arrays.toString(out));
+        }
+    }
+
+    private static List<int[]> shapes(int[] inputShape, List<LayerSpec> layers) {
+        List<int[]> out = new ArrayList<>();
+        int[] shape = inputShape.clone();
+        for (int i = 0; i < layers.size(); i++) {
+            LayerSpec layer = layers.get(i);
+            String where = "model layer " + (i + 1) + " " + layer + ": ";
+            if (layer instanceof LayerSpec.Dense d) {
+                if (shape.length != 1) {
+                    throw new IllegalArgumentException(where + "needs flat input, found shape " + Arrays.toString(shape)
+                            + "; add flatten before it");
+                }
+                shape = new int[] {d.units()};
+            } else if (layer instanceof LayerSpec.Conv2D c) {
+                if (shape.length != 3) {
+                    throw new IllegalArgumentException(
+                            where + "needs [height, width, channels] input, found " + Arrays.toString(shape));
+                }
+                int h = c.padding() == LayerSpec.Padding.SAME ? shape[0] : shape[0] - c.kernelSize() + 1;
+                int w = c.padding() == LayerSpec.Padding.SAME ? shape[1] : shape[1] - c.kernelSize() + 1;
+                if (h <= 0 || w <= 0) {
+                    throw new IllegalArgumentException(
+                            where + "kernel larger than its input " + Arrays.toString(shape));
+                }
+                shape = new int[] {h, w, c.filters()};
+            } else if (layer instanceof LayerSpec.MaxPool2D p) {
+                if (shape.length != 3) {
+                    throw new IllegalArgumentException(
+                            where + "needs [height, width, channels] input, found " + Arrays.toString(shape));
+                }
+                int h = shape[0] / p.poolSize();
+                int w = shape[1] / p.poolSize();
+                if (h <= 0 || w <= 0) {
+                    throw new IllegalArgumentException(where + "pool larger than its input " + Arrays.toString(shape));
+                }
+                shape = new int[] {h, w, shape[2]};
+            } else if (layer instanceof LayerSpec.Flatten) {
+                int n = 1;
+                for (int d : shape) {
+                    n *= d;
+                }
+                shape = new int[] {n};
+            }
+            // Dropout keeps the shape.
+            out.add(shape.clone());
+        }
+        return out;
+    }
 }

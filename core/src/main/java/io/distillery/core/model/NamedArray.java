@@ -10,52 +10,51 @@ import java.util.Arrays;
  */
 public record NamedArray(String name, long[] shape, float[] values) implements Serializable {
 
-  public NamedArray {
-    long n = 1;
-    for (long d : shape) {
-      if (d < 0) {
-        throw new IllegalArgumentException(name + ": negative dimension in " + Arrays.toString(shape));
-      }
-      n *= d;
+    public NamedArray {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException(name + ": negative dimension in " + Arrays.toString(shape));
+            }
+            n *= d;
+        }
+        if (n != values.length) {
+            throw new IllegalArgumentException(
+                    name + ": shape " + Arrays.toString(shape) + " needs " + n + " values, found " + values.length);
+        }
     }
-    if (n != values.length) {
-      throw new IllegalArgumentException(
-          name + ": shape " + Arrays.toString(shape) + " needs " + n + " values, found "
-              + values.length);
+
+    @Override
+    public long[] shape() {
+        return shape.clone();
     }
-  }
 
-  @Override
-  public long[] shape() {
-    return shape.clone();
-  }
-
-  /** Number of exact zeros. */
-  public long zeros() {
-    long z = 0;
-    for (float v : values) {
-      if (v == 0f) {
-        z++;
-      }
+    /** Number of exact zeros. */
+    public long zeros() {
+        long z = 0;
+        for (float v : values) {
+            if (v == 0f) {
+                z++;
+            }
+        }
+        return z;
     }
-    return z;
-  }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof NamedArray a
-        && name.equals(a.name)
-        && Arrays.equals(shape, a.shape)
-        && Arrays.equals(values, a.values);
-  }
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof NamedArray a
+                && name.equals(a.name)
+                && Arrays.equals(shape, a.shape)
+                && Arrays.equals(values, a.values);
+    }
 
-  @Override
-  public int hashCode() {
-    return 31 * (31 * name.hashCode() + Arrays.hashCode(shape)) + Arrays.hashCode(values);
-  }
+    @Override
+    public int hashCode() {
+        return 31 * (31 * name.hashCode() + Arrays.hashCode(shape)) + Arrays.hashCode(values);
+    }
 
-  @Override
-  public String toString() {
-    return name + Arrays.toString(shape);
-  }
+    @Override
+    public String toString() {
+        return name + Arrays.toString(shape);
+    }
 }

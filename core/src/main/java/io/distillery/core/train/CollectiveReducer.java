@@ -26,43 +26,43 @@ import org.tensorflow.types.TFloat32;
  * waits for a lost peer just the same ({@code CollectiveWorker.config}), with no thread per step.
  */
 public final class CollectiveReducer implements GradientReducer {
-  /** The TensorFlow op type. */
-  public static final String OP_TYPE = "CollectiveReduce";
+    /** The TensorFlow op type. */
+    public static final String OP_TYPE = "CollectiveReduce";
 
-  private final int groupSize;
-  private final long groupKey;
-  private final AtomicLong instanceKeys;
+    private final int groupSize;
+    private final long groupKey;
+    private final AtomicLong instanceKeys;
 
-  /**
-   * @param groupSize the number of workers; every one of them must run the op
-   * @param groupKey identifies the group (the same on every worker)
-   * @param instanceKeys the next instance key; each all-reduce op this reducer builds takes one
-   */
-  public CollectiveReducer(int groupSize, long groupKey, AtomicLong instanceKeys) {
-    if (groupSize < 1) {
-      throw new IllegalArgumentException("group size must be >= 1, found " + groupSize);
+    /**
+     * @param groupSize the number of workers; every one of them must run the op
+     * @param groupKey identifies the group (the same on every worker)
+     * @param instanceKeys the next instance key; each all-reduce op this reducer builds takes one
+     */
+    public CollectiveReducer(int groupSize, long groupKey, AtomicLong instanceKeys) {
+        if (groupSize < 1) {
+            throw new IllegalArgumentException("group size must be >= 1, found " + groupSize);
+        }
+        this.groupSize = groupSize;
+        this.groupKey = groupKey;
+        this.instanceKeys = instanceKeys;
     }
-    this.groupSize = groupSize;
-    this.groupKey = groupKey;
-    this.instanceKeys = instanceKeys;
-  }
 
-  public int groupSize() {
-    return groupSize;
-  }
+    public int groupSize() {
+        return groupSize;
+    }
 
-  @Override
-  public Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> flatGradients) {
-    OperationBuilder builder = tf.scope().opBuilder(OP_TYPE, "all_reduce");
-    builder.addInput(flatGradients.asOutput());
-    builder.setAttr("group_size", (long) groupSize);
-    builder.setAttr("group_key", groupKey);
-    builder.setAttr("instance_key", instanceKeys.getAndIncrement());
-    builder.setAttr("merge_op", "Add");
-    builder.setAttr("final_op", "Div");
-    builder.setAttr("subdiv_offsets", new long[] {0});
-    builder.setAttr("timeout_seconds", 0f);
-    Operation op = builder.build();
-    return op.output(0);
-  }
+    @Override
+    public Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> flatGradients) {
+        OperationBuilder builder = tf.scope().opBuilder(OP_TYPE, "all_reduce");
+        builder.addInput(flatGradients.asOutput());
+        builder.setAttr("group_size", (long) groupSize);
+        builder.setAttr("group_key", groupKey);
+        builder.setAttr("instance_key", instanceKeys.getAndIncrement());
+        builder.setAttr("merge_op", "Add");
+        builder.setAttr("final_op", "Div");
+        builder.setAttr("subdiv_offsets", new long[] {0});
+        builder.setAttr("timeout_seconds", 0f);
+        Operation op = builder.build();
+        return op.output(0);
+    }
 }

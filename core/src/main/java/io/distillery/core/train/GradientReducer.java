@@ -10,25 +10,24 @@ import org.tensorflow.types.TFloat32;
  */
 public interface GradientReducer {
 
-  /** Returns the averaged gradients, same shape as {@code flatGradients}. */
-  Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> flatGradients);
+    /** Returns the averaged gradients, same shape as {@code flatGradients}. */
+    Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> flatGradients);
 
-  /** Whether this reducer is the single-worker identity (the trainer then skips fusion). */
-  default boolean isLocal() {
-    return false;
-  }
+    /** Whether this reducer is the single-worker identity (the trainer then skips fusion). */
+    default boolean isLocal() {
+        return false;
+    }
 
-  /** One worker: gradients are applied as computed. */
-  GradientReducer LOCAL =
-      new GradientReducer() {
+    /** One worker: gradients are applied as computed. */
+    GradientReducer LOCAL = new GradientReducer() {
         @Override
         public Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> flatGradients) {
-          return flatGradients;
+            return flatGradients;
         }
 
         @Override
         public boolean isLocal() {
-          return true;
+            return true;
         }
-      };
+    };
 }

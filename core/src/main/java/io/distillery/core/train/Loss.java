@@ -11,16 +11,15 @@ import org.tensorflow.types.TFloat32;
 @FunctionalInterface
 public interface Loss {
 
-  Operand<TFloat32> build(Ops tf, LossInputs inputs);
+    Operand<TFloat32> build(Ops tf, LossInputs inputs);
 
-  /** Plain softmax cross-entropy against one-hot labels. */
-  static Loss crossEntropy() {
-    return (tf, in) -> crossEntropy(tf, in.logits(), in.oneHotLabels());
-  }
+    /** Plain softmax cross-entropy against one-hot labels. */
+    static Loss crossEntropy() {
+        return (tf, in) -> crossEntropy(tf, in.logits(), in.oneHotLabels());
+    }
 
-  /** Mean softmax cross-entropy of {@code logits} against the distributions {@code targets}. */
-  static Operand<TFloat32> crossEntropy(Ops tf, Operand<TFloat32> logits, Operand<TFloat32> targets) {
-    return tf.math.mean(
-        tf.nn.softmaxCrossEntropyWithLogits(logits, targets).loss(), tf.constant(0));
-  }
+    /** Mean softmax cross-entropy of {@code logits} against the distributions {@code targets}. */
+    static Operand<TFloat32> crossEntropy(Ops tf, Operand<TFloat32> logits, Operand<TFloat32> targets) {
+        return tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(logits, targets).loss(), tf.constant(0));
+    }
 }

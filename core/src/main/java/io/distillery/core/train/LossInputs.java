@@ -9,29 +9,29 @@ import org.tensorflow.types.TFloat32;
  * by name (each becomes a placeholder the trainer feeds from the Arrow batch column of that name).
  */
 public final class LossInputs {
-  private final Operand<TFloat32> logits;
-  private final Operand<TFloat32> oneHotLabels;
-  private final BiFunction<String, Integer, Operand<TFloat32>> columns;
+    private final Operand<TFloat32> logits;
+    private final Operand<TFloat32> oneHotLabels;
+    private final BiFunction<String, Integer, Operand<TFloat32>> columns;
 
-  LossInputs(
-      Operand<TFloat32> logits,
-      Operand<TFloat32> oneHotLabels,
-      BiFunction<String, Integer, Operand<TFloat32>> columns) {
-    this.logits = logits;
-    this.oneHotLabels = oneHotLabels;
-    this.columns = columns;
-  }
+    LossInputs(
+            Operand<TFloat32> logits,
+            Operand<TFloat32> oneHotLabels,
+            BiFunction<String, Integer, Operand<TFloat32>> columns) {
+        this.logits = logits;
+        this.oneHotLabels = oneHotLabels;
+        this.columns = columns;
+    }
 
-  public Operand<TFloat32> logits() {
-    return logits;
-  }
+    public Operand<TFloat32> logits() {
+        return logits;
+    }
 
-  public Operand<TFloat32> oneHotLabels() {
-    return oneHotLabels;
-  }
+    public Operand<TFloat32> oneHotLabels() {
+        return oneHotLabels;
+    }
 
-  /** A {@code [batch, width]} float column of the batch, e.g. a teacher's logits. */
-  public Operand<TFloat32> column(String name, int width) {
-    return columns.apply(name, width);
-  }
+    /** A {@code [batch, width]} float column of the batch, e.g. a teacher's logits. */
+    public Operand<TFloat32> column(String name, int width) {
+        return columns.apply(name, width);
+    }
 }

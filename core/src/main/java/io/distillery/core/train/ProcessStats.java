@@ -10,38 +10,38 @@ import java.nio.file.Path;
  * long training run must keep flat, and what its progress records report per epoch.
  */
 public final class ProcessStats {
-  private ProcessStats() {}
+    private ProcessStats() {}
 
-  /** Every thread of the process, Java's and native ones (TensorFlow's, gRPC's); -1 without /proc. */
-  public static int threads() {
-    String[] tasks = Path.of("/proc/self/task").toFile().list();
-    return tasks == null ? -1 : tasks.length;
-  }
-
-  /** Current resident memory ({@code VmRSS}) in bytes; -1 without /proc. */
-  public static long residentBytes() {
-    return status("VmRSS:");
-  }
-
-  /** Peak resident memory ({@code VmHWM}) in bytes; -1 without /proc. */
-  public static long peakResidentBytes() {
-    return status("VmHWM:");
-  }
-
-  private static long status(String field) {
-    Path status = Path.of("/proc/self/status");
-    if (!Files.isReadable(status)) {
-      return -1;
+    /** Every thread of the process, Java's and native ones (TensorFlow's, gRPC's); -1 without /proc. */
+    public static int threads() {
+        String[] tasks = Path.of("/proc/self/task").toFile().list();
+        return tasks == null ? -1 : tasks.length;
     }
-    try {
-      for (String line : Files.readAllLines(status)) {
-        if (line.startsWith(field)) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+
+    /** Current resident memory ({@code VmRSS}) in bytes; -1 without /proc. */
+    public static long residentBytes() {
+        return status("VmRSS:");
+    }
+
+    /** Peak resident memory ({@code VmHWM}) in bytes; -1 without /proc. */
+    public static long peakResidentBytes() {
+        return status("VmHWM:");
+    }
+
+    private static long status(String field) {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return -1;
         }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + status + ": " + e.getMessage(), e);
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + status + ": " + e.getMessage(), e);
+        }
+        return -1;
     }
-    return -1;
-  }
 }

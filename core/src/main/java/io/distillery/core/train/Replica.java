@@ -10,12 +10,12 @@ import org.tensorflow.Session;
  * from {@link CollectiveWorker#replica()}.
  */
 public record Replica(GradientReducer reducer, Function<Graph, Session> sessions) {
-  /** One worker: gradients applied as computed, an in-process session. */
-  public static final Replica LOCAL = new Replica(GradientReducer.LOCAL, Session::new);
+    /** One worker: gradients applied as computed, an in-process session. */
+    public static final Replica LOCAL = new Replica(GradientReducer.LOCAL, Session::new);
 
-  public Replica {
-    if (reducer == null || sessions == null) {
-      throw new IllegalArgumentException("a replica needs a reducer and a session factory");
+    public Replica {
+        if (reducer == null || sessions == null) {
+            throw new IllegalArgumentException("a replica needs a reducer and a session factory");
+        }
     }
-  }
 }

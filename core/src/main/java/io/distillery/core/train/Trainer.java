@@ -26,8 +26,8 @@ import org.tensorflow.op.core.Gradients;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 
 /**
  * A model, its loss and its optimizer built into one TensorFlow graph and session: one object that
@@ -40,409 +40,413 @@ import org.tensorflow.types.TInt32;
  */
 public final class Trainer implements AutoCloseable {
 
-  /**
-   * How to build a trainer.
-   *
-   * @param seed dropout's seed, fed with the step as {@link ModelGraph#DROPOUT_SEED}; data-parallel
-   *     ranks use different ones, or every rank would drop the same units
-   * @param maskedVariables variables multiplied by a 0/1 mask after every step (pruning)
-   * @param sessionFactory opens the session on the built graph (a local one, or one targeted at a TF
-   *     server for data-parallel training)
-   */
-  public record Options(
-      ModelSpec model,
-      Loss loss,
-      OptimizerSpec optimizer,
-      GradientReducer reducer,
-      long seed,
-      Set<String> maskedVariables,
-      Function<Graph, Session> sessionFactory) {
-    public Options {
-      reducer = reducer == null ? GradientReducer.LOCAL : reducer;
-      maskedVariables = maskedVariables == null ? Set.of() : Set.copyOf(maskedVariables);
-      sessionFactory = sessionFactory == null ? Session::new : sessionFactory;
+    /**
+     * How to build a trainer.
+     *
+     * @param seed dropout's seed, fed with the step as {@link ModelGraph#DROPOUT_SEED}; data-parallel
+     *     ranks use different ones, or every rank would drop the same units
+     * @param maskedVariables variables multiplied by a 0/1 mask after every step (pruning)
+     * @param sessionFactory opens the session on the built graph (a local one, or one targeted at a TF
+     *     server for data-parallel training)
+     */
+    public record Options(
+            ModelSpec model,
+            Loss loss,
+            OptimizerSpec optimizer,
+            GradientReducer reducer,
+            long seed,
+            Set<String> maskedVariables,
+            Function<Graph, Session> sessionFactory) {
+        public Options {
+            reducer = reducer == null ? GradientReducer.LOCAL : reducer;
+            maskedVariables = maskedVariables == null ? Set.of() : Set.copyOf(maskedVariables);
+            sessionFactory = sessionFactory == null ? Session::new : sessionFactory;
+        }
+
+        public static Options local(ModelSpec model, Loss loss, OptimizerSpec optimizer, long seed) {
+            return new Options(model, loss, optimizer, GradientReducer.LOCAL, seed, Set.of(), null);
+        }
+
+        public Options withMasks(Set<String> masked) {
+            return new Options(model, loss, optimizer, reducer, seed, masked, sessionFactory);
+        }
+
+        public Options withReducer(GradientReducer r, Function<Graph, Session> factory) {
+            return new Options(model, loss, optimizer, r, seed, maskedVariables, factory);
+        }
     }
 
-    public static Options local(ModelSpec model, Loss loss, OptimizerSpec optimizer, long seed) {
-      return new Options(model, loss, optimizer, GradientReducer.LOCAL, seed, Set.of(), null);
+    private final Options options;
+    private final Graph graph;
+    private final Session session;
+    private final ModelGraph model;
+    private final Placeholder<TInt32> labels;
+    private final Map<String, Placeholder<TFloat32>> columns = new LinkedHashMap<>();
+    private final Operand<TFloat32> loss;
+    private final Operand<TFloat32> evalLoss;
+    private final Operand<TFloat32> correct;
+    private final Op trainTarget;
+    private final Placeholder<TFloat32> beta1Power;
+    private final Placeholder<TFloat32> beta2Power;
+    private final SlotVariables slots;
+    private final SlotVariables masks;
+    private long step;
+    private boolean closed;
+
+    public Trainer(Options options) {
+        this.options = options;
+        this.graph = new Graph();
+        try {
+            ModelSpec spec = options.model();
+            this.model = ModelGraph.build(graph, spec, ModelGraph.Mode.TRAIN, options.seed());
+            Ops tf = model.ops();
+            this.labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+            Operand<TFloat32> oneHot =
+                    tf.oneHot(labels, tf.constant(spec.numClasses()), tf.constant(1f), tf.constant(0f));
+            LossInputs inputs = new LossInputs(
+                    model.logits(),
+                    oneHot,
+                    (name, width) -> columns.computeIfAbsent(
+                            name,
+                            n -> tf.withName(n).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, width)))));
+            this.loss = options.loss().build(tf.withSubScope("loss"), inputs);
+            this.evalLoss = Loss.crossEntropy(tf.withSubScope("eval_loss"), model.logits(), oneHot);
+            this.correct = tf.reduceSum(
+                    tf.dtypes.cast(
+                            tf.math.equal(tf.math.argMax(model.logits(), tf.constant(1), TInt32.class), labels),
+                            TFloat32.class),
+                    tf.constant(0));
+
+            List<String> names = new ArrayList<>(model.variables().keySet());
+            List<Variable<TFloat32>> vars = new ArrayList<>(model.variables().values());
+            List<Operand<TFloat32>> grads = reduce(tf, vars, tf.gradients(loss, vars));
+
+            // Apply nothing until every gradient exists: an update of dense_2/kernel must not race with
+            // the backward pass that still reads it for dense_1's gradient (variables are updated in place).
+            List<Op> gradOps = new ArrayList<>();
+            for (Operand<TFloat32> g : grads) {
+                gradOps.add(tf.identity(g));
+            }
+            Ops opt = tf.withSubScope("optimizer");
+            Ops apply = opt.withControlDependencies(gradOps);
+            OptimizerSpec o = options.optimizer();
+            this.slots = new SlotVariables(opt);
+            List<Op> applies = new ArrayList<>();
+            Operand<TFloat32> lr = opt.constant((float) o.learningRate());
+            if (o.kind() == OptimizerSpec.Kind.ADAM) {
+                this.beta1Power =
+                        opt.withName("beta1_power").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+                this.beta2Power =
+                        opt.withName("beta2_power").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+                for (int i = 0; i < vars.size(); i++) {
+                    Variable<TFloat32> m =
+                            slots.create(names.get(i) + "/adam_m", vars.get(i).shape(), 0f);
+                    Variable<TFloat32> v =
+                            slots.create(names.get(i) + "/adam_v", vars.get(i).shape(), 0f);
+                    applies.add(apply.train.applyAdam(
+                            vars.get(i),
+                            m,
+                            v,
+                            beta1Power,
+                            beta2Power,
+                            lr,
+                            opt.constant((float) OptimizerSpec.BETA1),
+                            opt.constant((float) OptimizerSpec.BETA2),
+                            opt.constant((float) OptimizerSpec.EPSILON),
+                            grads.get(i)));
+                }
+            } else {
+                this.beta1Power = null;
+                this.beta2Power = null;
+                for (int i = 0; i < vars.size(); i++) {
+                    if (o.momentum() > 0) {
+                        Variable<TFloat32> accum = slots.create(
+                                names.get(i) + "/momentum", vars.get(i).shape(), 0f);
+                        applies.add(apply.train.applyMomentum(
+                                vars.get(i), accum, lr, grads.get(i), opt.constant((float) o.momentum())));
+                    } else {
+                        applies.add(apply.train.applyGradientDescent(vars.get(i), lr, grads.get(i)));
+                    }
+                }
+            }
+            Op applied = tf.withControlDependencies(applies)
+                    .withName("apply_gradients")
+                    .noOp();
+
+            Ops maskOps = tf.withSubScope("masks");
+            this.masks = new SlotVariables(maskOps);
+            List<Op> reMasks = new ArrayList<>();
+            for (String name : options.maskedVariables()) {
+                Variable<TFloat32> var = model.variables().get(name);
+                if (var == null) {
+                    throw new IllegalArgumentException("cannot mask " + name + ": no such variable; have " + names);
+                }
+                Variable<TFloat32> mask = masks.create(name, var.shape(), 1f);
+                // Both the read of var and the write wait for the optimizer: var·mask must see the update.
+                Ops afterApply = maskOps.withControlDependencies(List.of(applied));
+                reMasks.add(afterApply.assign(var, afterApply.math.mul(var, mask)));
+            }
+            this.trainTarget = reMasks.isEmpty()
+                    ? applied
+                    : tf.withControlDependencies(reMasks).withName("train").noOp();
+            this.session = options.sessionFactory().apply(graph);
+        } catch (RuntimeException e) {
+            graph.close();
+            throw e;
+        }
     }
 
-    public Options withMasks(Set<String> masked) {
-      return new Options(model, loss, optimizer, reducer, seed, masked, sessionFactory);
-    }
-
-    public Options withReducer(GradientReducer r, Function<Graph, Session> factory) {
-      return new Options(model, loss, optimizer, r, seed, maskedVariables, factory);
-    }
-  }
-
-  private final Options options;
-  private final Graph graph;
-  private final Session session;
-  private final ModelGraph model;
-  private final Placeholder<TInt32> labels;
-  private final Map<String, Placeholder<TFloat32>> columns = new LinkedHashMap<>();
-  private final Operand<TFloat32> loss;
-  private final Operand<TFloat32> evalLoss;
-  private final Operand<TFloat32> correct;
-  private final Op trainTarget;
-  private final Placeholder<TFloat32> beta1Power;
-  private final Placeholder<TFloat32> beta2Power;
-  private final SlotVariables slots;
-  private final SlotVariables masks;
-  private long step;
-  private boolean closed;
-
-  public Trainer(Options options) {
-    this.options = options;
-    this.graph = new Graph();
-    try {
-      ModelSpec spec = options.model();
-      this.model = ModelGraph.build(graph, spec, ModelGraph.Mode.TRAIN, options.seed());
-      Ops tf = model.ops();
-      this.labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
-      Operand<TFloat32> oneHot =
-          tf.oneHot(labels, tf.constant(spec.numClasses()), tf.constant(1f), tf.constant(0f));
-      LossInputs inputs =
-          new LossInputs(
-              model.logits(),
-              oneHot,
-              (name, width) ->
-                  columns.computeIfAbsent(
-                      name,
-                      n ->
-                          tf.withName(n)
-                              .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, width)))));
-      this.loss = options.loss().build(tf.withSubScope("loss"), inputs);
-      this.evalLoss = Loss.crossEntropy(tf.withSubScope("eval_loss"), model.logits(), oneHot);
-      this.correct =
-          tf.reduceSum(
-              tf.dtypes.cast(
-                  tf.math.equal(tf.math.argMax(model.logits(), tf.constant(1), TInt32.class), labels),
-                  TFloat32.class),
-              tf.constant(0));
-
-      List<String> names = new ArrayList<>(model.variables().keySet());
-      List<Variable<TFloat32>> vars = new ArrayList<>(model.variables().values());
-      List<Operand<TFloat32>> grads = reduce(tf, vars, tf.gradients(loss, vars));
-
-      // Apply nothing until every gradient exists: an update of dense_2/kernel must not race with
-      // the backward pass that still reads it for dense_1's gradient (variables are updated in place).
-      List<Op> gradOps = new ArrayList<>();
-      for (Operand<TFloat32> g : grads) {
-        gradOps.add(tf.identity(g));
-      }
-      Ops opt = tf.withSubScope("optimizer");
-      Ops apply = opt.withControlDependencies(gradOps);
-      OptimizerSpec o = options.optimizer();
-      this.slots = new SlotVariables(opt);
-      List<Op> applies = new ArrayList<>();
-      Operand<TFloat32> lr = opt.constant((float) o.learningRate());
-      if (o.kind() == OptimizerSpec.Kind.ADAM) {
-        this.beta1Power = opt.withName("beta1_power").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-        this.beta2Power = opt.withName("beta2_power").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    private List<Operand<TFloat32>> reduce(Ops tf, List<Variable<TFloat32>> vars, Gradients gradients) {
+        List<Operand<TFloat32>> grads = new ArrayList<>();
         for (int i = 0; i < vars.size(); i++) {
-          Variable<TFloat32> m = slots.create(names.get(i) + "/adam_m", vars.get(i).shape(), 0f);
-          Variable<TFloat32> v = slots.create(names.get(i) + "/adam_v", vars.get(i).shape(), 0f);
-          applies.add(
-              apply.train.applyAdam(
-                  vars.get(i), m, v, beta1Power, beta2Power, lr,
-                  opt.constant((float) OptimizerSpec.BETA1),
-                  opt.constant((float) OptimizerSpec.BETA2),
-                  opt.constant((float) OptimizerSpec.EPSILON),
-                  grads.get(i)));
+            @SuppressWarnings("unchecked")
+            Operand<TFloat32> g = (Operand<TFloat32>) (Operand<?>) gradients.dy(i);
+            grads.add(g);
         }
-      } else {
-        this.beta1Power = null;
-        this.beta2Power = null;
+        if (options.reducer().isLocal()) {
+            return grads;
+        }
+        // Fuse every gradient into one flat vector: one all-reduce per step instead of one per variable.
+        Ops fuse = tf.withSubScope("fused_gradients");
+        List<Operand<TFloat32>> flat = new ArrayList<>();
+        int[] sizes = new int[vars.size()];
         for (int i = 0; i < vars.size(); i++) {
-          if (o.momentum() > 0) {
-            Variable<TFloat32> accum = slots.create(names.get(i) + "/momentum", vars.get(i).shape(), 0f);
-            applies.add(
-                apply.train.applyMomentum(
-                    vars.get(i), accum, lr, grads.get(i), opt.constant((float) o.momentum())));
-          } else {
-            applies.add(apply.train.applyGradientDescent(vars.get(i), lr, grads.get(i)));
-          }
+            sizes[i] = (int) vars.get(i).shape().size();
+            flat.add(fuse.reshape(grads.get(i), fuse.constant(new int[] {-1})));
         }
-      }
-      Op applied = tf.withControlDependencies(applies).withName("apply_gradients").noOp();
-
-      Ops maskOps = tf.withSubScope("masks");
-      this.masks = new SlotVariables(maskOps);
-      List<Op> reMasks = new ArrayList<>();
-      for (String name : options.maskedVariables()) {
-        Variable<TFloat32> var = model.variables().get(name);
-        if (var == null) {
-          throw new IllegalArgumentException("cannot mask " + name + ": no such variable; have " + names);
+        Operand<TFloat32> reduced = options.reducer().reduce(fuse, fuse.concat(flat, fuse.constant(0)));
+        var parts = fuse.splitV(reduced, fuse.constant(sizes), fuse.constant(0), (long) sizes.length);
+        List<Operand<TFloat32>> out = new ArrayList<>();
+        for (int i = 0; i < vars.size(); i++) {
+            long[] shape = vars.get(i).shape().asArray();
+            int[] dims = new int[shape.length];
+            for (int d = 0; d < shape.length; d++) {
+                dims[d] = (int) shape[d];
+            }
+            @SuppressWarnings("unchecked")
+            Operand<TFloat32> part =
+                    (Operand<TFloat32>) (Operand<?>) parts.output().get(i);
+            out.add(fuse.reshape(part, fuse.constant(dims)));
         }
-        Variable<TFloat32> mask = masks.create(name, var.shape(), 1f);
-        // Both the read of var and the write wait for the optimizer: var·mask must see the update.
-        Ops afterApply = maskOps.withControlDependencies(List.of(applied));
-        reMasks.add(afterApply.assign(var, afterApply.math.mul(var, mask)));
-      }
-      this.trainTarget =
-          reMasks.isEmpty() ? applied : tf.withControlDependencies(reMasks).withName("train").noOp();
-      this.session = options.sessionFactory().apply(graph);
-    } catch (RuntimeException e) {
-      graph.close();
-      throw e;
+        return out;
     }
-  }
 
-  private List<Operand<TFloat32>> reduce(
-      Ops tf, List<Variable<TFloat32>> vars, Gradients gradients) {
-    List<Operand<TFloat32>> grads = new ArrayList<>();
-    for (int i = 0; i < vars.size(); i++) {
-      @SuppressWarnings("unchecked")
-      Operand<TFloat32> g = (Operand<TFloat32>) (Operand<?>) gradients.dy(i);
-      grads.add(g);
+    public ModelSpec spec() {
+        return options.model();
     }
-    if (options.reducer().isLocal()) {
-      return grads;
+
+    /** Steps taken so far (restored with the state). */
+    public long step() {
+        return step;
     }
-    // Fuse every gradient into one flat vector: one all-reduce per step instead of one per variable.
-    Ops fuse = tf.withSubScope("fused_gradients");
-    List<Operand<TFloat32>> flat = new ArrayList<>();
-    int[] sizes = new int[vars.size()];
-    for (int i = 0; i < vars.size(); i++) {
-      sizes[i] = (int) vars.get(i).shape().size();
-      flat.add(fuse.reshape(grads.get(i), fuse.constant(new int[] {-1})));
+
+    /** Sets the model's weights; optimizer slots keep their values. */
+    public void load(Weights weights) {
+        checkOpen("load");
+        model.load(session, weights);
     }
-    Operand<TFloat32> reduced = options.reducer().reduce(fuse, fuse.concat(flat, fuse.constant(0)));
-    var parts = fuse.splitV(reduced, fuse.constant(sizes), fuse.constant(0), (long) sizes.length);
-    List<Operand<TFloat32>> out = new ArrayList<>();
-    for (int i = 0; i < vars.size(); i++) {
-      long[] shape = vars.get(i).shape().asArray();
-      int[] dims = new int[shape.length];
-      for (int d = 0; d < shape.length; d++) {
-        dims[d] = (int) shape[d];
-      }
-      @SuppressWarnings("unchecked")
-      Operand<TFloat32> part = (Operand<TFloat32>) (Operand<?>) parts.output().get(i);
-      out.add(fuse.reshape(part, fuse.constant(dims)));
+
+    /** The model's current weights (masks already applied). */
+    public Weights weights() {
+        checkOpen("weights");
+        return model.read(session);
     }
-    return out;
-  }
 
-  public ModelSpec spec() {
-    return options.model();
-  }
+    public TrainerState state() {
+        checkOpen("state");
+        return new TrainerState(step, model.read(session), slots.read(session));
+    }
 
-  /** Steps taken so far (restored with the state). */
-  public long step() {
-    return step;
-  }
+    public void restore(TrainerState state) {
+        checkOpen("restore");
+        model.load(session, state.model());
+        slots.load(session, state.optimizer());
+        step = state.step();
+    }
 
-  /** Sets the model's weights; optimizer slots keep their values. */
-  public void load(Weights weights) {
-    checkOpen("load");
-    model.load(session, weights);
-  }
+    /** Sets the pruning masks (0/1 per weight) of masked variables. */
+    public void setMasks(Map<String, float[]> values) {
+        checkOpen("setMasks");
+        List<NamedArray> arrays = new ArrayList<>();
+        values.forEach((name, v) -> arrays.add(new NamedArray(name, masks.shape(name), v)));
+        masks.load(session, new Weights(arrays));
+    }
 
-  /** The model's current weights (masks already applied). */
-  public Weights weights() {
-    checkOpen("weights");
-    return model.read(session);
-  }
-
-  public TrainerState state() {
-    checkOpen("state");
-    return new TrainerState(step, model.read(session), slots.read(session));
-  }
-
-  public void restore(TrainerState state) {
-    checkOpen("restore");
-    model.load(session, state.model());
-    slots.load(session, state.optimizer());
-    step = state.step();
-  }
-
-  /** Sets the pruning masks (0/1 per weight) of masked variables. */
-  public void setMasks(Map<String, float[]> values) {
-    checkOpen("setMasks");
-    List<NamedArray> arrays = new ArrayList<>();
-    values.forEach(
-        (name, v) -> arrays.add(new NamedArray(name, masks.shape(name), v)));
-    masks.load(session, new Weights(arrays));
-  }
-
-  /** One optimizer step on an Arrow batch (columns {@code features}, {@code label}, extras). */
-  public StepResult step(VectorSchemaRoot batch) {
-    checkOpen("step");
-    List<Tensor> feeds = new ArrayList<>();
-    try {
-      Session.Runner runner = session.runner();
-      feedBatch(runner, batch, feeds, true);
-      TFloat32 trainingFlag = TFloat32.scalarOf(1f);
-      feeds.add(trainingFlag);
-      runner.feed(model.training(), trainingFlag);
-      TInt64 dropoutSeed = TInt64.vectorOf(options.seed(), step);
-      feeds.add(dropoutSeed);
-      runner.feed(model.dropoutSeed(), dropoutSeed);
-      if (beta1Power != null) {
-        long t = step + 1;
-        TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(OptimizerSpec.BETA1, t));
-        feeds.add(b1);
-        TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(OptimizerSpec.BETA2, t));
-        feeds.add(b2);
-        runner.feed(beta1Power, b1).feed(beta2Power, b2);
-      }
-      runner.fetch(loss).fetch(correct).addTarget(trainTarget);
-      try (var result = runner.run()) {
-        step++;
-        float l = ((TFloat32) result.get(0)).getFloat();
-        float c = ((TFloat32) result.get(1)).getFloat();
-        if (!Float.isFinite(l)) {
-          throw new TrainingDivergedException(
-              "loss is " + l + " at step " + step + "; lower the learning rate or check the data");
+    /** One optimizer step on an Arrow batch (columns {@code features}, {@code label}, extras). */
+    public StepResult step(VectorSchemaRoot batch) {
+        checkOpen("step");
+        List<Tensor> feeds = new ArrayList<>();
+        try {
+            Session.Runner runner = session.runner();
+            feedBatch(runner, batch, feeds, true);
+            TFloat32 trainingFlag = TFloat32.scalarOf(1f);
+            feeds.add(trainingFlag);
+            runner.feed(model.training(), trainingFlag);
+            TInt64 dropoutSeed = TInt64.vectorOf(options.seed(), step);
+            feeds.add(dropoutSeed);
+            runner.feed(model.dropoutSeed(), dropoutSeed);
+            if (beta1Power != null) {
+                long t = step + 1;
+                TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(OptimizerSpec.BETA1, t));
+                feeds.add(b1);
+                TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(OptimizerSpec.BETA2, t));
+                feeds.add(b2);
+                runner.feed(beta1Power, b1).feed(beta2Power, b2);
+            }
+            runner.fetch(loss).fetch(correct).addTarget(trainTarget);
+            try (var result = runner.run()) {
+                step++;
+                float l = ((TFloat32) result.get(0)).getFloat();
+                float c = ((TFloat32) result.get(1)).getFloat();
+                if (!Float.isFinite(l)) {
+                    throw new TrainingDivergedException(
+                            "loss is " + l + " at step " + step + "; lower the learning rate or check the data");
+                }
+                return new StepResult(l, Math.round(c), batch.getRowCount());
+            }
+        } finally {
+            feeds.forEach(Tensor::close);
         }
-        return new StepResult(l, Math.round(c), batch.getRowCount());
-      }
-    } finally {
-      feeds.forEach(Tensor::close);
     }
-  }
 
-  /** Cross-entropy and accuracy on a whole shard, in batches, dropout off. */
-  public Evaluation evaluate(Shard shard, int batchSize) {
-    checkOpen("evaluate");
-    double lossSum = 0;
-    long correctSum = 0;
-    int rows = shard.rows();
-    for (int start = 0; start < rows; start += batchSize) {
-      int n = Math.min(batchSize, rows - start);
-      int[] idx = new int[n];
-      for (int i = 0; i < n; i++) {
-        idx[i] = start + i;
-      }
-      List<Tensor> feeds = new ArrayList<>();
-      try (VectorSchemaRoot batch = shard.gather(idx)) {
-        Session.Runner runner = session.runner();
-        feedBatch(runner, batch, feeds, false);
-        try (var result = runner.fetch(evalLoss).fetch(correct).run()) {
-          lossSum += ((TFloat32) result.get(0)).getFloat() * (double) n;
-          correctSum += Math.round(((TFloat32) result.get(1)).getFloat());
+    /** Cross-entropy and accuracy on a whole shard, in batches, dropout off. */
+    public Evaluation evaluate(Shard shard, int batchSize) {
+        checkOpen("evaluate");
+        double lossSum = 0;
+        long correctSum = 0;
+        int rows = shard.rows();
+        for (int start = 0; start < rows; start += batchSize) {
+            int n = Math.min(batchSize, rows - start);
+            int[] idx = new int[n];
+            for (int i = 0; i < n; i++) {
+                idx[i] = start + i;
+            }
+            List<Tensor> feeds = new ArrayList<>();
+            try (VectorSchemaRoot batch = shard.gather(idx)) {
+                Session.Runner runner = session.runner();
+                feedBatch(runner, batch, feeds, false);
+                try (var result = runner.fetch(evalLoss).fetch(correct).run()) {
+                    lossSum += ((TFloat32) result.get(0)).getFloat() * (double) n;
+                    correctSum += Math.round(((TFloat32) result.get(1)).getFloat());
+                }
+            } finally {
+                feeds.forEach(Tensor::close);
+            }
         }
-      } finally {
-        feeds.forEach(Tensor::close);
-      }
-    }
-    return new Evaluation(rows == 0 ? 0 : lossSum / rows, rows == 0 ? 0 : (double) correctSum / rows, rows);
-  }
-
-  private void feedBatch(Session.Runner runner, VectorSchemaRoot batch, List<Tensor> feeds, boolean all) {
-    TFloat32 x = TensorFeeder.floats(batch, Columns.FEATURES);
-    feeds.add(x);
-    TInt32 y = TensorFeeder.labels(batch);
-    feeds.add(y);
-    runner.feed(model.input(), x).feed(labels, y);
-    if (all) {
-      for (Map.Entry<String, Placeholder<TFloat32>> col : columns.entrySet()) {
-        TFloat32 t = TensorFeeder.floats(batch, col.getKey());
-        feeds.add(t);
-        runner.feed(col.getValue(), t);
-      }
-    }
-  }
-
-  private void checkOpen(String method) {
-    if (closed) {
-      throw new IllegalStateException("Trainer is closed; cannot call " + method + "()");
-    }
-  }
-
-  @Override
-  public void close() {
-    if (!closed) {
-      closed = true;
-      session.close();
-      graph.close();
-    }
-  }
-
-  /** Variables outside the model (optimizer slots, masks): created with a constant initial value. */
-  private static final class SlotVariables {
-    private final Ops tf;
-    private final LinkedHashMap<String, Variable<TFloat32>> vars = new LinkedHashMap<>();
-    private final LinkedHashMap<String, Placeholder<TFloat32>> inputs = new LinkedHashMap<>();
-    private final LinkedHashMap<String, Op> assigns = new LinkedHashMap<>();
-
-    SlotVariables(Ops tf) {
-      this.tf = tf;
+        return new Evaluation(rows == 0 ? 0 : lossSum / rows, rows == 0 ? 0 : (double) correctSum / rows, rows);
     }
 
-    Variable<TFloat32> create(String name, Shape shape, float initial) {
-      Ops scope = tf;
-      for (String part : name.split("/")) {
-        scope = scope.withSubScope(part);
-      }
-      Variable<TFloat32> v =
-          scope.withName("var").variable(
-              scope.fill(scope.constant(toInts(shape.asArray())), scope.constant(initial)));
-      Placeholder<TFloat32> in = scope.withName("value").placeholder(TFloat32.class, Placeholder.shape(shape));
-      vars.put(name, v);
-      inputs.put(name, in);
-      assigns.put(name, scope.withName("assign").assign(v, in));
-      return v;
-    }
-
-    long[] shape(String name) {
-      Variable<TFloat32> v = vars.get(name);
-      if (v == null) {
-        throw new IllegalArgumentException("no masked variable " + name + "; have " + vars.keySet());
-      }
-      return v.shape().asArray();
-    }
-
-    void load(Session session, Weights values) {
-      if (vars.isEmpty()) {
-        return;
-      }
-      List<TFloat32> tensors = new ArrayList<>();
-      try {
-        Session.Runner runner = session.runner();
-        for (NamedArray a : values.asMap().values()) {
-          if (!vars.containsKey(a.name())) {
-            throw new IllegalArgumentException("unknown slot " + a.name() + "; have " + vars.keySet());
-          }
-          TFloat32 t = TFloat32.tensorOf(Shape.of(a.shape()), DataBuffers.of(a.values(), true, false));
-          tensors.add(t);
-          runner.feed(inputs.get(a.name()), t).addTarget(assigns.get(a.name()));
+    private void feedBatch(Session.Runner runner, VectorSchemaRoot batch, List<Tensor> feeds, boolean all) {
+        TFloat32 x = TensorFeeder.floats(batch, Columns.FEATURES);
+        feeds.add(x);
+        TInt32 y = TensorFeeder.labels(batch);
+        feeds.add(y);
+        runner.feed(model.input(), x).feed(labels, y);
+        if (all) {
+            for (Map.Entry<String, Placeholder<TFloat32>> col : columns.entrySet()) {
+                TFloat32 t = TensorFeeder.floats(batch, col.getKey());
+                feeds.add(t);
+                runner.feed(col.getValue(), t);
+            }
         }
-        if (!runner.isEmpty()) {
-          runner.run();
-        }
-      } finally {
-        tensors.forEach(TFloat32::close);
-      }
     }
 
-    Weights read(Session session) {
-      if (vars.isEmpty()) {
-        return new Weights(List.of());
-      }
-      Session.Runner runner = session.runner();
-      List<String> names = new ArrayList<>(vars.keySet());
-      names.forEach(n -> runner.fetch(vars.get(n)));
-      try (var result = runner.run()) {
-        List<NamedArray> out = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-          TFloat32 t = (TFloat32) result.get(i);
-          float[] values = new float[(int) t.size()];
-          t.copyTo(DataBuffers.of(values, false, false));
-          out.add(new NamedArray(names.get(i), t.shape().asArray(), values));
+    private void checkOpen(String method) {
+        if (closed) {
+            throw new IllegalStateException("Trainer is closed; cannot call " + method + "()");
         }
-        return new Weights(out);
-      }
     }
 
-    private static int[] toInts(long[] dims) {
-      int[] out = new int[dims.length];
-      for (int i = 0; i < dims.length; i++) {
-        out[i] = (int) dims[i];
-      }
-      return out;
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            session.close();
+            graph.close();
+        }
     }
-  }
+
+    /** Variables outside the model (optimizer slots, masks): created with a constant initial value. */
+    private static final class SlotVariables {
+        private final Ops tf;
+        private final LinkedHashMap<String, Variable<TFloat32>> vars = new LinkedHashMap<>();
+        private final LinkedHashMap<String, Placeholder<TFloat32>> inputs = new LinkedHashMap<>();
+        private final LinkedHashMap<String, Op> assigns = new LinkedHashMap<>();
+
+        SlotVariables(Ops tf) {
+            this.tf = tf;
+        }
+
+        Variable<TFloat32> create(String name, Shape shape, float initial) {
+            Ops scope = tf;
+            for (String part : name.split("/")) {
+                scope = scope.withSubScope(part);
+            }
+            Variable<TFloat32> v = scope.withName("var")
+                    .variable(scope.fill(scope.constant(toInts(shape.asArray())), scope.constant(initial)));
+            Placeholder<TFloat32> in = scope.withName("value").placeholder(TFloat32.class, Placeholder.shape(shape));
+            vars.put(name, v);
+            inputs.put(name, in);
+            assigns.put(name, scope.withName("assign").assign(v, in));
+            return v;
+        }
+
+        long[] shape(String name) {
+            Variable<TFloat32> v = vars.get(name);
+            if (v == null) {
+                throw new IllegalArgumentException("no masked variable " + name + "; have " + vars.keySet());
+            }
+            return v.shape().asArray();
+        }
+
+        void load(Session session, Weights values) {
+            if (vars.isEmpty()) {
+                return;
+            }
+            List<TFloat32> tensors = new ArrayList<>();
+            try {
+                Session.Runner runner = session.runner();
+                for (NamedArray a : values.asMap().values()) {
+                    if (!vars.containsKey(a.name())) {
+                        throw new IllegalArgumentException("unknown slot " + a.name() + "; have " + vars.keySet());
+                    }
+                    TFloat32 t = TFloat32.tensorOf(Shape.of(a.shape()), DataBuffers.of(a.values(), true, false));
+                    tensors.add(t);
+                    runner.feed(inputs.get(a.name()), t).addTarget(assigns.get(a.name()));
+                }
+                if (!runner.isEmpty()) {
+                    runner.run();
+                }
+            } finally {
+                tensors.forEach(TFloat32::close);
+            }
+        }
+
+        Weights read(Session session) {
+            if (vars.isEmpty()) {
+                return new Weights(List.of());
+            }
+            Session.Runner runner = session.runner();
+            List<String> names = new ArrayList<>(vars.keySet());
+            names.forEach(n -> runner.fetch(vars.get(n)));
+            try (var result = runner.run()) {
+                List<NamedArray> out = new ArrayList<>();
+                for (int i = 0; i < names.size(); i++) {
+                    TFloat32 t = (TFloat32) result.get(i);
+                    float[] values = new float[(int) t.size()];
+                    t.copyTo(DataBuffers.of(values, false, false));
+                    out.add(new NamedArray(names.get(i), t.shape().asArray(), values));
+                }
+                return new Weights(out);
+            }
+        }
+
+        private static int[] toInts(long[] dims) {
+            int[] out = new int[dims.length];
+            for (int i = 0; i < dims.length; i++) {
+                out[i] = (int) dims[i];
+            }
+            return out;
+        }
+    }
 }

@@ -18,38 +18,40 @@ import org.tensorflow.Signature;
  * {@value #OUTPUT_KEY}. The graph is the inference graph (no dropout), weights in {@code variables/}.
  */
 public final class SavedModelWriter {
-  public static final String SIGNATURE = "serving_default";
-  public static final String INPUT_KEY = "input";
-  public static final String OUTPUT_KEY = "probabilities";
+    public static final String SIGNATURE = "serving_default";
+    public static final String INPUT_KEY = "input";
+    public static final String OUTPUT_KEY = "probabilities";
 
-  private SavedModelWriter() {}
+    private SavedModelWriter() {}
 
-  /**
-   * Writes {@code saved_model.pb} and {@code variables/} into {@code dir}, which must not exist or be
-   * empty.
-   */
-  public static void write(ModelSpec spec, Weights weights, Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      try (var entries = Files.list(dir)) {
-        if (entries.findAny().isPresent()) {
-          throw new IOException("SavedModel target " + dir + " is not empty");
+    /**
+     * Writes {@code saved_model.pb} and {@code variables/} into {@code dir}, which must not exist or be
+     * empty.
+     */
+    public static void write(ModelSpec spec, Weights weights, Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (var entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IOException("SavedModel target " + dir + " is not empty");
+                }
+            }
         }
-      }
+        Files.createDirectories(dir);
+        try (Graph graph = new Graph()) {
+            ModelGraph model = ModelGraph.build(graph, spec, ModelGraph.Mode.INFERENCE, 0);
+            try (Session session = new Session(graph)) {
+                model.load(session, weights);
+                Signature signature = Signature.builder()
+                        .key(SIGNATURE)
+                        .methodName("tensorflow/serving/predict")
+                        .input(INPUT_KEY, model.input())
+                        .output(OUTPUT_KEY, model.probabilities())
+                        .build();
+                SavedModelBundle.exporter(dir.toString())
+                        .withSession(session)
+                        .withSignature(signature)
+                        .export();
+            }
+        }
     }
-    Files.createDirectories(dir);
-    try (Graph graph = new Graph()) {
-      ModelGraph model = ModelGraph.build(graph, spec, ModelGraph.Mode.INFERENCE, 0);
-      try (Session session = new Session(graph)) {
-        model.load(session, weights);
-        Signature signature =
-            Signature.builder()
-                .key(SIGNATURE)
-                .methodName("tensorflow/serving/predict")
-                .input(INPUT_KEY, model.input())
-                .output(OUTPUT_KEY, model.probabilities())
-                .build();
-        SavedModelBundle.exporter(dir.toString()).withSession(session).withSignature(signature).export();
-      }
-    }
-  }
 }

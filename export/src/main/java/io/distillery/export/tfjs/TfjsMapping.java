@@ -13,55 +13,57 @@ import java.util.TreeSet;
  * UnsupportedLayerException} naming the layer and the format before any file is written.
  */
 record TfjsMapping(
-    Map<Class<? extends LayerSpec>, KerasLayerWriter> layers,
-    Map<LayerSpec.Activation, String> activations) {
+        Map<Class<? extends LayerSpec>, KerasLayerWriter> layers, Map<LayerSpec.Activation, String> activations) {
 
-  static final TfjsMapping DEFAULT =
-      new TfjsMapping(
-          Map.of(
-              LayerSpec.Dense.class, TfjsLayers::dense,
-              LayerSpec.Conv2D.class, TfjsLayers::conv2d,
-              LayerSpec.MaxPool2D.class, TfjsLayers::maxPool,
-              LayerSpec.Flatten.class, TfjsLayers::flatten,
-              LayerSpec.Dropout.class, TfjsLayers::dropout),
-          Map.of(LayerSpec.Activation.NONE, "linear", LayerSpec.Activation.RELU, "relu"));
+    static final TfjsMapping DEFAULT = new TfjsMapping(
+            Map.of(
+                    LayerSpec.Dense.class, TfjsLayers::dense,
+                    LayerSpec.Conv2D.class, TfjsLayers::conv2d,
+                    LayerSpec.MaxPool2D.class, TfjsLayers::maxPool,
+                    LayerSpec.Flatten.class, TfjsLayers::flatten,
+                    LayerSpec.Dropout.class, TfjsLayers::dropout),
+            Map.of(LayerSpec.Activation.NONE, "linear", LayerSpec.Activation.RELU, "relu"));
 
-  TfjsMapping {
-    layers = Map.copyOf(layers);
-    activations = Map.copyOf(activations);
-  }
-
-  /** Writes one layer as a Keras layer config. */
-  @FunctionalInterface
-  interface KerasLayerWriter {
-    /**
-     * @param inputShape the shape the layer receives in the TF.js model, batch left out (flat for a
-     *     flat-fed spec whose input shape is not [H, W, C])
-     */
-    ObjectNode write(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping);
-  }
-
-  KerasLayerWriter writer(ModelSpec.NamedLayer layer) {
-    KerasLayerWriter writer = layers.get(layer.spec().getClass());
-    if (writer == null) {
-      TreeSet<String> kinds = new TreeSet<>();
-      layers.keySet().forEach(k -> kinds.add(k.getSimpleName()));
-      throw new UnsupportedLayerException(
-          TfjsWriter.FORMAT, layer.name(), layer.spec(),
-          "no Keras layer mapping for layer kind " + layer.spec().getClass().getSimpleName()
-              + "; mapped kinds are " + kinds);
+    TfjsMapping {
+        layers = Map.copyOf(layers);
+        activations = Map.copyOf(activations);
     }
-    return writer;
-  }
 
-  String activation(ModelSpec.NamedLayer layer, LayerSpec.Activation activation) {
-    String name = activations.get(activation);
-    if (name == null) {
-      throw new UnsupportedLayerException(
-          TfjsWriter.FORMAT, layer.name(), layer.spec(),
-          "activation " + activation + " has no Keras equivalent mapped; supported are "
-              + new TreeSet<>(activations.keySet()));
+    /** Writes one layer as a Keras layer config. */
+    @FunctionalInterface
+    interface KerasLayerWriter {
+        /**
+         * @param inputShape the shape the layer receives in the TF.js model, batch left out (flat for a
+         *     flat-fed spec whose input shape is not [H, W, C])
+         */
+        ObjectNode write(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping);
     }
-    return name;
-  }
+
+    KerasLayerWriter writer(ModelSpec.NamedLayer layer) {
+        KerasLayerWriter writer = layers.get(layer.spec().getClass());
+        if (writer == null) {
+            TreeSet<String> kinds = new TreeSet<>();
+            layers.keySet().forEach(k -> kinds.add(k.getSimpleName()));
+            throw new UnsupportedLayerException(
+                    TfjsWriter.FORMAT,
+                    layer.name(),
+                    layer.spec(),
+                    "no Keras layer mapping for layer kind "
+                            + layer.spec().getClass().getSimpleName() + "; mapped kinds are " + kinds);
+        }
+        return writer;
+    }
+
+    String activation(ModelSpec.NamedLayer layer, LayerSpec.Activation activation) {
+        String name = activations.get(activation);
+        if (name == null) {
+            throw new UnsupportedLayerException(
+                    TfjsWriter.FORMAT,
+                    layer.name(),
+                    layer.spec(),
+                    "activation " + activation + " has no Keras equivalent mapped; supported are "
+                            + new TreeSet<>(activations.keySet()));
+        }
+        return name;
+    }
 }

@@ -21,104 +21,107 @@ import java.util.concurrent.TimeUnit;
  * loading, so a weight name that does not match its layer fails the run.
  */
 public final class TfjsRunner {
-  public static final String SCRIPT = "predict.cjs";
-  private static final long NPM_TIMEOUT_MINUTES = 10;
-  private static final long NODE_TIMEOUT_MINUTES = 5;
+    public static final String SCRIPT = "predict.cjs";
+    private static final long NPM_TIMEOUT_MINUTES = 10;
+    private static final long NODE_TIMEOUT_MINUTES = 5;
 
-  private final Path project;
+    private final Path project;
 
-  public TfjsRunner(Path nodeProject) {
-    this.project = nodeProject.toAbsolutePath();
-    for (String file : List.of("package.json", "package-lock.json", SCRIPT)) {
-      if (!Files.isRegularFile(project.resolve(file))) {
-        throw new IllegalArgumentException(
-            "TF.js runner: expected " + file + " in " + project + ", found none");
-      }
+    public TfjsRunner(Path nodeProject) {
+        this.project = nodeProject.toAbsolutePath();
+        for (String file : List.of("package.json", "package-lock.json", SCRIPT)) {
+            if (!Files.isRegularFile(project.resolve(file))) {
+                throw new IllegalArgumentException(
+                        "TF.js runner: expected " + file + " in " + project + ", found none");
+            }
+        }
     }
-  }
 
-  /** Runs {@code npm ci} unless {@code node_modules/@tensorflow/tfjs} is already installed. */
-  public synchronized void install() throws IOException {
-    if (Files.isDirectory(project.resolve("node_modules/@tensorflow/tfjs"))) {
-      return;
+    /** Runs {@code npm ci} unless {@code node_modules/@tensorflow/tfjs} is already installed. */
+    public synchronized void install() throws IOException {
+        if (Files.isDirectory(project.resolve("node_modules/@tensorflow/tfjs"))) {
+            return;
+        }
+        run(List.of("npm", "ci", "--no-audit", "--no-fund"), NPM_TIMEOUT_MINUTES);
     }
-    run(List.of("npm", "ci", "--no-audit", "--no-fund"), NPM_TIMEOUT_MINUTES);
-  }
 
-  /**
-   * Probabilities of {@code rows} rows of flat features, {@code rows × numClasses}, row-major.
-   *
-   * @param modelJson the {@code model.json} written by {@link TfjsWriter}; shards beside it
-   * @throws IOException if Node fails (its output is in the message) or does not finish in time
-   */
-  public float[] probabilities(Path modelJson, float[] features, int rows) throws IOException {
-    if (rows <= 0 || features.length % rows != 0) {
-      throw new IllegalArgumentException(
-          "TF.js runner: expected " + rows + " rows of equal width, found " + features.length
-              + " values");
+    /**
+     * Probabilities of {@code rows} rows of flat features, {@code rows × numClasses}, row-major.
+     *
+     * @param modelJson the {@code model.json} written by {@link TfjsWriter}; shards beside it
+     * @throws IOException if Node fails (its output is in the message) or does not finish in time
+     */
+    public float[] probabilities(Path modelJson, float[] features, int rows) throws IOException {
+        if (rows <= 0 || features.length % rows != 0) {
+            throw new IllegalArgumentException(
+                    "TF.js runner: expected " + rows + " rows of equal width, found " + features.length + " values");
+        }
+        install();
+        Path work = Files.createTempDirectory("tfjs-run-");
+        try {
+            Path in = work.resolve("features.f32");
+            Path out = work.resolve("probabilities.f32");
+            ByteBuffer buffer = ByteBuffer.allocate(features.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            buffer.asFloatBuffer().put(features);
+            Files.write(in, buffer.array());
+            run(
+                    List.of(
+                            "node",
+                            project.resolve(SCRIPT).toString(),
+                            modelJson.toAbsolutePath().toString(),
+                            in.toString(),
+                            Integer.toString(rows),
+                            out.toString()),
+                    NODE_TIMEOUT_MINUTES);
+            byte[] bytes = Files.readAllBytes(out);
+            float[] result = new float[bytes.length / 4];
+            ByteBuffer.wrap(bytes)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(result);
+            if (result.length == 0 || result.length % rows != 0) {
+                throw new IOException("TF.js runner: expected " + rows + " rows of probabilities, found "
+                        + result.length + " values in " + out);
+            }
+            return result;
+        } finally {
+            try (var files = Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
+            }
+        }
     }
-    install();
-    Path work = Files.createTempDirectory("tfjs-run-");
-    try {
-      Path in = work.resolve("features.f32");
-      Path out = work.resolve("probabilities.f32");
-      ByteBuffer buffer = ByteBuffer.allocate(features.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-      buffer.asFloatBuffer().put(features);
-      Files.write(in, buffer.array());
-      run(
-          List.of(
-              "node", project.resolve(SCRIPT).toString(), modelJson.toAbsolutePath().toString(),
-              in.toString(), Integer.toString(rows), out.toString()),
-          NODE_TIMEOUT_MINUTES);
-      byte[] bytes = Files.readAllBytes(out);
-      float[] result = new float[bytes.length / 4];
-      ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(result);
-      if (result.length == 0 || result.length % rows != 0) {
-        throw new IOException(
-            "TF.js runner: expected " + rows + " rows of probabilities, found " + result.length
-                + " values in " + out);
-      }
-      return result;
-    } finally {
-      try (var files = Files.walk(work)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
 
-  private void run(List<String> command, long timeoutMinutes) throws IOException {
-    Path log = Files.createTempFile("tfjs-runner-", ".log");
-    try {
-      Process process =
-          new ProcessBuilder(command)
-              .directory(project.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
-      boolean finished;
-      try {
-        finished = process.waitFor(timeoutMinutes, TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-        throw new IOException("TF.js runner: interrupted while running " + command, e);
-      }
-      if (!finished) {
-        process.destroyForcibly();
-        throw new IOException(
-            "TF.js runner: " + command + " did not finish in " + timeoutMinutes + " minutes");
-      }
-      if (process.exitValue() != 0) {
-        throw new IOException(
-            "TF.js runner: " + command + " exited with " + process.exitValue() + "; output:\n"
-                + tail(Files.readString(log, StandardCharsets.UTF_8)));
-      }
-    } finally {
-      Files.deleteIfExists(log);
+    private void run(List<String> command, long timeoutMinutes) throws IOException {
+        Path log = Files.createTempFile("tfjs-runner-", ".log");
+        try {
+            Process process = new ProcessBuilder(command)
+                    .directory(project.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            boolean finished;
+            try {
+                finished = process.waitFor(timeoutMinutes, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new IOException("TF.js runner: interrupted while running " + command, e);
+            }
+            if (!finished) {
+                process.destroyForcibly();
+                throw new IOException("TF.js runner: " + command + " did not finish in " + timeoutMinutes + " minutes");
+            }
+            if (process.exitValue() != 0) {
+                throw new IOException("TF.js runner: " + command + " exited with " + process.exitValue() + "; output:\n"
+                        + tail(Files.readString(log, StandardCharsets.UTF_8)));
+            }
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
-  }
 
-  private static String tail(String text) {
-    return text.length() <= 4000 ? text : "..." + text.substring(text.length() - 4000);
-  }
+    private static String tail(String text) {
+        return text.length() <= 4000 ? text : "..." + text.substring(text.length() - 4000);
+    }
 }

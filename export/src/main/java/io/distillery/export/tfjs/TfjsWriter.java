@@ -26,151 +26,148 @@ import java.util.regex.Pattern;
  * weight may span two shards). See the package doc for the layer mapping.
  */
 public final class TfjsWriter {
-  public static final String FORMAT = "TF.js";
-  public static final String MODEL_JSON = "model.json";
-  /** The TF.js converter's default shard size, 4 MiB. */
-  public static final long DEFAULT_SHARD_BYTES = 4L * 1024 * 1024;
+    public static final String FORMAT = "TF.js";
+    public static final String MODEL_JSON = "model.json";
+    /** The TF.js converter's default shard size, 4 MiB. */
+    public static final long DEFAULT_SHARD_BYTES = 4L * 1024 * 1024;
 
-  private static final Pattern SHARD = Pattern.compile("group\\d+-shard\\d+of\\d+\\.bin");
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Pattern SHARD = Pattern.compile("group\\d+-shard\\d+of\\d+\\.bin");
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private TfjsWriter() {}
+    private TfjsWriter() {}
 
-  /** Writes with 4 MiB shards; see {@link #write(ModelSpec, Weights, Path, long)}. */
-  public static List<Path> write(ModelSpec spec, Weights weights, Path dir) throws IOException {
-    return write(spec, weights, dir, DEFAULT_SHARD_BYTES);
-  }
-
-  /**
-   * Writes the model into {@code dir} (created if missing), shards first and {@code model.json} last.
-   *
-   * @return the files written, {@code model.json} first, then the shards in order
-   * @throws IllegalArgumentException if the weights do not fit the spec, {@code shardBytes < 1}, or
-   *     {@code dir} already holds a TF.js model
-   * @throws io.distillery.export.UnsupportedLayerException if a layer has no TF.js mapping
-   */
-  public static List<Path> write(ModelSpec spec, Weights weights, Path dir, long shardBytes)
-      throws IOException {
-    return write(spec, weights, dir, shardBytes, TfjsMapping.DEFAULT);
-  }
-
-  static List<Path> write(
-      ModelSpec spec, Weights weights, Path dir, long shardBytes, TfjsMapping mapping)
-      throws IOException {
-    if (shardBytes < 1) {
-      throw new IllegalArgumentException(
-          FORMAT + " export: shard size must be >= 1 byte, found " + shardBytes);
+    /** Writes with 4 MiB shards; see {@link #write(ModelSpec, Weights, Path, long)}. */
+    public static List<Path> write(ModelSpec spec, Weights weights, Path dir) throws IOException {
+        return write(spec, weights, dir, DEFAULT_SHARD_BYTES);
     }
-    CheckedWeights checked = CheckedWeights.of(spec, weights, FORMAT);
-    ObjectNode topology = topology(spec, mapping); // fails on an unmapped layer before any I/O
-    checkNoModelIn(dir);
 
-    List<NamedArray> arrays = checked.inOrder();
-    long total = 0;
-    for (NamedArray a : arrays) {
-      total += 4L * a.values().length;
+    /**
+     * Writes the model into {@code dir} (created if missing), shards first and {@code model.json} last.
+     *
+     * @return the files written, {@code model.json} first, then the shards in order
+     * @throws IllegalArgumentException if the weights do not fit the spec, {@code shardBytes < 1}, or
+     *     {@code dir} already holds a TF.js model
+     * @throws io.distillery.export.UnsupportedLayerException if a layer has no TF.js mapping
+     */
+    public static List<Path> write(ModelSpec spec, Weights weights, Path dir, long shardBytes) throws IOException {
+        return write(spec, weights, dir, shardBytes, TfjsMapping.DEFAULT);
     }
-    if (total > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(
-          FORMAT + " export: expected at most 2 GiB of weights, found " + total + " bytes");
-    }
-    int shards = (int) ((total + shardBytes - 1) / shardBytes);
-    Files.createDirectories(dir);
-    List<Path> shardFiles = new ArrayList<>();
-    for (int i = 1; i <= shards; i++) {
-      shardFiles.add(dir.resolve("group1-shard" + i + "of" + shards + ".bin"));
-    }
-    writeShards(arrays, shardFiles, total, shardBytes);
 
-    ObjectNode root = MAPPER.createObjectNode();
-    root.put("format", "layers-model");
-    root.put("generatedBy", "Distillery");
-    root.put("convertedBy", "Distillery TfjsWriter");
-    root.set("modelTopology", topology);
-    ArrayNode manifest = root.putArray("weightsManifest");
-    ObjectNode group = manifest.addObject();
-    ArrayNode paths = group.putArray("paths");
-    shardFiles.forEach(p -> paths.add(p.getFileName().toString()));
-    ArrayNode specs = group.putArray("weights");
-    for (NamedArray a : arrays) {
-      ObjectNode w = specs.addObject();
-      w.put("name", a.name());
-      ArrayNode shape = w.putArray("shape");
-      for (long d : a.shape()) {
-        shape.add(d);
-      }
-      w.put("dtype", "float32");
-    }
-    Path modelJson = dir.resolve(MODEL_JSON);
-    MAPPER.writeValue(modelJson.toFile(), root);
-
-    List<Path> written = new ArrayList<>();
-    written.add(modelJson);
-    written.addAll(shardFiles);
-    return written;
-  }
-
-  private static ObjectNode topology(ModelSpec spec, TfjsMapping mapping) {
-    ArrayNode layers = MAPPER.createArrayNode();
-    layers.add(TfjsLayers.input(spec.inputSize()));
-    int[] shape = GraphShapes.of(spec.inputShape());
-    if (shape.length == 3) {
-      layers.add(TfjsLayers.reshape("input_nhwc", shape));
-    }
-    List<ModelSpec.NamedLayer> named = spec.namedLayers();
-    List<int[]> shapes = spec.outputShapes();
-    for (int i = 0; i < named.size(); i++) {
-      ModelSpec.NamedLayer layer = named.get(i);
-      layers.add(mapping.writer(layer).write(layer, shape, mapping));
-      shape = GraphShapes.of(shapes.get(i));
-    }
-    layers.add(TfjsLayers.softmax("probabilities"));
-
-    ObjectNode modelConfig = MAPPER.createObjectNode();
-    modelConfig.put("class_name", "Sequential");
-    ObjectNode config = modelConfig.putObject("config");
-    config.put("name", "distillery");
-    config.set("layers", layers);
-
-    ObjectNode topology = MAPPER.createObjectNode();
-    // The Keras dialect of the topology (what tf.keras 2.x model.to_json() writes), not a Keras install.
-    topology.put("keras_version", "2.15.0");
-    topology.put("backend", "tensorflow");
-    topology.set("model_config", modelConfig);
-    return topology;
-  }
-
-  private static void checkNoModelIn(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path p : entries) {
-        String name = p.getFileName().toString();
-        if (name.equals(MODEL_JSON) || SHARD.matcher(name).matches()) {
-          throw new IllegalArgumentException(
-              FORMAT + " export: expected a directory without a TF.js model, found " + p
-                  + "; write each model into a fresh directory");
+    static List<Path> write(ModelSpec spec, Weights weights, Path dir, long shardBytes, TfjsMapping mapping)
+            throws IOException {
+        if (shardBytes < 1) {
+            throw new IllegalArgumentException(FORMAT + " export: shard size must be >= 1 byte, found " + shardBytes);
         }
-      }
-    }
-  }
+        CheckedWeights checked = CheckedWeights.of(spec, weights, FORMAT);
+        ObjectNode topology = topology(spec, mapping); // fails on an unmapped layer before any I/O
+        checkNoModelIn(dir);
 
-  /** All arrays as one little-endian float32 sequence, cut into files of {@code shardBytes}. */
-  private static void writeShards(List<NamedArray> arrays, List<Path> files, long total, long shardBytes)
-      throws IOException {
-    ByteBuffer all = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
-    for (NamedArray a : arrays) {
-      all.asFloatBuffer().put(a.values());
-      all.position(all.position() + 4 * a.values().length);
+        List<NamedArray> arrays = checked.inOrder();
+        long total = 0;
+        for (NamedArray a : arrays) {
+            total += 4L * a.values().length;
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    FORMAT + " export: expected at most 2 GiB of weights, found " + total + " bytes");
+        }
+        int shards = (int) ((total + shardBytes - 1) / shardBytes);
+        Files.createDirectories(dir);
+        List<Path> shardFiles = new ArrayList<>();
+        for (int i = 1; i <= shards; i++) {
+            shardFiles.add(dir.resolve("group1-shard" + i + "of" + shards + ".bin"));
+        }
+        writeShards(arrays, shardFiles, total, shardBytes);
+
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("format", "layers-model");
+        root.put("generatedBy", "Distillery");
+        root.put("convertedBy", "Distillery TfjsWriter");
+        root.set("modelTopology", topology);
+        ArrayNode manifest = root.putArray("weightsManifest");
+        ObjectNode group = manifest.addObject();
+        ArrayNode paths = group.putArray("paths");
+        shardFiles.forEach(p -> paths.add(p.getFileName().toString()));
+        ArrayNode specs = group.putArray("weights");
+        for (NamedArray a : arrays) {
+            ObjectNode w = specs.addObject();
+            w.put("name", a.name());
+            ArrayNode shape = w.putArray("shape");
+            for (long d : a.shape()) {
+                shape.add(d);
+            }
+            w.put("dtype", "float32");
+        }
+        Path modelJson = dir.resolve(MODEL_JSON);
+        MAPPER.writeValue(modelJson.toFile(), root);
+
+        List<Path> written = new ArrayList<>();
+        written.add(modelJson);
+        written.addAll(shardFiles);
+        return written;
     }
-    byte[] bytes = all.array();
-    for (int i = 0; i < files.size(); i++) {
-      int from = (int) (i * shardBytes);
-      int length = (int) Math.min(shardBytes, total - from);
-      try (OutputStream out = Files.newOutputStream(files.get(i))) {
-        out.write(bytes, from, length);
-      }
+
+    private static ObjectNode topology(ModelSpec spec, TfjsMapping mapping) {
+        ArrayNode layers = MAPPER.createArrayNode();
+        layers.add(TfjsLayers.input(spec.inputSize()));
+        int[] shape = GraphShapes.of(spec.inputShape());
+        if (shape.length == 3) {
+            layers.add(TfjsLayers.reshape("input_nhwc", shape));
+        }
+        List<ModelSpec.NamedLayer> named = spec.namedLayers();
+        List<int[]> shapes = spec.outputShapes();
+        for (int i = 0; i < named.size(); i++) {
+            ModelSpec.NamedLayer layer = named.get(i);
+            layers.add(mapping.writer(layer).write(layer, shape, mapping));
+            shape = GraphShapes.of(shapes.get(i));
+        }
+        layers.add(TfjsLayers.softmax("probabilities"));
+
+        ObjectNode modelConfig = MAPPER.createObjectNode();
+        modelConfig.put("class_name", "Sequential");
+        ObjectNode config = modelConfig.putObject("config");
+        config.put("name", "distillery");
+        config.set("layers", layers);
+
+        ObjectNode topology = MAPPER.createObjectNode();
+        // The Keras dialect of the topology (what tf.keras 2.x model.to_json() writes), not a Keras install.
+        topology.put("keras_version", "2.15.0");
+        topology.put("backend", "tensorflow");
+        topology.set("model_config", modelConfig);
+        return topology;
     }
-  }
+
+    private static void checkNoModelIn(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (name.equals(MODEL_JSON) || SHARD.matcher(name).matches()) {
+                    throw new IllegalArgumentException(
+                            FORMAT + " export: expected a directory without a TF.js model, found " + p
+                                    + "; write each model into a fresh directory");
+                }
+            }
+        }
+    }
+
+    /** All arrays as one little-endian float32 sequence, cut into files of {@code shardBytes}. */
+    private static void writeShards(List<NamedArray> arrays, List<Path> files, long total, long shardBytes)
+            throws IOException {
+        ByteBuffer all = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
+        for (NamedArray a : arrays) {
+            all.asFloatBuffer().put(a.values());
+            all.position(all.position() + 4 * a.values().length);
+        }
+        byte[] bytes = all.array();
+        for (int i = 0; i < files.size(); i++) {
+            int from = (int) (i * shardBytes);
+            int length = (int) Math.min(shardBytes, total - from);
+            try (OutputStream out = Files.newOutputStream(files.get(i))) {
+                out.write(bytes, from, length);
+            }
+        }
+    }
 }

@@ -12,78 +12,77 @@ import io.distillery.export.CheckedWeights;
  * every intermediate activation and core's {@code Predictor} exposes only logits and probabilities.
  */
 final class Calibration {
-  private final QuantParams input;
-  private final QuantParams[] layerOutputs;
+    private final QuantParams input;
+    private final QuantParams[] layerOutputs;
 
-  private Calibration(QuantParams input, QuantParams[] layerOutputs) {
-    this.input = input;
-    this.layerOutputs = layerOutputs;
-  }
+    private Calibration(QuantParams input, QuantParams[] layerOutputs) {
+        this.input = input;
+        this.layerOutputs = layerOutputs;
+    }
 
-  /**
-   * Runs {@code rows} rows of {@code calibrationRows} through the float model.
-   *
-   * @throws IllegalArgumentException if the rows do not match the spec's input size or hold NaN/Inf
-   */
-  static Calibration run(ModelSpec spec, CheckedWeights weights, float[] calibrationRows, int rows) {
-    int width = spec.inputSize();
-    if (rows <= 0) {
-      throw new IllegalArgumentException(
-          "int8 calibration: expected at least 1 representative row, found " + rows);
-    }
-    if (calibrationRows == null || calibrationRows.length != (long) rows * width) {
-      throw new IllegalArgumentException(
-          "int8 calibration: expected " + rows + " rows of " + width + " features ("
-              + (long) rows * width + " values), found "
-              + (calibrationRows == null ? "null" : calibrationRows.length + " values"));
-    }
-    int layers = spec.namedLayers().size();
-    float inMin = Float.POSITIVE_INFINITY;
-    float inMax = Float.NEGATIVE_INFINITY;
-    float[] min = new float[layers];
-    float[] max = new float[layers];
-    java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
-    java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
-    FloatForward forward = new FloatForward(spec, weights);
-    float[] row = new float[width];
-    for (int r = 0; r < rows; r++) {
-      System.arraycopy(calibrationRows, r * width, row, 0, width);
-      for (int i = 0; i < width; i++) {
-        if (!Float.isFinite(row[i])) {
-          throw new IllegalArgumentException(
-              "int8 calibration: expected finite features, found " + row[i] + " in row " + r
-                  + " feature " + i);
+    /**
+     * Runs {@code rows} rows of {@code calibrationRows} through the float model.
+     *
+     * @throws IllegalArgumentException if the rows do not match the spec's input size or hold NaN/Inf
+     */
+    static Calibration run(ModelSpec spec, CheckedWeights weights, float[] calibrationRows, int rows) {
+        int width = spec.inputSize();
+        if (rows <= 0) {
+            throw new IllegalArgumentException(
+                    "int8 calibration: expected at least 1 representative row, found " + rows);
         }
-        inMin = Math.min(inMin, row[i]);
-        inMax = Math.max(inMax, row[i]);
-      }
-      float[][] outputs = forward.layerOutputs(row);
-      for (int l = 0; l < layers; l++) {
-        for (float v : outputs[l]) {
-          min[l] = Math.min(min[l], v);
-          max[l] = Math.max(max[l], v);
+        if (calibrationRows == null || calibrationRows.length != (long) rows * width) {
+            throw new IllegalArgumentException(
+                    "int8 calibration: expected " + rows + " rows of " + width + " features ("
+                            + (long) rows * width + " values), found "
+                            + (calibrationRows == null ? "null" : calibrationRows.length + " values"));
         }
-      }
+        int layers = spec.namedLayers().size();
+        float inMin = Float.POSITIVE_INFINITY;
+        float inMax = Float.NEGATIVE_INFINITY;
+        float[] min = new float[layers];
+        float[] max = new float[layers];
+        java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
+        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        FloatForward forward = new FloatForward(spec, weights);
+        float[] row = new float[width];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(calibrationRows, r * width, row, 0, width);
+            for (int i = 0; i < width; i++) {
+                if (!Float.isFinite(row[i])) {
+                    throw new IllegalArgumentException("int8 calibration: expected finite features, found " + row[i]
+                            + " in row " + r + " feature " + i);
+                }
+                inMin = Math.min(inMin, row[i]);
+                inMax = Math.max(inMax, row[i]);
+            }
+            float[][] outputs = forward.layerOutputs(row);
+            for (int l = 0; l < layers; l++) {
+                for (float v : outputs[l]) {
+                    min[l] = Math.min(min[l], v);
+                    max[l] = Math.max(max[l], v);
+                }
+            }
+        }
+        QuantParams[] params = new QuantParams[layers];
+        for (int l = 0; l < layers; l++) {
+            if (!Float.isFinite(min[l]) || !Float.isFinite(max[l])) {
+                throw new IllegalArgumentException(
+                        "int8 calibration: layer " + spec.namedLayers().get(l).name()
+                                + " produced non-finite activations [" + min[l] + ", " + max[l]
+                                + "]; expected finite values (are the weights diverged?)");
+            }
+            params[l] = QuantParams.ofRange(min[l], max[l]);
+        }
+        return new Calibration(QuantParams.ofRange(inMin, inMax), params);
     }
-    QuantParams[] params = new QuantParams[layers];
-    for (int l = 0; l < layers; l++) {
-      if (!Float.isFinite(min[l]) || !Float.isFinite(max[l])) {
-        throw new IllegalArgumentException(
-            "int8 calibration: layer " + spec.namedLayers().get(l).name()
-                + " produced non-finite activations [" + min[l] + ", " + max[l]
-                + "]; expected finite values (are the weights diverged?)");
-      }
-      params[l] = QuantParams.ofRange(min[l], max[l]);
+
+    QuantParams input() {
+        return input;
     }
-    return new Calibration(QuantParams.ofRange(inMin, inMax), params);
-  }
 
-  QuantParams input() {
-    return input;
-  }
-
-  /** Quantization of layer {@code index}'s output (after its fused activation). */
-  QuantParams layerOutput(int index) {
-    return layerOutputs[index];
-  }
+    /** Quantization of layer {@code index}'s output (after its fused activation). */
+    QuantParams layerOutput(int index) {
+        return layerOutputs[index];
+    }
 }

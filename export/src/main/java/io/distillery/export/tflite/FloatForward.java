@@ -14,139 +14,137 @@ import java.util.List;
  * Predictor.
  */
 final class FloatForward {
-  private final ModelSpec spec;
-  private final List<ModelSpec.NamedLayer> layers;
-  private final List<int[]> shapes;
-  private final float[][] kernels;
-  private final float[][] biases;
+    private final ModelSpec spec;
+    private final List<ModelSpec.NamedLayer> layers;
+    private final List<int[]> shapes;
+    private final float[][] kernels;
+    private final float[][] biases;
 
-  FloatForward(ModelSpec spec, CheckedWeights weights) {
-    this.spec = spec;
-    this.layers = spec.namedLayers();
-    this.shapes = spec.outputShapes();
-    this.kernels = new float[layers.size()][];
-    this.biases = new float[layers.size()][];
-    for (int i = 0; i < layers.size(); i++) {
-      if (layers.get(i).spec().hasWeights()) {
-        kernels[i] = weights.kernel(layers.get(i).name()).values();
-        biases[i] = weights.bias(layers.get(i).name()).values();
-      }
-    }
-  }
-
-  /** Each layer's output for one row of {@code spec.inputSize()} features, flat (NHWC order). */
-  float[][] layerOutputs(float[] row) {
-    if (row.length != spec.inputSize()) {
-      throw new IllegalArgumentException(
-          "expected a row of " + spec.inputSize() + " features, found " + row.length);
-    }
-    float[][] out = new float[layers.size()][];
-    float[] x = row;
-    int[] in = spec.inputShape();
-    for (int i = 0; i < layers.size(); i++) {
-      LayerSpec layer = layers.get(i).spec();
-      if (layer instanceof LayerSpec.Dense d) {
-        x = dense(x, kernels[i], biases[i], d.units(), d.activation());
-      } else if (layer instanceof LayerSpec.Conv2D c) {
-        x = conv(x, in, kernels[i], biases[i], c, shapes.get(i));
-      } else if (layer instanceof LayerSpec.MaxPool2D p) {
-        x = maxPool(x, in, p.poolSize(), shapes.get(i));
-      } else if (!(layer instanceof LayerSpec.Flatten || layer instanceof LayerSpec.Dropout)) {
-        throw new IllegalStateException(
-            "float reference: no Java implementation of layer " + layers.get(i).name() + " ("
-                + layer + "); expected dense, conv2d, maxpool, flatten or dropout");
-      }
-      out[i] = x;
-      in = shapes.get(i);
-    }
-    return out;
-  }
-
-  private static float[] dense(
-      float[] x, float[] kernel, float[] bias, int units, LayerSpec.Activation activation) {
-    float[] y = bias.clone();
-    for (int i = 0; i < x.length; i++) {
-      float xi = x[i];
-      if (xi != 0f) {
-        int base = i * units;
-        for (int j = 0; j < units; j++) {
-          y[j] += xi * kernel[base + j];
-        }
-      }
-    }
-    return activate(y, activation);
-  }
-
-  private static float[] conv(
-      float[] x, int[] in, float[] kernel, float[] bias, LayerSpec.Conv2D c, int[] outShape) {
-    int h = in[0];
-    int w = in[1];
-    int channels = in[2];
-    int k = c.kernelSize();
-    int filters = c.filters();
-    int oh = outShape[0];
-    int ow = outShape[1];
-    // TensorFlow SAME at stride 1 pads k-1 in total, the smaller half at the top/left.
-    int pad = c.padding() == LayerSpec.Padding.SAME ? (k - 1) / 2 : 0;
-    float[] y = new float[oh * ow * filters];
-    for (int oy = 0; oy < oh; oy++) {
-      for (int ox = 0; ox < ow; ox++) {
-        int o = (oy * ow + ox) * filters;
-        System.arraycopy(bias, 0, y, o, filters);
-        for (int dy = 0; dy < k; dy++) {
-          int iy = oy + dy - pad;
-          if (iy < 0 || iy >= h) {
-            continue;
-          }
-          for (int dx = 0; dx < k; dx++) {
-            int ix = ox + dx - pad;
-            if (ix < 0 || ix >= w) {
-              continue;
+    FloatForward(ModelSpec spec, CheckedWeights weights) {
+        this.spec = spec;
+        this.layers = spec.namedLayers();
+        this.shapes = spec.outputShapes();
+        this.kernels = new float[layers.size()][];
+        this.biases = new float[layers.size()][];
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).spec().hasWeights()) {
+                kernels[i] = weights.kernel(layers.get(i).name()).values();
+                biases[i] = weights.bias(layers.get(i).name()).values();
             }
-            for (int ci = 0; ci < channels; ci++) {
-              float xv = x[(iy * w + ix) * channels + ci];
-              int kb = ((dy * k + dx) * channels + ci) * filters;
-              for (int f = 0; f < filters; f++) {
-                y[o + f] += xv * kernel[kb + f];
-              }
-            }
-          }
         }
-      }
     }
-    return activate(y, c.activation());
-  }
 
-  private static float[] maxPool(float[] x, int[] in, int pool, int[] outShape) {
-    int w = in[1];
-    int channels = in[2];
-    int oh = outShape[0];
-    int ow = outShape[1];
-    float[] y = new float[oh * ow * channels];
-    for (int oy = 0; oy < oh; oy++) {
-      for (int ox = 0; ox < ow; ox++) {
-        for (int ci = 0; ci < channels; ci++) {
-          float m = Float.NEGATIVE_INFINITY;
-          for (int dy = 0; dy < pool; dy++) {
-            for (int dx = 0; dx < pool; dx++) {
-              m = Math.max(m, x[((oy * pool + dy) * w + ox * pool + dx) * channels + ci]);
-            }
-          }
-          y[(oy * ow + ox) * channels + ci] = m;
+    /** Each layer's output for one row of {@code spec.inputSize()} features, flat (NHWC order). */
+    float[][] layerOutputs(float[] row) {
+        if (row.length != spec.inputSize()) {
+            throw new IllegalArgumentException(
+                    "expected a row of " + spec.inputSize() + " features, found " + row.length);
         }
-      }
+        float[][] out = new float[layers.size()][];
+        float[] x = row;
+        int[] in = spec.inputShape();
+        for (int i = 0; i < layers.size(); i++) {
+            LayerSpec layer = layers.get(i).spec();
+            if (layer instanceof LayerSpec.Dense d) {
+                x = dense(x, kernels[i], biases[i], d.units(), d.activation());
+            } else if (layer instanceof LayerSpec.Conv2D c) {
+                x = conv(x, in, kernels[i], biases[i], c, shapes.get(i));
+            } else if (layer instanceof LayerSpec.MaxPool2D p) {
+                x = maxPool(x, in, p.poolSize(), shapes.get(i));
+            } else if (!(layer instanceof LayerSpec.Flatten || layer instanceof LayerSpec.Dropout)) {
+                throw new IllegalStateException("float reference: no Java implementation of layer "
+                        + layers.get(i).name() + " (" + layer
+                        + "); expected dense, conv2d, maxpool, flatten or dropout");
+            }
+            out[i] = x;
+            in = shapes.get(i);
+        }
+        return out;
     }
-    return y;
-  }
 
-  private static float[] activate(float[] y, LayerSpec.Activation activation) {
-    if (activation == LayerSpec.Activation.RELU) {
-      for (int i = 0; i < y.length; i++) {
-        y[i] = Math.max(y[i], 0f);
-      }
-    } else if (activation != LayerSpec.Activation.NONE) {
-      throw new IllegalStateException("float reference: no Java implementation of activation " + activation);
+    private static float[] dense(float[] x, float[] kernel, float[] bias, int units, LayerSpec.Activation activation) {
+        float[] y = bias.clone();
+        for (int i = 0; i < x.length; i++) {
+            float xi = x[i];
+            if (xi != 0f) {
+                int base = i * units;
+                for (int j = 0; j < units; j++) {
+                    y[j] += xi * kernel[base + j];
+                }
+            }
+        }
+        return activate(y, activation);
     }
-    return y;
-  }
+
+    private static float[] conv(float[] x, int[] in, float[] kernel, float[] bias, LayerSpec.Conv2D c, int[] outShape) {
+        int h = in[0];
+        int w = in[1];
+        int channels = in[2];
+        int k = c.kernelSize();
+        int filters = c.filters();
+        int oh = outShape[0];
+        int ow = outShape[1];
+        // TensorFlow SAME at stride 1 pads k-1 in total, the smaller half at the top/left.
+        int pad = c.padding() == LayerSpec.Padding.SAME ? (k - 1) / 2 : 0;
+        float[] y = new float[oh * ow * filters];
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                int o = (oy * ow + ox) * filters;
+                System.arraycopy(bias, 0, y, o, filters);
+                for (int dy = 0; dy < k; dy++) {
+                    int iy = oy + dy - pad;
+                    if (iy < 0 || iy >= h) {
+                        continue;
+                    }
+                    for (int dx = 0; dx < k; dx++) {
+                        int ix = ox + dx - pad;
+                        if (ix < 0 || ix >= w) {
+                            continue;
+                        }
+                        for (int ci = 0; ci < channels; ci++) {
+                            float xv = x[(iy * w + ix) * channels + ci];
+                            int kb = ((dy * k + dx) * channels + ci) * filters;
+                            for (int f = 0; f < filters; f++) {
+                                y[o + f] += xv * kernel[kb + f];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return activate(y, c.activation());
+    }
+
+    private static float[] maxPool(float[] x, int[] in, int pool, int[] outShape) {
+        int w = in[1];
+        int channels = in[2];
+        int oh = outShape[0];
+        int ow = outShape[1];
+        float[] y = new float[oh * ow * channels];
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                for (int ci = 0; ci < channels; ci++) {
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int dy = 0; dy < pool; dy++) {
+                        for (int dx = 0; dx < pool; dx++) {
+                            m = Math.max(m, x[((oy * pool + dy) * w + ox * pool + dx) * channels + ci]);
+                        }
+                    }
+                    y[(oy * ow + ox) * channels + ci] = m;
+                }
+            }
+        }
+        return y;
+    }
+
+    private static float[] activate(float[] y, LayerSpec.Activation activation) {
+        if (activation == LayerSpec.Activation.RELU) {
+            for (int i = 0; i < y.length; i++) {
+                y[i] = Math.max(y[i], 0f);
+            }
+        } else if (activation != LayerSpec.Activation.NONE) {
+            throw new IllegalStateException("float reference: no Java implementation of activation " + activation);
+        }
+        return y;
+    }
 }

@@ -13,123 +13,130 @@ import org.tensorflow.lite.schema.TensorType;
  * scale × weight scale, the softmax output at scale 1/256 and zero point -128.
  */
 final class Int8Encoding implements TensorEncoding {
-  static final String FORMAT = "TFLite int8";
-  static final float SOFTMAX_SCALE = 1f / 256;
-  static final int SOFTMAX_ZERO_POINT = -128;
+    static final String FORMAT = "TFLite int8";
+    static final float SOFTMAX_SCALE = 1f / 256;
+    static final int SOFTMAX_ZERO_POINT = -128;
 
-  private final Calibration calibration;
+    private final Calibration calibration;
 
-  Int8Encoding(Calibration calibration) {
-    this.calibration = calibration;
-  }
-
-  @Override
-  public String format() {
-    return FORMAT;
-  }
-
-  @Override
-  public int input(TfLiteModelBuilder model, int inputSize) {
-    int[] shape = {inputSize};
-    return model.activation(
-        "input", TensorType.INT8, batched(shape, 1), batched(shape, -1), params(calibration.input()));
-  }
-
-  @Override
-  public int layerOutput(TfLiteModelBuilder model, String name, int[] shape, int layerIndex) {
-    return model.activation(
-        name, TensorType.INT8, batched(shape, 1), batched(shape, -1),
-        params(calibration.layerOutput(layerIndex)));
-  }
-
-  @Override
-  public int sameAs(TfLiteModelBuilder model, String name, int[] shape, int input) {
-    QuantizationParametersT in = model.quantization(input);
-    return model.activation(
-        name, TensorType.INT8, batched(shape, 1), batched(shape, -1),
-        params(new QuantParams(in.getScale()[0], (int) in.getZeroPoint()[0])));
-  }
-
-  @Override
-  public int weights(
-      TfLiteModelBuilder model, String name, int[] shape, float[] values, boolean perChannel) {
-    int channels = perChannel ? shape[0] : 1;
-    int perGroup = values.length / channels;
-    float[] scales = new float[channels];
-    byte[] q = new byte[values.length];
-    for (int c = 0; c < channels; c++) {
-      float maxAbs = 0f;
-      for (int i = c * perGroup; i < (c + 1) * perGroup; i++) {
-        maxAbs = Math.max(maxAbs, Math.abs(values[i]));
-      }
-      // An all-zero channel (pruning makes them) quantizes to zeros at any scale; 1/127 keeps it valid.
-      scales[c] = maxAbs > 0 ? maxAbs / 127f : 1f / 127f;
-      for (int i = c * perGroup; i < (c + 1) * perGroup; i++) {
-        long v = Math.round(values[i] / (double) scales[c]);
-        q[i] = (byte) Math.max(-127, Math.min(127, v));
-      }
+    Int8Encoding(Calibration calibration) {
+        this.calibration = calibration;
     }
-    QuantizationParametersT params = new QuantizationParametersT();
-    params.setScale(scales);
-    params.setZeroPoint(new long[channels]);
-    params.setQuantizedDimension(0);
-    return model.constant(name, TensorType.INT8, shape, q, params);
-  }
 
-  @Override
-  public int bias(TfLiteModelBuilder model, String name, float[] values, int input, int weights) {
-    float inputScale = model.quantization(input).getScale()[0];
-    float[] weightScales = model.quantization(weights).getScale();
-    boolean perChannel = weightScales.length > 1;
-    if (perChannel && weightScales.length != values.length) {
-      throw new IllegalStateException(
-          FORMAT + " " + name + ": expected one weight scale per bias value (" + values.length
-              + "), found " + weightScales.length);
+    @Override
+    public String format() {
+        return FORMAT;
     }
-    float[] scales = new float[perChannel ? values.length : 1];
-    for (int c = 0; c < scales.length; c++) {
-      // Float product, as the runtime checks it: bias scale == input scale × weight scale.
-      scales[c] = inputScale * weightScales[c];
+
+    @Override
+    public int input(TfLiteModelBuilder model, int inputSize) {
+        int[] shape = {inputSize};
+        return model.activation(
+                "input", TensorType.INT8, batched(shape, 1), batched(shape, -1), params(calibration.input()));
     }
-    int[] q = new int[values.length];
-    for (int i = 0; i < values.length; i++) {
-      long v = Math.round(values[i] / (double) scales[perChannel ? i : 0]);
-      q[i] = (int) Math.max(Integer.MIN_VALUE + 1L, Math.min(Integer.MAX_VALUE, v));
+
+    @Override
+    public int layerOutput(TfLiteModelBuilder model, String name, int[] shape, int layerIndex) {
+        return model.activation(
+                name,
+                TensorType.INT8,
+                batched(shape, 1),
+                batched(shape, -1),
+                params(calibration.layerOutput(layerIndex)));
     }
-    QuantizationParametersT params = new QuantizationParametersT();
-    params.setScale(scales);
-    params.setZeroPoint(new long[scales.length]);
-    params.setQuantizedDimension(0);
-    return model.constant(
-        name, TensorType.INT32, new int[] {values.length}, TfLiteModelBuilder.littleEndian(q), params);
-  }
 
-  @Override
-  public int probabilities(TfLiteModelBuilder model, int numClasses) {
-    int[] shape = {numClasses};
-    return model.activation(
-        "probabilities", TensorType.INT8, batched(shape, 1), batched(shape, -1),
-        params(new QuantParams(SOFTMAX_SCALE, SOFTMAX_ZERO_POINT)));
-  }
+    @Override
+    public int sameAs(TfLiteModelBuilder model, String name, int[] shape, int input) {
+        QuantizationParametersT in = model.quantization(input);
+        return model.activation(
+                name,
+                TensorType.INT8,
+                batched(shape, 1),
+                batched(shape, -1),
+                params(new QuantParams(in.getScale()[0], (int) in.getZeroPoint()[0])));
+    }
 
-  @Override
-  public int version(int builtin) {
-    return switch (builtin) {
-      case BuiltinOperator.CONV_2D -> 3; // int8 with per-channel filters
-      case BuiltinOperator.FULLY_CONNECTED -> 4;
-      case BuiltinOperator.MAX_POOL_2D, BuiltinOperator.SOFTMAX -> 2;
-      case BuiltinOperator.RESHAPE -> 1;
-      default ->
-          throw new IllegalStateException(
-              FORMAT + ": no int8 version known for operator " + TensorEncoding.builtinName(builtin)
-                  + "; expected CONV_2D, FULLY_CONNECTED, MAX_POOL_2D, RESHAPE or SOFTMAX");
-    };
-  }
+    @Override
+    public int weights(TfLiteModelBuilder model, String name, int[] shape, float[] values, boolean perChannel) {
+        int channels = perChannel ? shape[0] : 1;
+        int perGroup = values.length / channels;
+        float[] scales = new float[channels];
+        byte[] q = new byte[values.length];
+        for (int c = 0; c < channels; c++) {
+            float maxAbs = 0f;
+            for (int i = c * perGroup; i < (c + 1) * perGroup; i++) {
+                maxAbs = Math.max(maxAbs, Math.abs(values[i]));
+            }
+            // An all-zero channel (pruning makes them) quantizes to zeros at any scale; 1/127 keeps it valid.
+            scales[c] = maxAbs > 0 ? maxAbs / 127f : 1f / 127f;
+            for (int i = c * perGroup; i < (c + 1) * perGroup; i++) {
+                long v = Math.round(values[i] / (double) scales[c]);
+                q[i] = (byte) Math.max(-127, Math.min(127, v));
+            }
+        }
+        QuantizationParametersT params = new QuantizationParametersT();
+        params.setScale(scales);
+        params.setZeroPoint(new long[channels]);
+        params.setQuantizedDimension(0);
+        return model.constant(name, TensorType.INT8, shape, q, params);
+    }
 
-  private static QuantizationParametersT params(QuantParams q) {
-    QuantizationParametersT params = new QuantizationParametersT();
-    params.setScale(new float[] {q.scale()});
-    params.setZeroPoint(new long[] {q.zeroPoint()});
-    return params;
-  }
+    @Override
+    public int bias(TfLiteModelBuilder model, String name, float[] values, int input, int weights) {
+        float inputScale = model.quantization(input).getScale()[0];
+        float[] weightScales = model.quantization(weights).getScale();
+        boolean perChannel = weightScales.length > 1;
+        if (perChannel && weightScales.length != values.length) {
+            throw new IllegalStateException(FORMAT + " " + name + ": expected one weight scale per bias value ("
+                    + values.length + "), found " + weightScales.length);
+        }
+        float[] scales = new float[perChannel ? values.length : 1];
+        for (int c = 0; c < scales.length; c++) {
+            // Float product, as the runtime checks it: bias scale == input scale × weight scale.
+            scales[c] = inputScale * weightScales[c];
+        }
+        int[] q = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            long v = Math.round(values[i] / (double) scales[perChannel ? i : 0]);
+            q[i] = (int) Math.max(Integer.MIN_VALUE + 1L, Math.min(Integer.MAX_VALUE, v));
+        }
+        QuantizationParametersT params = new QuantizationParametersT();
+        params.setScale(scales);
+        params.setZeroPoint(new long[scales.length]);
+        params.setQuantizedDimension(0);
+        return model.constant(
+                name, TensorType.INT32, new int[] {values.length}, TfLiteModelBuilder.littleEndian(q), params);
+    }
+
+    @Override
+    public int probabilities(TfLiteModelBuilder model, int numClasses) {
+        int[] shape = {numClasses};
+        return model.activation(
+                "probabilities",
+                TensorType.INT8,
+                batched(shape, 1),
+                batched(shape, -1),
+                params(new QuantParams(SOFTMAX_SCALE, SOFTMAX_ZERO_POINT)));
+    }
+
+    @Override
+    public int version(int builtin) {
+        return switch (builtin) {
+            case BuiltinOperator.CONV_2D -> 3; // int8 with per-channel filters
+            case BuiltinOperator.FULLY_CONNECTED -> 4;
+            case BuiltinOperator.MAX_POOL_2D, BuiltinOperator.SOFTMAX -> 2;
+            case BuiltinOperator.RESHAPE -> 1;
+            default ->
+                throw new IllegalStateException(
+                        FORMAT + ": no int8 version known for operator " + TensorEncoding.builtinName(builtin)
+                                + "; expected CONV_2D, FULLY_CONNECTED, MAX_POOL_2D, RESHAPE or SOFTMAX");
+        };
+    }
+
+    private static QuantizationParametersT params(QuantParams q) {
+        QuantizationParametersT params = new QuantizationParametersT();
+        params.setScale(new float[] {q.scale()});
+        params.setZeroPoint(new long[] {q.zeroPoint()});
+        return params;
+    }
 }

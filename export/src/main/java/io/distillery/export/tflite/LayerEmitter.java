@@ -8,38 +8,38 @@ import io.distillery.export.CheckedWeights;
 @FunctionalInterface
 interface LayerEmitter {
 
-  /** Adds the layer's tensors and operators; returns the tensor holding its output. */
-  int emit(Step step);
+    /** Adds the layer's tensors and operators; returns the tensor holding its output. */
+    int emit(Step step);
 
-  /**
-   * One layer to emit and everything around it.
-   *
-   * @param index the layer's position in the spec (its calibrated output range)
-   * @param input the tensor holding the layer's input
-   * @param inputShape that tensor's shape without batch
-   * @param outputShape the layer's output shape without batch
-   * @param logits whether the output is the model's logits (the last layer)
-   */
-  record Step(
-      TfLiteModelBuilder model,
-      TensorEncoding encoding,
-      TfLiteMapping mapping,
-      CheckedWeights weights,
-      ModelSpec.NamedLayer layer,
-      int index,
-      int input,
-      int[] inputShape,
-      int[] outputShape,
-      boolean logits) {
+    /**
+     * One layer to emit and everything around it.
+     *
+     * @param index the layer's position in the spec (its calibrated output range)
+     * @param input the tensor holding the layer's input
+     * @param inputShape that tensor's shape without batch
+     * @param outputShape the layer's output shape without batch
+     * @param logits whether the output is the model's logits (the last layer)
+     */
+    record Step(
+            TfLiteModelBuilder model,
+            TensorEncoding encoding,
+            TfLiteMapping mapping,
+            CheckedWeights weights,
+            ModelSpec.NamedLayer layer,
+            int index,
+            int input,
+            int[] inputShape,
+            int[] outputShape,
+            boolean logits) {
 
-    /** The output tensor's name: the layer's, or {@code logits} for the last one. */
-    String outputName() {
-      return logits ? "logits" : layer.name();
+        /** The output tensor's name: the layer's, or {@code logits} for the last one. */
+        String outputName() {
+            return logits ? "logits" : layer.name();
+        }
+
+        /** The fused activation for {@code activation}, or an error naming this layer and the format. */
+        byte fused(LayerSpec.Activation activation) {
+            return mapping.fusedActivation(layer, activation, encoding.format());
+        }
     }
-
-    /** The fused activation for {@code activation}, or an error naming this layer and the format. */
-    byte fused(LayerSpec.Activation activation) {
-      return mapping.fusedActivation(layer, activation, encoding.format());
-    }
-  }
 }

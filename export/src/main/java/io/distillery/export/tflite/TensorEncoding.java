@@ -10,44 +10,44 @@ import org.tensorflow.lite.schema.BuiltinOperator;
  */
 interface TensorEncoding {
 
-  /** The format's name in messages and file descriptions, e.g. {@code TFLite int8}. */
-  String format();
+    /** The format's name in messages and file descriptions, e.g. {@code TFLite int8}. */
+    String format();
 
-  /** The model input {@code [1, inputSize]}, named {@code input}. */
-  int input(TfLiteModelBuilder model, int inputSize);
+    /** The model input {@code [1, inputSize]}, named {@code input}. */
+    int input(TfLiteModelBuilder model, int inputSize);
 
-  /** The output of layer {@code layerIndex}, after its fused activation. */
-  int layerOutput(TfLiteModelBuilder model, String name, int[] shape, int layerIndex);
+    /** The output of layer {@code layerIndex}, after its fused activation. */
+    int layerOutput(TfLiteModelBuilder model, String name, int[] shape, int layerIndex);
 
-  /** The output of an op that only moves values (reshape, max pooling): encoded like {@code input}. */
-  int sameAs(TfLiteModelBuilder model, String name, int[] shape, int input);
+    /** The output of an op that only moves values (reshape, max pooling): encoded like {@code input}. */
+    int sameAs(TfLiteModelBuilder model, String name, int[] shape, int input);
 
-  /**
-   * A constant weight tensor already in TFLite layout, output channels first.
-   *
-   * @param perChannel whether the op reads one scale per output channel (int8 only)
-   */
-  int weights(TfLiteModelBuilder model, String name, int[] shape, float[] values, boolean perChannel);
+    /**
+     * A constant weight tensor already in TFLite layout, output channels first.
+     *
+     * @param perChannel whether the op reads one scale per output channel (int8 only)
+     */
+    int weights(TfLiteModelBuilder model, String name, int[] shape, float[] values, boolean perChannel);
 
-  /** The bias of an op whose {@code input} and {@code weights} tensors exist already. */
-  int bias(TfLiteModelBuilder model, String name, float[] values, int input, int weights);
+    /** The bias of an op whose {@code input} and {@code weights} tensors exist already. */
+    int bias(TfLiteModelBuilder model, String name, float[] values, int input, int weights);
 
-  /** The softmax output {@code [1, numClasses]}, named {@code probabilities}. */
-  int probabilities(TfLiteModelBuilder model, int numClasses);
+    /** The softmax output {@code [1, numClasses]}, named {@code probabilities}. */
+    int probabilities(TfLiteModelBuilder model, int numClasses);
 
-  /** The operator version this encoding's tensor types need (the TFLite converter's choice). */
-  int version(int builtin);
+    /** The operator version this encoding's tensor types need (the TFLite converter's choice). */
+    int version(int builtin);
 
-  static int[] batched(int[] shape, int batch) {
-    int[] out = new int[shape.length + 1];
-    out[0] = batch;
-    System.arraycopy(shape, 0, out, 1, shape.length);
-    return out;
-  }
+    static int[] batched(int[] shape, int batch) {
+        int[] out = new int[shape.length + 1];
+        out[0] = batch;
+        System.arraycopy(shape, 0, out, 1, shape.length);
+        return out;
+    }
 
-  static String builtinName(int builtin) {
-    return builtin >= 0 && builtin < BuiltinOperator.names.length
-        ? BuiltinOperator.name(builtin)
-        : "builtin " + builtin;
-  }
+    static String builtinName(int builtin) {
+        return builtin >= 0 && builtin < BuiltinOperator.names.length
+                ? BuiltinOperator.name(builtin)
+                : "builtin " + builtin;
+    }
 }

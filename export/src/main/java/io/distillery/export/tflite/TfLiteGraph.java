@@ -15,39 +15,48 @@ import org.tensorflow.lite.schema.SoftmaxOptionsT;
  * [H, W, C]} (as core's graph does), the layers, and SOFTMAX into {@code probabilities}.
  */
 final class TfLiteGraph {
-  private TfLiteGraph() {}
+    private TfLiteGraph() {}
 
-  static byte[] build(
-      ModelSpec spec, CheckedWeights weights, TensorEncoding encoding, TfLiteMapping mapping) {
-    List<ModelSpec.NamedLayer> layers = spec.namedLayers();
-    // Resolve every layer's mapping before writing anything.
-    List<LayerEmitter> emitters = new ArrayList<>();
-    for (ModelSpec.NamedLayer layer : layers) {
-      emitters.add(mapping.emitter(layer, encoding.format()));
-    }
+    static byte[] build(ModelSpec spec, CheckedWeights weights, TensorEncoding encoding, TfLiteMapping mapping) {
+        List<ModelSpec.NamedLayer> layers = spec.namedLayers();
+        // Resolve every layer's mapping before writing anything.
+        List<LayerEmitter> emitters = new ArrayList<>();
+        for (ModelSpec.NamedLayer layer : layers) {
+            emitters.add(mapping.emitter(layer, encoding.format()));
+        }
 
-    TfLiteModelBuilder model = new TfLiteModelBuilder();
-    int input = encoding.input(model, spec.inputSize());
-    int x = input;
-    int[] shape = GraphShapes.of(spec.inputShape());
-    if (shape.length == 3) {
-      x = TfLiteLayers.reshape(model, encoding, "input_nhwc", x, shape);
+        TfLiteModelBuilder model = new TfLiteModelBuilder();
+        int input = encoding.input(model, spec.inputSize());
+        int x = input;
+        int[] shape = GraphShapes.of(spec.inputShape());
+        if (shape.length == 3) {
+            x = TfLiteLayers.reshape(model, encoding, "input_nhwc", x, shape);
+        }
+        List<int[]> shapes = spec.outputShapes();
+        for (int i = 0; i < layers.size(); i++) {
+            LayerEmitter.Step step = new LayerEmitter.Step(
+                    model,
+                    encoding,
+                    mapping,
+                    weights,
+                    layers.get(i),
+                    i,
+                    x,
+                    shape,
+                    shapes.get(i),
+                    i == layers.size() - 1);
+            x = emitters.get(i).emit(step);
+            shape = GraphShapes.of(shapes.get(i));
+        }
+        int probabilities = encoding.probabilities(model, spec.numClasses());
+        SoftmaxOptionsT softmax = new SoftmaxOptionsT();
+        softmax.setBeta(1f);
+        model.operator(
+                BuiltinOperator.SOFTMAX,
+                encoding.version(BuiltinOperator.SOFTMAX),
+                new int[] {x},
+                new int[] {probabilities},
+                TfLiteLayers.union(BuiltinOptions.SoftmaxOptions, softmax));
+        return model.finish(input, probabilities, "Distillery " + encoding.format() + ": " + spec);
     }
-    List<int[]> shapes = spec.outputShapes();
-    for (int i = 0; i < layers.size(); i++) {
-      LayerEmitter.Step step =
-          new LayerEmitter.Step(
-              model, encoding, mapping, weights, layers.get(i), i, x, shape, shapes.get(i),
-              i == layers.size() - 1);
-      x = emitters.get(i).emit(step);
-      shape = GraphShapes.of(shapes.get(i));
-    }
-    int probabilities = encoding.probabilities(model, spec.numClasses());
-    SoftmaxOptionsT softmax = new SoftmaxOptionsT();
-    softmax.setBeta(1f);
-    model.operator(
-        BuiltinOperator.SOFTMAX, encoding.version(BuiltinOperator.SOFTMAX), new int[] {x},
-        new int[] {probabilities}, TfLiteLayers.union(BuiltinOptions.SoftmaxOptions, softmax));
-    return model.finish(input, probabilities, "Distillery " + encoding.format() + ": " + spec);
-  }
 }

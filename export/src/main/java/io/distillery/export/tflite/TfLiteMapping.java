@@ -14,47 +14,49 @@ import org.tensorflow.lite.schema.ActivationFunctionType;
  * that every kind core permits is mapped.
  */
 record TfLiteMapping(
-    Map<Class<? extends LayerSpec>, LayerEmitter> layers,
-    Map<LayerSpec.Activation, Byte> activations) {
+        Map<Class<? extends LayerSpec>, LayerEmitter> layers, Map<LayerSpec.Activation, Byte> activations) {
 
-  static final TfLiteMapping DEFAULT =
-      new TfLiteMapping(
-          Map.of(
-              LayerSpec.Dense.class, TfLiteLayers::dense,
-              LayerSpec.Conv2D.class, TfLiteLayers::conv2d,
-              LayerSpec.MaxPool2D.class, TfLiteLayers::maxPool,
-              LayerSpec.Flatten.class, TfLiteLayers::flatten,
-              LayerSpec.Dropout.class, TfLiteLayers::dropout),
-          Map.of(
-              LayerSpec.Activation.NONE, ActivationFunctionType.NONE,
-              LayerSpec.Activation.RELU, ActivationFunctionType.RELU));
+    static final TfLiteMapping DEFAULT = new TfLiteMapping(
+            Map.of(
+                    LayerSpec.Dense.class, TfLiteLayers::dense,
+                    LayerSpec.Conv2D.class, TfLiteLayers::conv2d,
+                    LayerSpec.MaxPool2D.class, TfLiteLayers::maxPool,
+                    LayerSpec.Flatten.class, TfLiteLayers::flatten,
+                    LayerSpec.Dropout.class, TfLiteLayers::dropout),
+            Map.of(
+                    LayerSpec.Activation.NONE, ActivationFunctionType.NONE,
+                    LayerSpec.Activation.RELU, ActivationFunctionType.RELU));
 
-  TfLiteMapping {
-    layers = Map.copyOf(layers);
-    activations = Map.copyOf(activations);
-  }
-
-  LayerEmitter emitter(ModelSpec.NamedLayer layer, String format) {
-    LayerEmitter emitter = layers.get(layer.spec().getClass());
-    if (emitter == null) {
-      TreeSet<String> kinds = new TreeSet<>();
-      layers.keySet().forEach(k -> kinds.add(k.getSimpleName()));
-      throw new UnsupportedLayerException(
-          format, layer.name(), layer.spec(),
-          "no " + format + " operator mapping for layer kind " + layer.spec().getClass().getSimpleName()
-              + "; mapped kinds are " + kinds);
+    TfLiteMapping {
+        layers = Map.copyOf(layers);
+        activations = Map.copyOf(activations);
     }
-    return emitter;
-  }
 
-  byte fusedActivation(ModelSpec.NamedLayer layer, LayerSpec.Activation activation, String format) {
-    Byte fused = activations.get(activation);
-    if (fused == null) {
-      throw new UnsupportedLayerException(
-          format, layer.name(), layer.spec(),
-          "activation " + activation + " has no fused " + format + " equivalent; supported are "
-              + new TreeSet<>(activations.keySet()));
+    LayerEmitter emitter(ModelSpec.NamedLayer layer, String format) {
+        LayerEmitter emitter = layers.get(layer.spec().getClass());
+        if (emitter == null) {
+            TreeSet<String> kinds = new TreeSet<>();
+            layers.keySet().forEach(k -> kinds.add(k.getSimpleName()));
+            throw new UnsupportedLayerException(
+                    format,
+                    layer.name(),
+                    layer.spec(),
+                    "no " + format + " operator mapping for layer kind "
+                            + layer.spec().getClass().getSimpleName() + "; mapped kinds are " + kinds);
+        }
+        return emitter;
     }
-    return fused;
-  }
+
+    byte fusedActivation(ModelSpec.NamedLayer layer, LayerSpec.Activation activation, String format) {
+        Byte fused = activations.get(activation);
+        if (fused == null) {
+            throw new UnsupportedLayerException(
+                    format,
+                    layer.name(),
+                    layer.spec(),
+                    "activation " + activation + " has no fused " + format + " equivalent; supported are "
+                            + new TreeSet<>(activations.keySet()));
+        }
+        return fused;
+    }
 }

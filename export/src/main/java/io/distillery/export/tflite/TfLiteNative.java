@@ -13,28 +13,27 @@ import java.nio.file.StandardCopyOption;
  * JVM, then {@link System#load}. The {@code org.tensorflow.lite.Interpreter} classes expect it loaded.
  */
 final class TfLiteNative {
-  static final String RESOURCE = "native/lib/libtensorflowlite_jni.so";
-  private static boolean loaded;
+    static final String RESOURCE = "native/lib/libtensorflowlite_jni.so";
+    private static boolean loaded;
 
-  private TfLiteNative() {}
+    private TfLiteNative() {}
 
-  static synchronized void load() {
-    if (loaded) {
-      return;
+    static synchronized void load() {
+        if (loaded) {
+            return;
+        }
+        try (InputStream in = TfLiteNative.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("TFLite runtime: expected " + RESOURCE
+                        + " on the classpath, found none; add" + " ai.djl.tflite:tflite-native-cpu:2.6.2:linux-x86_64");
+            }
+            Path file = Files.createTempFile("libtensorflowlite_jni-", ".so");
+            file.toFile().deleteOnExit();
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            System.load(file.toAbsolutePath().toString());
+            loaded = true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("TFLite runtime: could not extract " + RESOURCE, e);
+        }
     }
-    try (InputStream in = TfLiteNative.class.getClassLoader().getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(
-            "TFLite runtime: expected " + RESOURCE + " on the classpath, found none; add"
-                + " ai.djl.tflite:tflite-native-cpu:2.6.2:linux-x86_64");
-      }
-      Path file = Files.createTempFile("libtensorflowlite_jni-", ".so");
-      file.toFile().deleteOnExit();
-      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-      System.load(file.toAbsolutePath().toString());
-      loaded = true;
-    } catch (IOException e) {
-      throw new UncheckedIOException("TFLite runtime: could not extract " + RESOURCE, e);
-    }
-  }
 }

@@ -15,240 +15,262 @@ import java.util.Set;
  * starts.
  */
 public record JobConfig(
-    String name,
-    long seed,
-    String runDir,
-    Data data,
-    Spark spark,
-    Training teacher,
-    Training student,
-    Distill distill,
-    Prune prune,
-    Export export,
-    Publish publish)
-    implements java.io.Serializable {
+        String name,
+        long seed,
+        String runDir,
+        Data data,
+        Spark spark,
+        Training teacher,
+        Training student,
+        Distill distill,
+        Prune prune,
+        Export export,
+        Publish publish)
+        implements java.io.Serializable {
 
-  public JobConfig {
-    require(name != null && name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*"),
-        "name must be letters, digits, '.', '_' or '-', found '" + name + "'");
-    require(runDir != null && !runDir.isBlank(), "run_dir must be set");
-    require(data != null, "data section missing");
-    require(spark != null, "spark section missing");
-    require(teacher != null, "teacher section missing");
-    require(student != null, "student section missing");
-    require(distill != null, "distill section missing");
-    require(prune != null, "prune section missing");
-    require(export != null, "export section missing");
-    require(publish != null, "publish section missing");
-    // Build both model specs now: an impossible architecture is a config error, not a task failure.
-    teacher.modelSpec(data, "teacher");
-    student.modelSpec(data, "student");
-    new DistillationLoss(distill.alpha(), distill.temperature(), data.numClasses());
-    // And every optimizer: a typo in prune.optimizer used to surface after three training stages.
-    teacher.optimizerSpec("teacher");
-    student.optimizerSpec("student");
-    prune.training(student.layers()).optimizerSpec("prune");
-  }
-
-  static void require(boolean ok, String message) {
-    if (!ok) {
-      throw new ConfigException(message);
-    }
-  }
-
-  /** Where training and test data come from and what they look like. */
-  public record Data(
-      String train, String test, String format, List<Integer> inputShape, int numClasses, int limit,
-      int testLimit)
-      implements java.io.Serializable {
-    public Data {
-      require(train != null && !train.isBlank(), "data.train must be set");
-      require(test != null && !test.isBlank(), "data.test must be set");
-      format = format == null ? "auto" : format;
-      require(Set.of("auto", "idx", "parquet", "csv", "arrow").contains(format),
-          "data.format must be auto, idx, parquet, csv or arrow, found '" + format + "'");
-      require(inputShape != null && !inputShape.isEmpty(), "data.input_shape must be set");
-      for (Integer d : inputShape) {
-        require(d != null && d > 0, "data.input_shape entries must be > 0, found " + inputShape);
-      }
-      require(numClasses >= 2, "data.num_classes must be >= 2, found " + numClasses);
-      require(limit >= 0, "data.limit must be >= 0, found " + limit);
-      require(testLimit >= 0, "data.test_limit must be >= 0, found " + testLimit);
-      inputShape = List.copyOf(inputShape);
+    public JobConfig {
+        require(
+                name != null && name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*"),
+                "name must be letters, digits, '.', '_' or '-', found '" + name + "'");
+        require(runDir != null && !runDir.isBlank(), "run_dir must be set");
+        require(data != null, "data section missing");
+        require(spark != null, "spark section missing");
+        require(teacher != null, "teacher section missing");
+        require(student != null, "student section missing");
+        require(distill != null, "distill section missing");
+        require(prune != null, "prune section missing");
+        require(export != null, "export section missing");
+        require(publish != null, "publish section missing");
+        // Build both model specs now: an impossible architecture is a config error, not a task failure.
+        teacher.modelSpec(data, "teacher");
+        student.modelSpec(data, "student");
+        new DistillationLoss(distill.alpha(), distill.temperature(), data.numClasses());
+        // And every optimizer: a typo in prune.optimizer used to surface after three training stages.
+        teacher.optimizerSpec("teacher");
+        student.optimizerSpec("student");
+        prune.training(student.layers()).optimizerSpec("prune");
     }
 
-    public int[] shape() {
-      return inputShape.stream().mapToInt(Integer::intValue).toArray();
+    static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new ConfigException(message);
+        }
     }
 
-    public int width() {
-      return inputShape.stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b);
-    }
-  }
+    /** Where training and test data come from and what they look like. */
+    public record Data(
+            String train,
+            String test,
+            String format,
+            List<Integer> inputShape,
+            int numClasses,
+            int limit,
+            int testLimit)
+            implements java.io.Serializable {
+        public Data {
+            require(train != null && !train.isBlank(), "data.train must be set");
+            require(test != null && !test.isBlank(), "data.test must be set");
+            format = format == null ? "auto" : format;
+            require(
+                    Set.of("auto", "idx", "parquet", "csv", "arrow").contains(format),
+                    "data.format must be auto, idx, parquet, csv or arrow, found '" + format + "'");
+            require(inputShape != null && !inputShape.isEmpty(), "data.input_shape must be set");
+            for (Integer d : inputShape) {
+                require(d != null && d > 0, "data.input_shape entries must be > 0, found " + inputShape);
+            }
+            require(numClasses >= 2, "data.num_classes must be >= 2, found " + numClasses);
+            require(limit >= 0, "data.limit must be >= 0, found " + limit);
+            require(testLimit >= 0, "data.test_limit must be >= 0, found " + testLimit);
+            inputShape = List.copyOf(inputShape);
+        }
 
-  /**
-   * Spark settings; {@code master} is ignored when spark-submit already set one.
-   *
-   * @param workers data-parallel training tasks (a barrier stage when more than one)
-   * @param maxAttempts how many times a training stage runs before the job fails (a lost worker
-   *     fails the whole barrier stage; the next attempt resumes from the last checkpoint)
-   * @param checkpointEverySteps rank 0 checkpoints every so many steps (0: at epoch ends); a retry
-   *     redoes at most this many steps
-   * @param operationTimeoutMs TensorFlow's {@code operation_timeout_in_ms} for data-parallel
-   *     sessions: how long a step may wait for its peers before failing
-   */
-  public record Spark(
-      String master, int workers, int maxAttempts, int checkpointEverySteps, long operationTimeoutMs,
-      Map<String, String> conf)
-      implements java.io.Serializable {
-    public Spark {
-      master = master == null ? "local[*]" : master;
-      require(workers >= 1, "spark.workers must be >= 1, found " + workers);
-      require(maxAttempts >= 1, "spark.max_attempts must be >= 1, found " + maxAttempts);
-      require(checkpointEverySteps >= 0,
-          "spark.checkpoint_every_steps must be >= 0 (0: at epoch ends), found " + checkpointEverySteps);
-      require(operationTimeoutMs > 0,
-          "spark.operation_timeout_ms must be > 0 (a lost worker would block the others forever), found "
-              + operationTimeoutMs);
-      conf = conf == null ? Map.of() : Map.copyOf(conf);
-    }
-  }
+        public int[] shape() {
+            return inputShape.stream().mapToInt(Integer::intValue).toArray();
+        }
 
-  /** One model's architecture and its training schedule. */
-  public record Training(
-      List<String> layers, int epochs, int batchSize, String optimizer, double learningRate,
-      double momentum)
-      implements java.io.Serializable {
-    public Training {
-      require(layers != null && !layers.isEmpty(), "layers must list at least one layer");
-      require(epochs >= 0, "epochs must be >= 0, found " + epochs);
-      require(batchSize >= 1, "batch_size must be >= 1, found " + batchSize);
-      layers = List.copyOf(layers);
+        public int width() {
+            return inputShape.stream().mapToInt(Integer::intValue).reduce(1, (a, b) -> a * b);
+        }
     }
 
-    public ModelSpec modelSpec(Data data, String section) {
-      try {
-        return ModelSpec.of(data.shape(), data.numClasses(), layers);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(section + ".layers: " + e.getMessage(), e);
-      }
+    /**
+     * Spark settings; {@code master} is ignored when spark-submit already set one.
+     *
+     * @param workers data-parallel training tasks (a barrier stage when more than one)
+     * @param maxAttempts how many times a training stage runs before the job fails (a lost worker
+     *     fails the whole barrier stage; the next attempt resumes from the last checkpoint)
+     * @param checkpointEverySteps rank 0 checkpoints every so many steps (0: at epoch ends); a retry
+     *     redoes at most this many steps
+     * @param operationTimeoutMs TensorFlow's {@code operation_timeout_in_ms} for data-parallel
+     *     sessions: how long a step may wait for its peers before failing
+     */
+    public record Spark(
+            String master,
+            int workers,
+            int maxAttempts,
+            int checkpointEverySteps,
+            long operationTimeoutMs,
+            Map<String, String> conf)
+            implements java.io.Serializable {
+        public Spark {
+            master = master == null ? "local[*]" : master;
+            require(workers >= 1, "spark.workers must be >= 1, found " + workers);
+            require(maxAttempts >= 1, "spark.max_attempts must be >= 1, found " + maxAttempts);
+            require(
+                    checkpointEverySteps >= 0,
+                    "spark.checkpoint_every_steps must be >= 0 (0: at epoch ends), found " + checkpointEverySteps);
+            require(
+                    operationTimeoutMs > 0,
+                    "spark.operation_timeout_ms must be > 0 (a lost worker would block the others forever), found "
+                            + operationTimeoutMs);
+            conf = conf == null ? Map.of() : Map.copyOf(conf);
+        }
     }
 
-    public OptimizerSpec optimizerSpec(String section) {
-      try {
-        return new OptimizerSpec(optimizer, learningRate, momentum);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(section + "." + e.getMessage(), e);
-      }
+    /** One model's architecture and its training schedule. */
+    public record Training(
+            List<String> layers, int epochs, int batchSize, String optimizer, double learningRate, double momentum)
+            implements java.io.Serializable {
+        public Training {
+            require(layers != null && !layers.isEmpty(), "layers must list at least one layer");
+            require(epochs >= 0, "epochs must be >= 0, found " + epochs);
+            require(batchSize >= 1, "batch_size must be >= 1, found " + batchSize);
+            layers = List.copyOf(layers);
+        }
+
+        public ModelSpec modelSpec(Data data, String section) {
+            try {
+                return ModelSpec.of(data.shape(), data.numClasses(), layers);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(section + ".layers: " + e.getMessage(), e);
+            }
+        }
+
+        public OptimizerSpec optimizerSpec(String section) {
+            try {
+                return new OptimizerSpec(optimizer, learningRate, momentum);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(section + "." + e.getMessage(), e);
+            }
+        }
+
+        public TrainingLoop.Plan plan(long seed) {
+            return new TrainingLoop.Plan(epochs, batchSize, 0, seed);
+        }
     }
 
-    public TrainingLoop.Plan plan(long seed) {
-      return new TrainingLoop.Plan(epochs, batchSize, 0, seed);
-    }
-  }
-
-  /** The distillation loss's weights. */
-  public record Distill(double alpha, double temperature)
-      implements java.io.Serializable {
-    public Distill {
-      require(alpha >= 0 && alpha <= 1, "distill.alpha must be in [0, 1], found " + alpha);
-      require(temperature > 0 && !Double.isInfinite(temperature),
-          "distill.temperature must be > 0, found " + temperature);
-    }
-  }
-
-  /** Pruning schedule and the fine-tuning that goes with it. */
-  public record Prune(
-      String schedule, double initialSparsity, double finalSparsity, long beginStep, long endStep,
-      int frequency, double power, int epochs, int batchSize, String optimizer, double learningRate,
-      double momentum, double maxAccuracyDrop)
-      implements java.io.Serializable {
-    public Prune {
-      pruningPlan(schedule, initialSparsity, finalSparsity, beginStep, endStep, frequency, power);
-      require(epochs >= 1, "prune.epochs must be >= 1, found " + epochs);
-      require(batchSize >= 1, "prune.batch_size must be >= 1, found " + batchSize);
-      require(maxAccuracyDrop >= 0 && maxAccuracyDrop <= 100,
-          "prune.max_accuracy_drop must be in [0, 100] points, found " + maxAccuracyDrop);
+    /** The distillation loss's weights. */
+    public record Distill(double alpha, double temperature) implements java.io.Serializable {
+        public Distill {
+            require(alpha >= 0 && alpha <= 1, "distill.alpha must be in [0, 1], found " + alpha);
+            require(
+                    temperature > 0 && !Double.isInfinite(temperature),
+                    "distill.temperature must be > 0, found " + temperature);
+        }
     }
 
-    /** The schedule keys as the prune module's plan (which checks them). */
-    public PruningPlan plan() {
-      return pruningPlan(schedule, initialSparsity, finalSparsity, beginStep, endStep, frequency, power);
+    /** Pruning schedule and the fine-tuning that goes with it. */
+    public record Prune(
+            String schedule,
+            double initialSparsity,
+            double finalSparsity,
+            long beginStep,
+            long endStep,
+            int frequency,
+            double power,
+            int epochs,
+            int batchSize,
+            String optimizer,
+            double learningRate,
+            double momentum,
+            double maxAccuracyDrop)
+            implements java.io.Serializable {
+        public Prune {
+            pruningPlan(schedule, initialSparsity, finalSparsity, beginStep, endStep, frequency, power);
+            require(epochs >= 1, "prune.epochs must be >= 1, found " + epochs);
+            require(batchSize >= 1, "prune.batch_size must be >= 1, found " + batchSize);
+            require(
+                    maxAccuracyDrop >= 0 && maxAccuracyDrop <= 100,
+                    "prune.max_accuracy_drop must be in [0, 100] points, found " + maxAccuracyDrop);
+        }
+
+        /** The schedule keys as the prune module's plan (which checks them). */
+        public PruningPlan plan() {
+            return pruningPlan(schedule, initialSparsity, finalSparsity, beginStep, endStep, frequency, power);
+        }
+
+        private static PruningPlan pruningPlan(
+                String schedule, double initial, double fin, long begin, long end, int frequency, double power) {
+            try {
+                return new PruningPlan(PruningPlan.Kind.parse(schedule), initial, fin, begin, end, frequency, power);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage(), e);
+            }
+        }
+
+        public Training training(List<String> layers) {
+            return new Training(layers, epochs, batchSize, optimizer, learningRate, momentum);
+        }
     }
 
-    private static PruningPlan pruningPlan(
-        String schedule, double initial, double fin, long begin, long end, int frequency, double power) {
-      try {
-        return new PruningPlan(PruningPlan.Kind.parse(schedule), initial, fin, begin, end, frequency, power);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(e.getMessage(), e);
-      }
+    /** Which formats to write. */
+    public record Export(List<String> formats, int calibrationBatches) implements java.io.Serializable {
+        public static final List<String> KNOWN = List.of("savedmodel", "tflite", "tflite-int8", "tfjs");
+
+        public Export {
+            require(formats != null && !formats.isEmpty(), "export.formats must list at least one format");
+            for (String f : formats) {
+                require(KNOWN.contains(f), "export.formats: unknown format '" + f + "'; expected one of " + KNOWN);
+            }
+            require(formats.contains("savedmodel"), "export.formats must include savedmodel (what serving loads)");
+            require(calibrationBatches >= 1, "export.calibration_batches must be >= 1, found " + calibrationBatches);
+            formats = List.copyOf(formats);
+        }
     }
 
-    public Training training(List<String> layers) {
-      return new Training(layers, epochs, batchSize, optimizer, learningRate, momentum);
-    }
-  }
+    /**
+     * Where versions are published.
+     *
+     * @param staleAge leftovers of a killed publisher (a {@code _staging-*} directory, or an S3 version
+     *     without manifest) older than this are deleted by the next publish: {@code 90s}, {@code 30m},
+     *     {@code 1h}, {@code 2d} or ISO-8601 ({@code PT1H}); at least one minute, and longer than the
+     *     upload of the largest file, or a live publisher's files could be taken for leftovers
+     */
+    public record Publish(String basePath, String staleAge) implements java.io.Serializable {
+        public Publish {
+            require(basePath != null && !basePath.isBlank(), "publish.base_path must be set");
+            staleAge = staleAge == null ? "1h" : staleAge.trim();
+            java.time.Duration age = parseDuration(staleAge, "publish.stale_age");
+            require(
+                    age.compareTo(java.time.Duration.ofMinutes(1)) >= 0,
+                    "publish.stale_age must be at least 1m (a live publisher's files must never look stale), found '"
+                            + staleAge + "'");
+        }
 
-  /** Which formats to write. */
-  public record Export(List<String> formats, int calibrationBatches)
-      implements java.io.Serializable {
-    public static final List<String> KNOWN = List.of("savedmodel", "tflite", "tflite-int8", "tfjs");
-
-    public Export {
-      require(formats != null && !formats.isEmpty(), "export.formats must list at least one format");
-      for (String f : formats) {
-        require(KNOWN.contains(f), "export.formats: unknown format '" + f + "'; expected one of " + KNOWN);
-      }
-      require(formats.contains("savedmodel"), "export.formats must include savedmodel (what serving loads)");
-      require(calibrationBatches >= 1, "export.calibration_batches must be >= 1, found " + calibrationBatches);
-      formats = List.copyOf(formats);
-    }
-  }
-
-  /**
-   * Where versions are published.
-   *
-   * @param staleAge leftovers of a killed publisher (a {@code _staging-*} directory, or an S3 version
-   *     without manifest) older than this are deleted by the next publish: {@code 90s}, {@code 30m},
-   *     {@code 1h}, {@code 2d} or ISO-8601 ({@code PT1H}); at least one minute, and longer than the
-   *     upload of the largest file, or a live publisher's files could be taken for leftovers
-   */
-  public record Publish(String basePath, String staleAge)
-      implements java.io.Serializable {
-    public Publish {
-      require(basePath != null && !basePath.isBlank(), "publish.base_path must be set");
-      staleAge = staleAge == null ? "1h" : staleAge.trim();
-      java.time.Duration age = parseDuration(staleAge, "publish.stale_age");
-      require(age.compareTo(java.time.Duration.ofMinutes(1)) >= 0,
-          "publish.stale_age must be at least 1m (a live publisher's files must never look stale), found '"
-              + staleAge + "'");
+        public java.time.Duration staleAgeDuration() {
+            return parseDuration(staleAge, "publish.stale_age");
+        }
     }
 
-    public java.time.Duration staleAgeDuration() {
-      return parseDuration(staleAge, "publish.stale_age");
+    /** {@code 500ms}, {@code 90s}, {@code 30m}, {@code 1h}, {@code 2d} or ISO-8601 ({@code PT1H30M}). */
+    static java.time.Duration parseDuration(String text, String key) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)").matcher(text == null ? "" : text.trim());
+        try {
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> java.time.Duration.ofMillis(n);
+                    case "s" -> java.time.Duration.ofSeconds(n);
+                    case "m" -> java.time.Duration.ofMinutes(n);
+                    case "h" -> java.time.Duration.ofHours(n);
+                    default -> java.time.Duration.ofDays(n);
+                };
+            }
+            return java.time.Duration.parse(text.trim());
+        } catch (ArithmeticException | NumberFormatException | java.time.format.DateTimeParseException e) {
+            throw new ConfigException(
+                    key + " must be a duration such as 90s, 30m, 1h, 2d or PT1H, found '" + text + "'", e);
+        }
     }
-  }
-
-  /** {@code 500ms}, {@code 90s}, {@code 30m}, {@code 1h}, {@code 2d} or ISO-8601 ({@code PT1H30M}). */
-  static java.time.Duration parseDuration(String text, String key) {
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)").matcher(text == null ? "" : text.trim());
-    try {
-      if (m.matches()) {
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-          case "ms" -> java.time.Duration.ofMillis(n);
-          case "s" -> java.time.Duration.ofSeconds(n);
-          case "m" -> java.time.Duration.ofMinutes(n);
-          case "h" -> java.time.Duration.ofHours(n);
-          default -> java.time.Duration.ofDays(n);
-        };
-      }
-      return java.time.Duration.parse(text.trim());
-    } catch (ArithmeticException | NumberFormatException | java.time.format.DateTimeParseException e) {
-      throw new ConfigException(
-          key + " must be a duration such as 90s, 30m, 1h, 2d or PT1H, found '" + text + "'", e);
-    }
-  }
 }

@@ -16,21 +16,20 @@ package io.distillery.jobs.failure;
  * </table>
  */
 public final class ExitCodes {
-  public static final int OK = 0;
-  public static final int INTERNAL = 1;
-  public static final int CONFIG = 2;
-  public static final int DATA = 3;
-  public static final int STORAGE = 4;
-  public static final int TRAINING = 5;
-  public static final int VERIFY = 6;
+    public static final int OK = 0;
+    public static final int INTERNAL = 1;
+    public static final int CONFIG = 2;
+    public static final int DATA = 3;
+    public static final int STORAGE = 4;
+    public static final int TRAINING = 5;
+    public static final int VERIFY = 6;
 
-  /** The exit codes as every job command's help shows them. */
-  public static final String FOOTER_HEADING = "%nExit codes:%n";
+    /** The exit codes as every job command's help shows them. */
+    public static final String FOOTER_HEADING = "%nExit codes:%n";
 
-  public static final String FOOTER =
-      "  0 success            1 internal error       2 bad command line or config%n"
-          + "  3 bad data           4 storage failure      5 training failure%n"
-          + "  6 verification failed or quality gate missed (nothing published)";
+    public static final String FOOTER = "  0 success            1 internal error       2 bad command line or config%n"
+            + "  3 bad data           4 storage failure      5 training failure%n"
+            + "  6 verification failed or quality gate missed (nothing published)";
 
-  private ExitCodes() {}
+    private ExitCodes() {}
 }

@@ -18,65 +18,69 @@ import java.util.List;
  * disagree.
  */
 public enum FailureKind {
-  CONFIG(ExitCodes.CONFIG, false, ConfigException.class, picocli.CommandLine.ParameterException.class,
-      StageMismatchException.class),
-  DATA(ExitCodes.DATA, false, DataException.class),
-  DIVERGED(ExitCodes.TRAINING, false, TrainingDivergedException.class),
-  MISSING_STAGE(ExitCodes.TRAINING, false, MissingStageException.class),
-  QUALITY_GATE(ExitCodes.VERIFY, false, QualityGateException.class),
-  STORAGE(ExitCodes.STORAGE, true, ModelRepositoryException.class, IOException.class, UncheckedIOException.class),
-  /** Spark's own failures: a lost or stalled executor, a collective that timed out. */
-  CLUSTER(ExitCodes.TRAINING, true),
-  /**
-   * Anything else (a bug, exit 1). A training stage that fails this way is still tried again: one
-   * more attempt from the checkpoint costs little and may meet a healthy executor.
-   */
-  INTERNAL(ExitCodes.INTERNAL, true);
+    CONFIG(
+            ExitCodes.CONFIG,
+            false,
+            ConfigException.class,
+            picocli.CommandLine.ParameterException.class,
+            StageMismatchException.class),
+    DATA(ExitCodes.DATA, false, DataException.class),
+    DIVERGED(ExitCodes.TRAINING, false, TrainingDivergedException.class),
+    MISSING_STAGE(ExitCodes.TRAINING, false, MissingStageException.class),
+    QUALITY_GATE(ExitCodes.VERIFY, false, QualityGateException.class),
+    STORAGE(ExitCodes.STORAGE, true, ModelRepositoryException.class, IOException.class, UncheckedIOException.class),
+    /** Spark's own failures: a lost or stalled executor, a collective that timed out. */
+    CLUSTER(ExitCodes.TRAINING, true),
+    /**
+     * Anything else (a bug, exit 1). A training stage that fails this way is still tried again: one
+     * more attempt from the checkpoint costs little and may meet a healthy executor.
+     */
+    INTERNAL(ExitCodes.INTERNAL, true);
 
-  private final int exitCode;
-  private final boolean retryable;
-  private final List<Class<? extends Throwable>> types;
+    private final int exitCode;
+    private final boolean retryable;
+    private final List<Class<? extends Throwable>> types;
 
-  @SafeVarargs
-  FailureKind(int exitCode, boolean retryable, Class<? extends Throwable>... types) {
-    this.exitCode = exitCode;
-    this.retryable = retryable;
-    this.types = List.of(types);
-  }
-
-  public int exitCode() {
-    return exitCode;
-  }
-
-  /** Whether a training stage that failed this way is worth another attempt (from its checkpoint). */
-  public boolean retryable() {
-    return retryable;
-  }
-
-  /** The kind whose exception type {@code t} is, or null. */
-  static FailureKind ofType(Throwable t) {
-    for (FailureKind k : values()) {
-      for (Class<? extends Throwable> type : k.types) {
-        if (type.isInstance(t)) {
-          return k;
-        }
-      }
+    @SafeVarargs
+    FailureKind(int exitCode, boolean retryable, Class<? extends Throwable>... types) {
+        this.exitCode = exitCode;
+        this.retryable = retryable;
+        this.types = List.of(types);
     }
-    return null;
-  }
 
-  /**
-   * The kind named in a message from another JVM ("... io.distillery.jobs.data.DataException: row 3"),
-   * where Spark passes a task's exception on as text; only Distillery's own exceptions count.
-   */
-  static FailureKind ofRemoteName(String className) {
-    for (FailureKind k : values()) {
-      for (Class<? extends Throwable> type : k.types) {
-        if (type.getName().equals(className) && className.startsWith("io.distillery.")) {
-          return k;
-        }
-      }
+    public int exitCode() {
+        return exitCode;
     }
-    return null;
-  }
+
+    /** Whether a training stage that failed this way is worth another attempt (from its checkpoint). */
+    public boolean retryable() {
+        return retryable;
+    }
+
+    /** The kind whose exception type {@code t} is, or null. */
+    static FailureKind ofType(Throwable t) {
+        for (FailureKind k : values()) {
+            for (Class<? extends Throwable> type : k.types) {
+                if (type.isInstance(t)) {
+                    return k;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The kind named in a message from another JVM ("... io.distillery.jobs.data.DataException: row 3"),
+     * where Spark passes a task's exception on as text; only Distillery's own exceptions count.
+     */
+    static FailureKind ofRemoteName(String className) {
+        for (FailureKind k : values()) {
+            for (Class<? extends Throwable> type : k.types) {
+                if (type.getName().equals(className) && className.startsWith("io.distillery.")) {
+                    return k;
+                }
+            }
+        }
+        return null;
+    }
 }

@@ -21,148 +21,184 @@ import org.apache.spark.sql.SparkSession;
  * manifest that records where it came from and what it is worth.
  */
 public final class Deliver {
-  private final Pipeline pipeline;
-  private final SparkSession spark;
-  private final PrintStream out;
+    private final Pipeline pipeline;
+    private final SparkSession spark;
+    private final PrintStream out;
 
-  public Deliver(Pipeline pipeline, SparkSession spark, PrintStream out) {
-    this.pipeline = pipeline;
-    this.spark = spark;
-    this.out = out;
-  }
+    public Deliver(Pipeline pipeline, SparkSession spark, PrintStream out) {
+        this.pipeline = pipeline;
+        this.spark = spark;
+        this.out = out;
+    }
 
-  /**
-   * Exports into a fresh local directory and records the reports in the run directory. A run whose
-   * export is already recorded is not exported again: its files are copied back instead.
-   */
-  public Path export() throws IOException {
-    if (pipeline.runDirectory().exists("export/formats.json")) {
-      out.println("export           already done in this run (skipped)");
-      return exportedFiles();
+    /**
+     * Exports into a fresh local directory and records the reports in the run directory. A run whose
+     * export is already recorded is not exported again: its files are copied back instead.
+     */
+    public Path export() throws IOException {
+        if (pipeline.runDirectory().exists("export/formats.json")) {
+            out.println("export           already done in this run (skipped)");
+            return exportedFiles();
+        }
+        JobConfig config = pipeline.config();
+        ModelSpec spec = config.student().modelSpec(config.data(), "student");
+        StageOutcome pruned = pipeline.load(Stages.PRUNED, spec);
+        if (pruned == null) {
+            throw new MissingStageException(
+                    "stage 'pruned' has no result in " + pipeline.runDirectory().uri()
+                            + "; run `distillery prune --run-id " + pipeline.runId() + "` first");
+        }
+        checkPrunedAccuracy(); // before exporting what would not be published
+        TestSet test = pipeline.testSet();
+        TestSet calibration = pipeline.calibrationSample(
+                config.export().calibrationBatches() * config.prune().batchSize());
+        Path dir = Files.createTempDirectory("distillery-export-" + pipeline.runId() + "-");
+        Files.delete(dir);
+        Map<String, ExportStage.FormatReport> reports = ExportStage.export(
+                spec,
+                pruned.weights(),
+                config.export().formats(),
+                calibration.features(),
+                calibration.rows(),
+                test,
+                dir,
+                out);
+        Map<String, Object> record = new LinkedHashMap<>();
+        reports.forEach((k, v) -> record.put(k, formatMap(v)));
+        // The files first: formats.json is the stage's completion mark.
+        pipeline.runDirectory().upload(dir, "export/files");
+        pipeline.runDirectory().writeString("export/formats.json", Pipeline.JSON.writeValueAsString(record));
+        return dir;
     }
-    JobConfig config = pipeline.config();
-    ModelSpec spec = config.student().modelSpec(config.data(), "student");
-    StageOutcome pruned = pipeline.load(Stages.PRUNED, spec);
-    if (pruned == null) {
-      throw new MissingStageException(
-          "stage 'pruned' has no result in " + pipeline.runDirectory().uri() + "; run `distillery prune --run-id "
-              + pipeline.runId() + "` first");
-    }
-    checkPrunedAccuracy(); // before exporting what would not be published
-    TestSet test = pipeline.testSet();
-    TestSet calibration =
-        pipeline.calibrationSample(config.export().calibrationBatches() * config.prune().batchSize());
-    Path dir = Files.createTempDirectory("distillery-export-" + pipeline.runId() + "-");
-    Files.delete(dir);
-    Map<String, ExportStage.FormatReport> reports =
-        ExportStage.export(
-            spec, pruned.weights(), config.export().formats(), calibration.features(), calibration.rows(),
-            test, dir, out);
-    Map<String, Object> record = new LinkedHashMap<>();
-    reports.forEach((k, v) -> record.put(k, formatMap(v)));
-    // The files first: formats.json is the stage's completion mark.
-    pipeline.runDirectory().upload(dir, "export/files");
-    pipeline.runDirectory().writeString("export/formats.json", Pipeline.JSON.writeValueAsString(record));
-    return dir;
-  }
 
-  /** Publishes {@code exportDir} (as {@link #export} made it) with the run's manifest. */
-  public PublishResult publish(Path exportDir) throws IOException {
-    JobConfig config = pipeline.config();
-    RunDirectory run = pipeline.runDirectory();
-    checkPrunedAccuracy();
-    Map<String, Object> manifest = manifest();
-    String modelUri = RunPaths.modelUri(config);
-    PublishOptions options = PublishOptions.defaults().withStaleAge(config.publish().staleAgeDuration());
-    PublishResult result =
-        PublishStage.publish(modelUri, run.configuration(), options, exportDir, pipeline.runId(), manifest);
-    if (!result.reused() || !run.exists("publish/result.json")) {
-      // A repeated publish of this run keeps the record of the first one (re-running is a no-op).
-      run.writeString("publish/result.json", Pipeline.JSON.writeValueAsString(Map.of(
-          "version", result.version(), "uri", result.uri().toString(), "reused", result.reused())));
+    /** Publishes {@code exportDir} (as {@link #export} made it) with the run's manifest. */
+    public PublishResult publish(Path exportDir) throws IOException {
+        JobConfig config = pipeline.config();
+        RunDirectory run = pipeline.runDirectory();
+        checkPrunedAccuracy();
+        Map<String, Object> manifest = manifest();
+        String modelUri = RunPaths.modelUri(config);
+        PublishOptions options =
+                PublishOptions.defaults().withStaleAge(config.publish().staleAgeDuration());
+        PublishResult result =
+                PublishStage.publish(modelUri, run.configuration(), options, exportDir, pipeline.runId(), manifest);
+        if (!result.reused() || !run.exists("publish/result.json")) {
+            // A repeated publish of this run keeps the record of the first one (re-running is a no-op).
+            run.writeString(
+                    "publish/result.json",
+                    Pipeline.JSON.writeValueAsString(Map.of(
+                            "version", result.version(), "uri", result.uri().toString(), "reused", result.reused())));
+        }
+        return result;
     }
-    return result;
-  }
 
-  /** A pruned student that lost more than {@code prune.max_accuracy_drop} points is not published. */
-  void checkPrunedAccuracy() throws IOException {
-    JobConfig config = pipeline.config();
-    ModelSpec spec = config.student().modelSpec(config.data(), "student");
-    StageOutcome student = pipeline.load(Stages.STUDENT, spec);
-    StageOutcome pruned = pipeline.load(Stages.PRUNED, spec);
-    if (student == null || pruned == null) {
-      return; // the manifest names the missing stage
+    /** A pruned student that lost more than {@code prune.max_accuracy_drop} points is not published. */
+    void checkPrunedAccuracy() throws IOException {
+        JobConfig config = pipeline.config();
+        ModelSpec spec = config.student().modelSpec(config.data(), "student");
+        StageOutcome student = pipeline.load(Stages.STUDENT, spec);
+        StageOutcome pruned = pipeline.load(Stages.PRUNED, spec);
+        if (student == null || pruned == null) {
+            return; // the manifest names the missing stage
+        }
+        double drop = 100 * (student.testAccuracy() - pruned.testAccuracy());
+        if (drop > config.prune().maxAccuracyDrop()) {
+            throw new QualityGateException(String.format(
+                    java.util.Locale.ROOT,
+                    "not published: the pruned student scored %.4f, %.2f points below the distilled student's %.4f"
+                            + " (prune.max_accuracy_drop = %.2f); prune more gently (more prune.epochs, a lower"
+                            + " prune.final_sparsity) or allow more with --set prune.max_accuracy_drop=...",
+                    pruned.testAccuracy(),
+                    drop,
+                    student.testAccuracy(),
+                    config.prune().maxAccuracyDrop()));
+        }
     }
-    double drop = 100 * (student.testAccuracy() - pruned.testAccuracy());
-    if (drop > config.prune().maxAccuracyDrop()) {
-      throw new QualityGateException(String.format(java.util.Locale.ROOT,
-          "not published: the pruned student scored %.4f, %.2f points below the distilled student's %.4f"
-              + " (prune.max_accuracy_drop = %.2f); prune more gently (more prune.epochs, a lower"
-              + " prune.final_sparsity) or allow more with --set prune.max_accuracy_drop=...",
-          pruned.testAccuracy(), drop, student.testAccuracy(), config.prune().maxAccuracyDrop()));
-    }
-  }
 
-  /** A local copy of the run's exported files (for `distillery publish` in a later process). */
-  public Path exportedFiles() throws IOException {
-    RunDirectory run = pipeline.runDirectory();
-    if (!run.exists("export/files")) {
-      throw new MissingStageException(
-          "stage 'export' has no result in " + run.uri() + "; run `distillery export --run-id "
-              + pipeline.runId() + "` first");
+    /** A local copy of the run's exported files (for `distillery publish` in a later process). */
+    public Path exportedFiles() throws IOException {
+        RunDirectory run = pipeline.runDirectory();
+        if (!run.exists("export/files")) {
+            throw new MissingStageException("stage 'export' has no result in " + run.uri()
+                    + "; run `distillery export --run-id " + pipeline.runId() + "` first");
+        }
+        Path local = Files.createTempDirectory("distillery-publish-" + pipeline.runId() + "-");
+        run.fs()
+                .copyToLocalFile(
+                        false,
+                        run.path("export/files"),
+                        new org.apache.hadoop.fs.Path(local.resolve("v").toUri()),
+                        true);
+        return local.resolve("v");
     }
-    Path local = Files.createTempDirectory("distillery-publish-" + pipeline.runId() + "-");
-    run.fs().copyToLocalFile(false, run.path("export/files"), new org.apache.hadoop.fs.Path(local.resolve("v").toUri()), true);
-    return local.resolve("v");
-  }
 
-  Map<String, Object> manifest() throws IOException {
-    JobConfig config = pipeline.config();
-    RunDirectory run = pipeline.runDirectory();
-    ModelSpec teacherSpec = config.teacher().modelSpec(config.data(), "teacher");
-    ModelSpec studentSpec = config.student().modelSpec(config.data(), "student");
-    StageOutcome teacher = pipeline.load(Stages.TEACHER, teacherSpec);
-    StageOutcome scratch = pipeline.load(Stages.SCRATCH, studentSpec);
-    StageOutcome student = pipeline.load(Stages.STUDENT, studentSpec);
-    StageOutcome pruned = pipeline.load(Stages.PRUNED, studentSpec);
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("config", ConfigLoader.toMap(config));
-    m.put("data", pipeline.dataRecord());
-    Map<String, Object> metrics = new LinkedHashMap<>();
-    metrics.put("teacher_test_accuracy", teacher.testAccuracy());
-    metrics.put("scratch_student_test_accuracy", scratch.testAccuracy());
-    metrics.put("distilled_student_test_accuracy", student.testAccuracy());
-    metrics.put("pruned_student_test_accuracy", pruned.testAccuracy());
-    metrics.put("distillation_gain_points", 100 * (student.testAccuracy() - scratch.testAccuracy()));
-    if (run.exists("export/formats.json")) {
-      metrics.put("formats", Pipeline.JSON.readValue(run.read("export/formats.json"), Map.class));
+    Map<String, Object> manifest() throws IOException {
+        JobConfig config = pipeline.config();
+        RunDirectory run = pipeline.runDirectory();
+        ModelSpec teacherSpec = config.teacher().modelSpec(config.data(), "teacher");
+        ModelSpec studentSpec = config.student().modelSpec(config.data(), "student");
+        StageOutcome teacher = pipeline.load(Stages.TEACHER, teacherSpec);
+        StageOutcome scratch = pipeline.load(Stages.SCRATCH, studentSpec);
+        StageOutcome student = pipeline.load(Stages.STUDENT, studentSpec);
+        StageOutcome pruned = pipeline.load(Stages.PRUNED, studentSpec);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("config", ConfigLoader.toMap(config));
+        m.put("data", pipeline.dataRecord());
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("teacher_test_accuracy", teacher.testAccuracy());
+        metrics.put("scratch_student_test_accuracy", scratch.testAccuracy());
+        metrics.put("distilled_student_test_accuracy", student.testAccuracy());
+        metrics.put("pruned_student_test_accuracy", pruned.testAccuracy());
+        metrics.put("distillation_gain_points", 100 * (student.testAccuracy() - scratch.testAccuracy()));
+        if (run.exists("export/formats.json")) {
+            metrics.put("formats", Pipeline.JSON.readValue(run.read("export/formats.json"), Map.class));
+        }
+        m.put("metrics", metrics);
+        m.put("models", summary(teacher, scratch, student, pruned).toMaps());
+        m.put(
+                "sparsity",
+                SparsityReport.of(student.weights(), pruned.weights(), PruningScope.KERNELS)
+                        .toMap());
+        m.put(
+                "signature",
+                Map.of(
+                        "name", "serving_default",
+                        "input",
+                                Map.of(
+                                        "name",
+                                        "input",
+                                        "dtype",
+                                        "float32",
+                                        "shape",
+                                        Arrays.asList(-1, studentSpec.inputSize())),
+                        "output",
+                                Map.of(
+                                        "name",
+                                        "probabilities",
+                                        "dtype",
+                                        "float32",
+                                        "shape",
+                                        Arrays.asList(-1, studentSpec.numClasses()))));
+        m.put("versions", Versions.all(spark.version()));
+        return m;
     }
-    m.put("metrics", metrics);
-    m.put("models", summary(teacher, scratch, student, pruned).toMaps());
-    m.put("sparsity", SparsityReport.of(student.weights(), pruned.weights(), PruningScope.KERNELS).toMap());
-    m.put("signature", Map.of(
-        "name", "serving_default",
-        "input", Map.of("name", "input", "dtype", "float32", "shape", Arrays.asList(-1, studentSpec.inputSize())),
-        "output", Map.of("name", "probabilities", "dtype", "float32", "shape", Arrays.asList(-1, studentSpec.numClasses()))));
-    m.put("versions", Versions.all(spark.version()));
-    return m;
-  }
 
-  public static RunSummary summary(StageOutcome teacher, StageOutcome scratch, StageOutcome student, StageOutcome pruned) {
-    return new RunSummary()
-        .add("teacher", teacher)
-        .add("student (scratch)", scratch)
-        .add("student (distilled)", student)
-        .add("student (pruned)", pruned);
-  }
-
-  private static Map<String, Object> formatMap(ExportStage.FormatReport r) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("file", r.file());
-    m.put("bytes", r.bytes());
-    if (r.testAccuracy() != null) {
-      m.put("test_accuracy", r.testAccuracy());
+    public static RunSummary summary(
+            StageOutcome teacher, StageOutcome scratch, StageOutcome student, StageOutcome pruned) {
+        return new RunSummary()
+                .add("teacher", teacher)
+                .add("student (scratch)", scratch)
+                .add("student (distilled)", student)
+                .add("student (pruned)", pruned);
     }
-    return m;
-  }
+
+    private static Map<String, Object> formatMap(ExportStage.FormatReport r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", r.file());
+        m.put("bytes", r.bytes());
+        if (r.testAccuracy() != null) {
+            m.put("test_accuracy", r.testAccuracy());
+        }
+        return m;
+    }
 }

@@ -26,84 +26,103 @@ import org.tensorflow.types.TFloat32;
  * interpreter. A format's number is what a user of that format gets.
  */
 public final class ExportStage {
-  public static final String TFLITE = "model.tflite";
-  public static final String TFLITE_INT8 = "model_int8.tflite";
-  public static final String TFJS = "tfjs";
+    public static final String TFLITE = "model.tflite";
+    public static final String TFLITE_INT8 = "model_int8.tflite";
+    public static final String TFJS = "tfjs";
 
-  private ExportStage() {}
+    private ExportStage() {}
 
-  /** Per-format results: file (relative), bytes, test accuracy. */
-  public record FormatReport(String format, String file, long bytes, Double testAccuracy) {}
+    /** Per-format results: file (relative), bytes, test accuracy. */
+    public record FormatReport(String format, String file, long bytes, Double testAccuracy) {}
 
-  public static Map<String, FormatReport> export(
-      ModelSpec spec, Weights weights, List<String> formats, float[] calibration, int calibrationRows,
-      TestSet test, Path dir, PrintStream out) throws IOException {
-    Map<String, FormatReport> reports = new LinkedHashMap<>();
-    SavedModelWriter.write(spec, weights, dir);
-    double savedModelAccuracy = savedModelAccuracy(dir, test, spec.numClasses());
-    reports.put("savedmodel", new FormatReport("savedmodel", "saved_model.pb", sizeOf(dir, "saved_model.pb", "variables"), savedModelAccuracy));
-    out.printf("export   savedmodel   %8d bytes  test accuracy %.4f%n", reports.get("savedmodel").bytes(), savedModelAccuracy);
-    if (formats.contains("tflite")) {
-      byte[] flat = TfLiteWriter.float32(spec, weights);
-      Files.write(dir.resolve(TFLITE), flat);
-      double acc;
-      try (TfLiteRunner runner = new TfLiteRunner(flat)) {
-        acc = test.accuracy(runner::probabilities, spec.numClasses());
-      }
-      reports.put("tflite", new FormatReport("tflite", TFLITE, flat.length, acc));
-      out.printf("export   tflite       %8d bytes  test accuracy %.4f%n", flat.length, acc);
-    }
-    if (formats.contains("tflite-int8")) {
-      QuantizedModel q = TfLiteWriter.int8(spec, weights, calibration, calibrationRows);
-      Files.write(dir.resolve(TFLITE_INT8), q.flatbuffer());
-      double acc;
-      try (TfLiteRunner runner = new TfLiteRunner(q.flatbuffer())) {
-        acc = test.accuracy(runner::probabilities, spec.numClasses());
-      }
-      reports.put("tflite-int8", new FormatReport("tflite-int8", TFLITE_INT8, q.sizeBytes(), acc));
-      out.printf("export   tflite-int8  %8d bytes  test accuracy %.4f%n", q.sizeBytes(), acc);
-    }
-    if (formats.contains("tfjs")) {
-      List<Path> files = TfjsWriter.write(spec, weights, dir.resolve(TFJS));
-      long bytes = 0;
-      for (Path f : files) {
-        bytes += Files.size(f);
-      }
-      reports.put("tfjs", new FormatReport("tfjs", TFJS + "/" + TfjsWriter.MODEL_JSON, bytes, null));
-      out.printf("export   tfjs         %8d bytes  (%d files)%n", bytes, files.size());
-    }
-    return reports;
-  }
-
-  /** Loads the SavedModel as a server would and runs its serving_default signature on the test set. */
-  public static double savedModelAccuracy(Path dir, TestSet test, int classes) {
-    try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), "serve")) {
-      var fn = bundle.function(SavedModelWriter.SIGNATURE);
-      return test.accuracy((x, n) -> {
-        try (TFloat32 input = TFloat32.tensorOf(Shape.of(n, test.width()), DataBuffers.of(x, true, false));
-            var result = fn.call(Map.of(SavedModelWriter.INPUT_KEY, input))) {
-          float[] p = new float[n * classes];
-          ((TFloat32) result.get(SavedModelWriter.OUTPUT_KEY).orElseThrow()).copyTo(DataBuffers.of(p, false, false));
-          return p;
+    public static Map<String, FormatReport> export(
+            ModelSpec spec,
+            Weights weights,
+            List<String> formats,
+            float[] calibration,
+            int calibrationRows,
+            TestSet test,
+            Path dir,
+            PrintStream out)
+            throws IOException {
+        Map<String, FormatReport> reports = new LinkedHashMap<>();
+        SavedModelWriter.write(spec, weights, dir);
+        double savedModelAccuracy = savedModelAccuracy(dir, test, spec.numClasses());
+        reports.put(
+                "savedmodel",
+                new FormatReport(
+                        "savedmodel",
+                        "saved_model.pb",
+                        sizeOf(dir, "saved_model.pb", "variables"),
+                        savedModelAccuracy));
+        out.printf(
+                "export   savedmodel   %8d bytes  test accuracy %.4f%n",
+                reports.get("savedmodel").bytes(), savedModelAccuracy);
+        if (formats.contains("tflite")) {
+            byte[] flat = TfLiteWriter.float32(spec, weights);
+            Files.write(dir.resolve(TFLITE), flat);
+            double acc;
+            try (TfLiteRunner runner = new TfLiteRunner(flat)) {
+                acc = test.accuracy(runner::probabilities, spec.numClasses());
+            }
+            reports.put("tflite", new FormatReport("tflite", TFLITE, flat.length, acc));
+            out.printf("export   tflite       %8d bytes  test accuracy %.4f%n", flat.length, acc);
         }
-      }, classes);
-    }
-  }
-
-  static long sizeOf(Path dir, String... names) throws IOException {
-    long total = 0;
-    for (String n : names) {
-      Path p = dir.resolve(n);
-      if (Files.isDirectory(p)) {
-        try (var s = Files.walk(p)) {
-          for (Path f : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
-            total += Files.size(f);
-          }
+        if (formats.contains("tflite-int8")) {
+            QuantizedModel q = TfLiteWriter.int8(spec, weights, calibration, calibrationRows);
+            Files.write(dir.resolve(TFLITE_INT8), q.flatbuffer());
+            double acc;
+            try (TfLiteRunner runner = new TfLiteRunner(q.flatbuffer())) {
+                acc = test.accuracy(runner::probabilities, spec.numClasses());
+            }
+            reports.put("tflite-int8", new FormatReport("tflite-int8", TFLITE_INT8, q.sizeBytes(), acc));
+            out.printf("export   tflite-int8  %8d bytes  test accuracy %.4f%n", q.sizeBytes(), acc);
         }
-      } else if (Files.exists(p)) {
-        total += Files.size(p);
-      }
+        if (formats.contains("tfjs")) {
+            List<Path> files = TfjsWriter.write(spec, weights, dir.resolve(TFJS));
+            long bytes = 0;
+            for (Path f : files) {
+                bytes += Files.size(f);
+            }
+            reports.put("tfjs", new FormatReport("tfjs", TFJS + "/" + TfjsWriter.MODEL_JSON, bytes, null));
+            out.printf("export   tfjs         %8d bytes  (%d files)%n", bytes, files.size());
+        }
+        return reports;
     }
-    return total;
-  }
+
+    /** Loads the SavedModel as a server would and runs its serving_default signature on the test set. */
+    public static double savedModelAccuracy(Path dir, TestSet test, int classes) {
+        try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), "serve")) {
+            var fn = bundle.function(SavedModelWriter.SIGNATURE);
+            return test.accuracy(
+                    (x, n) -> {
+                        try (TFloat32 input =
+                                        TFloat32.tensorOf(Shape.of(n, test.width()), DataBuffers.of(x, true, false));
+                                var result = fn.call(Map.of(SavedModelWriter.INPUT_KEY, input))) {
+                            float[] p = new float[n * classes];
+                            ((TFloat32) result.get(SavedModelWriter.OUTPUT_KEY).orElseThrow())
+                                    .copyTo(DataBuffers.of(p, false, false));
+                            return p;
+                        }
+                    },
+                    classes);
+        }
+    }
+
+    static long sizeOf(Path dir, String... names) throws IOException {
+        long total = 0;
+        for (String n : names) {
+            Path p = dir.resolve(n);
+            if (Files.isDirectory(p)) {
+                try (var s = Files.walk(p)) {
+                    for (Path f : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+                        total += Files.size(f);
+                    }
+                }
+            } else if (Files.exists(p)) {
+                total += Files.size(p);
+            }
+        }
+        return total;
+    }
 }

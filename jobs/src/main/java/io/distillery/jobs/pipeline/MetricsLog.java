@@ -10,29 +10,35 @@ import java.util.Map;
  * per stage with its test accuracy. Rewritten whole (object stores cannot append).
  */
 public final class MetricsLog {
-  public static final String FILE = "metrics.jsonl";
+    public static final String FILE = "metrics.jsonl";
 
-  private MetricsLog() {}
+    private MetricsLog() {}
 
-  static synchronized void append(
-      RunDirectory run, String stage, java.util.List<EpochMetrics> epochs, double testAccuracy)
-      throws IOException {
-    StringBuilder text = new StringBuilder(run.exists(FILE) ? run.readString(FILE) : "");
-    for (EpochMetrics m : epochs) {
-      Map<String, Object> line = new LinkedHashMap<>();
-      line.put("stage", stage);
-      line.put("epoch", m.epoch() + 1);
-      line.put("loss", m.loss());
-      line.put("train_accuracy", m.accuracy());
-      line.put("seconds", m.seconds());
-      text.append(Pipeline.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(line)).append('\n');
+    static synchronized void append(
+            RunDirectory run, String stage, java.util.List<EpochMetrics> epochs, double testAccuracy)
+            throws IOException {
+        StringBuilder text = new StringBuilder(run.exists(FILE) ? run.readString(FILE) : "");
+        for (EpochMetrics m : epochs) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("stage", stage);
+            line.put("epoch", m.epoch() + 1);
+            line.put("loss", m.loss());
+            line.put("train_accuracy", m.accuracy());
+            line.put("seconds", m.seconds());
+            text.append(Pipeline.JSON
+                            .writer()
+                            .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(line))
+                    .append('\n');
+        }
+        Map<String, Object> done = new LinkedHashMap<>();
+        done.put("stage", stage);
+        done.put("test_accuracy", testAccuracy);
+        text.append(Pipeline.JSON
+                        .writer()
+                        .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsString(done))
+                .append('\n');
+        run.writeString(FILE, text.toString());
     }
-    Map<String, Object> done = new LinkedHashMap<>();
-    done.put("stage", stage);
-    done.put("test_accuracy", testAccuracy);
-    text.append(Pipeline.JSON.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-        .writeValueAsString(done)).append('\n');
-    run.writeString(FILE, text.toString());
-  }
 }

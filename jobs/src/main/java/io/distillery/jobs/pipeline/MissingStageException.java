@@ -2,7 +2,7 @@ package io.distillery.jobs.pipeline;
 
 /** A stage was asked to run before the stage whose result it needs. */
 public final class MissingStageException extends RuntimeException {
-  public MissingStageException(String message) {
-    super(message);
-  }
+    public MissingStageException(String message) {
+        super(message);
+    }
 }

@@ -29,8 +29,8 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -41,261 +41,271 @@ import org.apache.spark.storage.StorageLevel;
  * scheduler can run the stages as separate tasks, and re-running a finished stage changes nothing.
  */
 public final class Pipeline {
-  /** A column the training rows carry only while they are put in order (a name no data set uses). */
-  private static final String ROW_ID = "__distillery_row_id";
+    /** A column the training rows carry only while they are put in order (a name no data set uses). */
+    private static final String ROW_ID = "__distillery_row_id";
 
-  static final ObjectMapper JSON = Json.MAPPER;
-  private static final String WEIGHTS = "weights.bin";
+    static final ObjectMapper JSON = Json.MAPPER;
+    private static final String WEIGHTS = "weights.bin";
 
-  private final JobConfig config;
-  private final String runId;
-  private final SparkSession spark;
-  private final RunDirectory run;
-  private final PrintStream out;
-  private Dataset<Row> train;
-  private JavaRDD<InternalRow> trainPartitions;
-  private DataStats trainStats;
-  private DataStats testStats;
-  private TestSet testSet;
+    private final JobConfig config;
+    private final String runId;
+    private final SparkSession spark;
+    private final RunDirectory run;
+    private final PrintStream out;
+    private Dataset<Row> train;
+    private JavaRDD<InternalRow> trainPartitions;
+    private DataStats trainStats;
+    private DataStats testStats;
+    private TestSet testSet;
 
-  public Pipeline(JobConfig config, String runId, SparkSession spark, PrintStream out) {
-    this.config = config;
-    this.runId = runId;
-    this.spark = spark;
-    this.out = out;
-    Map<String, String> hadoop = new LinkedHashMap<>();
-    spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
-    this.run = new RunDirectory(RunPaths.runUri(config, runId), hadoop);
-  }
-
-  public RunDirectory runDirectory() {
-    return run;
-  }
-
-  public String runId() {
-    return runId;
-  }
-
-  public JobConfig config() {
-    return config;
-  }
-
-  /** Records the config the run uses (first stage to run writes it). */
-  public void recordConfig() throws IOException {
-    if (!run.exists("config.yaml")) {
-      run.writeString("config.yaml", ConfigLoader.toYaml(config));
+    public Pipeline(JobConfig config, String runId, SparkSession spark, PrintStream out) {
+        this.config = config;
+        this.runId = runId;
+        this.spark = spark;
+        this.out = out;
+        Map<String, String> hadoop = new LinkedHashMap<>();
+        spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
+        this.run = new RunDirectory(RunPaths.runUri(config, runId), hadoop);
     }
-  }
 
-  // ---------------------------------------------------------------- data
-
-  /** Reads and validates both data sets once; bad data fails here, before any training. */
-  public void prepareData() throws IOException {
-    if (train != null) {
-      return;
+    public RunDirectory runDirectory() {
+        return run;
     }
-    JobConfig.Data d = config.data();
-    int workers = config.spark().workers();
-    String hint = "check data.num_classes";
-    out.println("data     reading " + d.train() + " and " + d.test());
-    // Every row keeps its place in the input, so each run (and each recomputation after a lost
-    // executor) gives every worker the same rows in the same order: runs are reproducible, and a stage
-    // resumed from a checkpoint replays exactly the batches it lost. (Shuffle blocks arrive in any
-    // order, and a plain limit takes whichever partitions come first.)
-    Dataset<Row> indexed = DataLoader.read(spark, d.train(), d.format(), "train", workers)
-        .withColumn(ROW_ID, functions.monotonically_increasing_id());
-    if (d.limit() > 0) {
-      indexed = indexed.orderBy(ROW_ID).limit(d.limit());
+
+    public String runId() {
+        return runId;
     }
-    Dataset<Row> trainRaw = indexed.drop(ROW_ID);
-    Dataset<Row> testRaw = DataLoader.read(spark, d.test(), d.format(), "test", 1);
-    if (d.testLimit() > 0) {
-      // The rows evaluated are the rows recorded (data.json, the report): the first test_limit of them.
-      testRaw = testRaw.withColumn(ROW_ID, functions.monotonically_increasing_id())
-          .orderBy(ROW_ID).limit(d.testLimit()).drop(ROW_ID);
+
+    public JobConfig config() {
+        return config;
     }
-    trainStats = DataValidator.validate(trainRaw, d.train(), d.width(), d.numClasses(), hint);
-    testStats = DataValidator.validate(testRaw, d.test(), d.width(), d.numClasses(), hint);
-    TrainingLoop.Plan probe = config.teacher().plan(config.seed());
-    if (trainStats.rows() < (long) workers * probe.batchSize()) {
-      throw new io.distillery.jobs.data.DataException(
-          d.train() + ": " + trainStats.rows() + " rows are fewer than spark.workers × batch_size = "
-              + workers + " × " + probe.batchSize());
+
+    /** Records the config the run uses (first stage to run writes it). */
+    public void recordConfig() throws IOException {
+        if (!run.exists("config.yaml")) {
+            run.writeString("config.yaml", ConfigLoader.toYaml(config));
+        }
     }
-    train = indexed.repartition(workers).sortWithinPartitions(ROW_ID).drop(ROW_ID)
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    trainPartitions = train.queryExecution().toRdd().toJavaRDD();
-    testSet = TestSet.collect(testRaw, d.width(), d.testLimit());
-    out.printf(
-        "data     %d training rows (hash %s), %d test rows, %d worker(s)%n",
-        trainStats.rows(), trainStats.hash(), testSet.rows(), workers);
-    run.writeString("data.json", JSON.writeValueAsString(Map.of("train", trainStats, "test", testStats)));
-  }
 
-  /**
-   * Fails with a config error when the pruning schedule cannot fit the fine-tuning steps this data
-   * gives (e.g. prune.end_step beyond them). The steps depend on the rows per worker, so this waits for
-   * the data; run before the teacher, it costs seconds instead of every training stage before pruning.
-   */
-  public void checkPruneSchedule() throws IOException {
-    ModelSpec student = config.student().modelSpec(config.data(), "student");
-    if (load(Stages.PRUNED, student, null) != null) {
-      return;
+    // ---------------------------------------------------------------- data
+
+    /** Reads and validates both data sets once; bad data fails here, before any training. */
+    public void prepareData() throws IOException {
+        if (train != null) {
+            return;
+        }
+        JobConfig.Data d = config.data();
+        int workers = config.spark().workers();
+        String hint = "check data.num_classes";
+        out.println("data     reading " + d.train() + " and " + d.test());
+        // Every row keeps its place in the input, so each run (and each recomputation after a lost
+        // executor) gives every worker the same rows in the same order: runs are reproducible, and a stage
+        // resumed from a checkpoint replays exactly the batches it lost. (Shuffle blocks arrive in any
+        // order, and a plain limit takes whichever partitions come first.)
+        Dataset<Row> indexed = DataLoader.read(spark, d.train(), d.format(), "train", workers)
+                .withColumn(ROW_ID, functions.monotonically_increasing_id());
+        if (d.limit() > 0) {
+            indexed = indexed.orderBy(ROW_ID).limit(d.limit());
+        }
+        Dataset<Row> trainRaw = indexed.drop(ROW_ID);
+        Dataset<Row> testRaw = DataLoader.read(spark, d.test(), d.format(), "test", 1);
+        if (d.testLimit() > 0) {
+            // The rows evaluated are the rows recorded (data.json, the report): the first test_limit of them.
+            testRaw = testRaw.withColumn(ROW_ID, functions.monotonically_increasing_id())
+                    .orderBy(ROW_ID)
+                    .limit(d.testLimit())
+                    .drop(ROW_ID);
+        }
+        trainStats = DataValidator.validate(trainRaw, d.train(), d.width(), d.numClasses(), hint);
+        testStats = DataValidator.validate(testRaw, d.test(), d.width(), d.numClasses(), hint);
+        TrainingLoop.Plan probe = config.teacher().plan(config.seed());
+        if (trainStats.rows() < (long) workers * probe.batchSize()) {
+            throw new io.distillery.jobs.data.DataException(d.train() + ": " + trainStats.rows()
+                    + " rows are fewer than spark.workers × batch_size = " + workers + " × " + probe.batchSize());
+        }
+        train = indexed.repartition(workers)
+                .sortWithinPartitions(ROW_ID)
+                .drop(ROW_ID)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        trainPartitions = train.queryExecution().toRdd().toJavaRDD();
+        testSet = TestSet.collect(testRaw, d.width(), d.testLimit());
+        out.printf(
+                "data     %d training rows (hash %s), %d test rows, %d worker(s)%n",
+                trainStats.rows(), trainStats.hash(), testSet.rows(), workers);
+        run.writeString("data.json", JSON.writeValueAsString(Map.of("train", trainStats, "test", testStats)));
     }
-    prepareData();
-    JobConfig.Prune prune = config.prune();
-    PruningPlan plan = prune.plan();
-    long[] shards = BarrierPreflight.shardRows(trainPartitions);
-    int steps = BarrierPreflight.stepsPerEpoch(shards, prune.batchSize());
-    try {
-      plan.schedule(prune.epochs(), steps);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(e.getMessage(), e);
+
+    /**
+     * Fails with a config error when the pruning schedule cannot fit the fine-tuning steps this data
+     * gives (e.g. prune.end_step beyond them). The steps depend on the rows per worker, so this waits for
+     * the data; run before the teacher, it costs seconds instead of every training stage before pruning.
+     */
+    public void checkPruneSchedule() throws IOException {
+        ModelSpec student = config.student().modelSpec(config.data(), "student");
+        if (load(Stages.PRUNED, student, null) != null) {
+            return;
+        }
+        prepareData();
+        JobConfig.Prune prune = config.prune();
+        PruningPlan plan = prune.plan();
+        long[] shards = BarrierPreflight.shardRows(trainPartitions);
+        int steps = BarrierPreflight.stepsPerEpoch(shards, prune.batchSize());
+        try {
+            plan.schedule(prune.epochs(), steps);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+        if (plan.kind() == PruningPlan.Kind.POLYNOMIAL_DECAY) {
+            long ramp = plan.rampEnd((long) prune.epochs() * steps) - prune.beginStep();
+            int frequency = plan.maskFrequency(ramp);
+            if (frequency != prune.frequency()) {
+                out.printf(
+                        "prune            prune.frequency %d gives %d mask update(s) over the %d-step ramp on this data;"
+                                + " updating every %d steps instead (%d updates)%n",
+                        prune.frequency(), ramp / prune.frequency(), ramp, frequency, ramp / frequency);
+            }
+        }
     }
-    if (plan.kind() == PruningPlan.Kind.POLYNOMIAL_DECAY) {
-      long ramp = plan.rampEnd((long) prune.epochs() * steps) - prune.beginStep();
-      int frequency = plan.maskFrequency(ramp);
-      if (frequency != prune.frequency()) {
-        out.printf("prune            prune.frequency %d gives %d mask update(s) over the %d-step ramp on this data;"
-                + " updating every %d steps instead (%d updates)%n",
-            prune.frequency(), ramp / prune.frequency(), ramp, frequency, ramp / frequency);
-      }
+
+    public TestSet testSet() throws IOException {
+        prepareData();
+        return testSet;
     }
-  }
 
-  public TestSet testSet() throws IOException {
-    prepareData();
-    return testSet;
-  }
+    // ---------------------------------------------------------------- training stages
 
-  // ---------------------------------------------------------------- training stages
-
-  public StageOutcome teacher() throws IOException {
-    return stage(teacherPlan());
-  }
-
-  /** The student trained without a teacher: the baseline distillation must beat. */
-  public StageOutcome scratchStudent() throws IOException {
-    return stage(new StagePlan.Scratch(studentSpec(), training(config.student(), "student")));
-  }
-
-  public StageOutcome distilledStudent() throws IOException {
-    return stage(distilledPlan(requireDone(teacherPlan(), "teacher").model()));
-  }
-
-  public StageOutcome prunedStudent() throws IOException {
-    StagePlan.Model teacher = requireDone(teacherPlan(), "teacher").model();
-    StagePlan.Model student = requireDone(distilledPlan(teacher), "distill").model();
-    JobConfig.Training fineTuning = config.prune().training(config.student().layers());
-    return stage(new StagePlan.Pruned(
-        student, training(fineTuning, "prune"), teaching(teacher), config.prune().plan()));
-  }
-
-  private StagePlan.Teacher teacherPlan() {
-    return new StagePlan.Teacher(config.teacher().modelSpec(config.data(), "teacher"), training(config.teacher(), "teacher"));
-  }
-
-  private StagePlan.Distilled distilledPlan(StagePlan.Model teacher) {
-    return new StagePlan.Distilled(studentSpec(), training(config.student(), "student"), teaching(teacher));
-  }
-
-  private ModelSpec studentSpec() {
-    return config.student().modelSpec(config.data(), "student");
-  }
-
-  private StagePlan.Training training(JobConfig.Training t, String section) {
-    return new StagePlan.Training(t.plan(config.seed()), t.optimizerSpec(section));
-  }
-
-  private StagePlan.Teaching teaching(StagePlan.Model teacher) {
-    return new StagePlan.Teaching(teacher, config.distill().alpha(), config.distill().temperature());
-  }
-
-  private StageOutcome stage(StagePlan plan) throws IOException {
-    String name = plan.name();
-    RunDirectory dir = run.child(name);
-    StageOutcome done = load(name, plan.spec(), plan.inputs());
-    if (done != null) {
-      out.printf("%-16s already done in this run: test accuracy %.4f (skipped)%n", name, done.testAccuracy());
-      return done;
+    public StageOutcome teacher() throws IOException {
+        return stage(teacherPlan());
     }
-    prepareData();
-    recordConfig();
-    StageRequest request = StageRequest.of(plan, dir, config.spark());
-    out.printf("%-16s training %s for %d epochs%n", name, plan.spec().layers(), plan.training().loop().epochs());
-    long started = System.nanoTime();
-    StageResult result;
-    try (ProgressMonitor monitor = new ProgressMonitor(dir, name, out)) {
-      result = StageRunner.run(trainPartitions, request);
+
+    /** The student trained without a teacher: the baseline distillation must beat. */
+    public StageOutcome scratchStudent() throws IOException {
+        return stage(new StagePlan.Scratch(studentSpec(), training(config.student(), "student")));
     }
-    double seconds = (System.nanoTime() - started) / 1e9;
-    double accuracy = testSet.accuracy(plan.spec(), result.weights());
-    out.printf("%-16s test accuracy %.4f (%.0f s)%n", name, accuracy, seconds);
-    dir.write(WEIGHTS, result.weights()::write);
-    StageSummary summary = StageSummary.of(plan, result, accuracy, seconds);
-    dir.write(StageSummary.FILE, o -> o.write(summary.toJson()));
-    MetricsLog.append(run, name, result.epochs(), accuracy);
-    return new StageOutcome(name, plan.spec(), result.weights(), accuracy, result.epochs(), seconds);
-  }
 
-  /** A finished stage's outcome from the run directory, or null; fails if it no longer fits {@code spec}. */
-  public StageOutcome load(String name, ModelSpec spec) throws IOException {
-    return load(name, spec, null);
-  }
-
-  /**
-   * @param inputs the stage's pinned inputs now ({@link StagePlan#inputs()}), checked against the
-   *     recorded ones; null not to check them
-   */
-  private StageOutcome load(String name, ModelSpec spec, Map<String, String> inputs) throws IOException {
-    RunDirectory dir = run.child(name);
-    if (!dir.exists(WEIGHTS) || !dir.exists(StageSummary.FILE)) {
-      return null;
+    public StageOutcome distilledStudent() throws IOException {
+        return stage(distilledPlan(requireDone(teacherPlan(), "teacher").model()));
     }
-    Weights w = Weights.read(new ByteArrayInputStream(dir.read(WEIGHTS)));
-    StageSummary summary = StageSummary.parse(dir.read(StageSummary.FILE));
-    summary.checkFits(name, spec, inputs, w);
-    return new StageOutcome(name, spec, w, summary.testAccuracy(), List.of(), summary.seconds());
-  }
 
-  private StageOutcome requireDone(StagePlan plan, String command) throws IOException {
-    StageOutcome o = load(plan.name(), plan.spec(), plan.inputs());
-    if (o == null) {
-      throw new MissingStageException(
-          "stage '" + plan.name() + "' has no result in " + run.uri() + "; run `distillery " + command
-              + " --run-id " + runId + "` first (or `distillery pipeline`)");
+    public StageOutcome prunedStudent() throws IOException {
+        StagePlan.Model teacher = requireDone(teacherPlan(), "teacher").model();
+        StagePlan.Model student = requireDone(distilledPlan(teacher), "distill").model();
+        JobConfig.Training fineTuning = config.prune().training(config.student().layers());
+        return stage(new StagePlan.Pruned(
+                student,
+                training(fineTuning, "prune"),
+                teaching(teacher),
+                config.prune().plan()));
     }
-    return o;
-  }
 
-  public DataStats trainStats() throws IOException {
-    prepareData();
-    return trainStats;
-  }
-
-  public DataStats testStats() throws IOException {
-    prepareData();
-    return testStats;
-  }
-
-  /** Data provenance from this run's record (works when the data stage ran in an earlier process). */
-  @SuppressWarnings("unchecked")
-  public Map<String, Object> dataRecord() throws IOException {
-    if (!run.exists("data.json")) {
-      prepareData();
+    private StagePlan.Teacher teacherPlan() {
+        return new StagePlan.Teacher(
+                config.teacher().modelSpec(config.data(), "teacher"), training(config.teacher(), "teacher"));
     }
-    return JSON.readValue(run.read("data.json"), Map.class);
-  }
 
-  /** Up to {@code rows} training rows: the representative data set for int8 calibration. */
-  public TestSet calibrationSample(int rows) throws IOException {
-    prepareData();
-    return TestSet.collect(train, config.data().width(), rows);
-  }
-
-  public void unpersist() {
-    if (train != null) {
-      train.unpersist();
+    private StagePlan.Distilled distilledPlan(StagePlan.Model teacher) {
+        return new StagePlan.Distilled(studentSpec(), training(config.student(), "student"), teaching(teacher));
     }
-  }
+
+    private ModelSpec studentSpec() {
+        return config.student().modelSpec(config.data(), "student");
+    }
+
+    private StagePlan.Training training(JobConfig.Training t, String section) {
+        return new StagePlan.Training(t.plan(config.seed()), t.optimizerSpec(section));
+    }
+
+    private StagePlan.Teaching teaching(StagePlan.Model teacher) {
+        return new StagePlan.Teaching(
+                teacher, config.distill().alpha(), config.distill().temperature());
+    }
+
+    private StageOutcome stage(StagePlan plan) throws IOException {
+        String name = plan.name();
+        RunDirectory dir = run.child(name);
+        StageOutcome done = load(name, plan.spec(), plan.inputs());
+        if (done != null) {
+            out.printf("%-16s already done in this run: test accuracy %.4f (skipped)%n", name, done.testAccuracy());
+            return done;
+        }
+        prepareData();
+        recordConfig();
+        StageRequest request = StageRequest.of(plan, dir, config.spark());
+        out.printf(
+                "%-16s training %s for %d epochs%n",
+                name, plan.spec().layers(), plan.training().loop().epochs());
+        long started = System.nanoTime();
+        StageResult result;
+        try (ProgressMonitor monitor = new ProgressMonitor(dir, name, out)) {
+            result = StageRunner.run(trainPartitions, request);
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double accuracy = testSet.accuracy(plan.spec(), result.weights());
+        out.printf("%-16s test accuracy %.4f (%.0f s)%n", name, accuracy, seconds);
+        dir.write(WEIGHTS, result.weights()::write);
+        StageSummary summary = StageSummary.of(plan, result, accuracy, seconds);
+        dir.write(StageSummary.FILE, o -> o.write(summary.toJson()));
+        MetricsLog.append(run, name, result.epochs(), accuracy);
+        return new StageOutcome(name, plan.spec(), result.weights(), accuracy, result.epochs(), seconds);
+    }
+
+    /** A finished stage's outcome from the run directory, or null; fails if it no longer fits {@code spec}. */
+    public StageOutcome load(String name, ModelSpec spec) throws IOException {
+        return load(name, spec, null);
+    }
+
+    /**
+     * @param inputs the stage's pinned inputs now ({@link StagePlan#inputs()}), checked against the
+     *     recorded ones; null not to check them
+     */
+    private StageOutcome load(String name, ModelSpec spec, Map<String, String> inputs) throws IOException {
+        RunDirectory dir = run.child(name);
+        if (!dir.exists(WEIGHTS) || !dir.exists(StageSummary.FILE)) {
+            return null;
+        }
+        Weights w = Weights.read(new ByteArrayInputStream(dir.read(WEIGHTS)));
+        StageSummary summary = StageSummary.parse(dir.read(StageSummary.FILE));
+        summary.checkFits(name, spec, inputs, w);
+        return new StageOutcome(name, spec, w, summary.testAccuracy(), List.of(), summary.seconds());
+    }
+
+    private StageOutcome requireDone(StagePlan plan, String command) throws IOException {
+        StageOutcome o = load(plan.name(), plan.spec(), plan.inputs());
+        if (o == null) {
+            throw new MissingStageException("stage '" + plan.name() + "' has no result in " + run.uri()
+                    + "; run `distillery " + command + " --run-id " + runId + "` first (or `distillery pipeline`)");
+        }
+        return o;
+    }
+
+    public DataStats trainStats() throws IOException {
+        prepareData();
+        return trainStats;
+    }
+
+    public DataStats testStats() throws IOException {
+        prepareData();
+        return testStats;
+    }
+
+    /** Data provenance from this run's record (works when the data stage ran in an earlier process). */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> dataRecord() throws IOException {
+        if (!run.exists("data.json")) {
+            prepareData();
+        }
+        return JSON.readValue(run.read("data.json"), Map.class);
+    }
+
+    /** Up to {@code rows} training rows: the representative data set for int8 calibration. */
+    public TestSet calibrationSample(int rows) throws IOException {
+        prepareData();
+        return TestSet.collect(train, config.data().width(), rows);
+    }
+
+    public void unpersist() {
+        if (train != null) {
+            train.unpersist();
+        }
+    }
 }

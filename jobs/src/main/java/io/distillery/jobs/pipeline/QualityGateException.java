@@ -5,7 +5,7 @@ package io.distillery.jobs.pipeline;
  * more accuracy than {@code prune.max_accuracy_drop}): the command exits 6 and nothing is published.
  */
 public final class QualityGateException extends RuntimeException {
-  public QualityGateException(String message) {
-    super(message);
-  }
+    public QualityGateException(String message) {
+        super(message);
+    }
 }

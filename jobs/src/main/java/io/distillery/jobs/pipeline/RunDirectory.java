@@ -1,11 +1,11 @@
 package io.distillery.jobs.pipeline;
 
+import io.distillery.stage.StageStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +15,6 @@ import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import io.distillery.stage.StageStore;
 
 /**
  * A run's directory on any Hadoop FileSystem: configs, stage weights, checkpoints, metrics. Files are
@@ -24,156 +23,157 @@ import io.distillery.stage.StageStore;
  * with it as a plain map, because {@link Configuration} is not serializable.
  */
 public final class RunDirectory implements StageStore {
-  private final String uri;
-  private final Map<String, String> hadoopConf;
-  private transient FileSystem fs;
+    private final String uri;
+    private final Map<String, String> hadoopConf;
+    private transient FileSystem fs;
 
-  public RunDirectory(String uri, Map<String, String> hadoopConf) {
-    this.uri = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
-    this.hadoopConf = Map.copyOf(hadoopConf);
-  }
-
-  /** The sub-directory {@code name} with the same settings. */
-  public RunDirectory child(String name) {
-    return new RunDirectory(uri + "/" + name, hadoopConf);
-  }
-
-  @Override
-  public String uri() {
-    return uri;
-  }
-
-  public Map<String, String> hadoopConf() {
-    return hadoopConf;
-  }
-
-  public Path path(String name) {
-    return new Path(uri + "/" + name);
-  }
-
-  public Configuration configuration() {
-    Configuration conf = new Configuration();
-    hadoopConf.forEach(conf::set);
-    return conf;
-  }
-
-  public synchronized FileSystem fs() throws IOException {
-    if (fs == null) {
-      fs = new Path(uri).getFileSystem(configuration());
+    public RunDirectory(String uri, Map<String, String> hadoopConf) {
+        this.uri = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
+        this.hadoopConf = Map.copyOf(hadoopConf);
     }
-    return fs;
-  }
 
-  @Override
-  public boolean exists(String name) {
-    try {
-      return fs().exists(path(name));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot reach " + path(name) + ": " + e.getMessage(), e);
+    /** The sub-directory {@code name} with the same settings. */
+    public RunDirectory child(String name) {
+        return new RunDirectory(uri + "/" + name, hadoopConf);
     }
-  }
 
-  /**
-   * Writes {@code name} atomically (temporary file, then rename). A storage failure names the file
-   * (unreachable store, permission denied, read-only or full file system).
-   */
-  @Override
-  public void write(String name, IoConsumer<OutputStream> writer) throws IOException {
-    try {
-      writeAtomically(name, writer);
-    } catch (StorageException e) {
-      throw e;
-    } catch (IOException | FSError e) {
-      throw new StorageException("cannot write " + path(name) + " in run directory " + uri + ": " + describe(e), e);
+    @Override
+    public String uri() {
+        return uri;
     }
-  }
 
-  private void writeAtomically(String name, IoConsumer<OutputStream> writer) throws IOException {
-    Path target = path(name);
-    Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
-    FileSystem fs = fs();
-    fs.mkdirs(target.getParent());
-    try (FSDataOutputStream out = fs.create(tmp, true)) {
-      writer.accept(out);
-    } catch (IOException | RuntimeException | FSError e) {
-      fs.delete(tmp, false);
-      throw e;
+    public Map<String, String> hadoopConf() {
+        return hadoopConf;
     }
-    if (fs.exists(target)) {
-      fs.delete(target, false);
-    }
-    if (!fs.rename(tmp, target)) {
-      fs.delete(tmp, false);
-      throw new IOException("could not rename " + tmp + " to " + target);
-    }
-  }
 
-  @Override
-  public byte[] read(String name) throws IOException {
-    try (InputStream in = fs().open(path(name))) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      in.transferTo(out);
-      return out.toByteArray();
+    public Path path(String name) {
+        return new Path(uri + "/" + name);
     }
-  }
 
-  @Override
-  public List<String> list(String dir) throws IOException {
-    Path p = path(dir);
-    List<String> out = new ArrayList<>();
-    if (!fs().exists(p)) {
-      return out;
+    public Configuration configuration() {
+        Configuration conf = new Configuration();
+        hadoopConf.forEach(conf::set);
+        return conf;
     }
-    for (FileStatus s : fs().listStatus(p)) {
-      if (!s.getPath().getName().startsWith(".")) {
-        out.add(s.getPath().getName());
-      }
+
+    public synchronized FileSystem fs() throws IOException {
+        if (fs == null) {
+            fs = new Path(uri).getFileSystem(configuration());
+        }
+        return fs;
     }
-    out.sort(null);
-    return out;
-  }
 
-  @Override
-  public void delete(String name) throws IOException {
-    fs().delete(path(name), true);
-  }
-
-  /** Copies a local directory tree into {@code name}. */
-  public void upload(java.nio.file.Path local, String name) throws IOException {
-    try {
-      FileSystem fs = fs();
-      fs.delete(path(name), true);
-      fs.copyFromLocalFile(false, true, new Path(local.toUri()), path(name));
-    } catch (IOException | FSError e) {
-      throw new StorageException("cannot upload " + local + " to " + path(name) + ": " + describe(e), e);
+    @Override
+    public boolean exists(String name) {
+        try {
+            return fs().exists(path(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach " + path(name) + ": " + e.getMessage(), e);
+        }
     }
-  }
 
-  /**
-   * One line naming the failure's type and reason. Hadoop's local file system wraps a failed write
-   * (disk full, I/O error) in an {@link FSError}: the IOException inside is the reason.
-   */
-  static String describe(Throwable e) {
-    Throwable reason = e instanceof FSError && e.getCause() != null ? e.getCause() : e;
-    String m = reason.getMessage();
-    if (m == null) {
-      return reason.getClass().getSimpleName();
+    /**
+     * Writes {@code name} atomically (temporary file, then rename). A storage failure names the file
+     * (unreachable store, permission denied, read-only or full file system).
+     */
+    @Override
+    public void write(String name, IoConsumer<OutputStream> writer) throws IOException {
+        try {
+            writeAtomically(name, writer);
+        } catch (StorageException e) {
+            throw e;
+        } catch (IOException | FSError e) {
+            throw new StorageException(
+                    "cannot write " + path(name) + " in run directory " + uri + ": " + describe(e), e);
+        }
     }
-    int nl = m.indexOf('\n');
-    return reason.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
-  }
 
-  /** A run directory could not be written; the message names the file and the store's reason. */
-  public static final class StorageException extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    StorageException(String message, Throwable cause) {
-      super(message, cause);
+    private void writeAtomically(String name, IoConsumer<OutputStream> writer) throws IOException {
+        Path target = path(name);
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
+        FileSystem fs = fs();
+        fs.mkdirs(target.getParent());
+        try (FSDataOutputStream out = fs.create(tmp, true)) {
+            writer.accept(out);
+        } catch (IOException | RuntimeException | FSError e) {
+            fs.delete(tmp, false);
+            throw e;
+        }
+        if (fs.exists(target)) {
+            fs.delete(target, false);
+        }
+        if (!fs.rename(tmp, target)) {
+            fs.delete(tmp, false);
+            throw new IOException("could not rename " + tmp + " to " + target);
+        }
     }
-  }
 
-  @Override
-  public String toString() {
-    return uri;
-  }
+    @Override
+    public byte[] read(String name) throws IOException {
+        try (InputStream in = fs().open(path(name))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            in.transferTo(out);
+            return out.toByteArray();
+        }
+    }
+
+    @Override
+    public List<String> list(String dir) throws IOException {
+        Path p = path(dir);
+        List<String> out = new ArrayList<>();
+        if (!fs().exists(p)) {
+            return out;
+        }
+        for (FileStatus s : fs().listStatus(p)) {
+            if (!s.getPath().getName().startsWith(".")) {
+                out.add(s.getPath().getName());
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        fs().delete(path(name), true);
+    }
+
+    /** Copies a local directory tree into {@code name}. */
+    public void upload(java.nio.file.Path local, String name) throws IOException {
+        try {
+            FileSystem fs = fs();
+            fs.delete(path(name), true);
+            fs.copyFromLocalFile(false, true, new Path(local.toUri()), path(name));
+        } catch (IOException | FSError e) {
+            throw new StorageException("cannot upload " + local + " to " + path(name) + ": " + describe(e), e);
+        }
+    }
+
+    /**
+     * One line naming the failure's type and reason. Hadoop's local file system wraps a failed write
+     * (disk full, I/O error) in an {@link FSError}: the IOException inside is the reason.
+     */
+    static String describe(Throwable e) {
+        Throwable reason = e instanceof FSError && e.getCause() != null ? e.getCause() : e;
+        String m = reason.getMessage();
+        if (m == null) {
+            return reason.getClass().getSimpleName();
+        }
+        int nl = m.indexOf('\n');
+        return reason.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
+    }
+
+    /** A run directory could not be written; the message names the file and the store's reason. */
+    public static final class StorageException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        StorageException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return uri;
+    }
 }

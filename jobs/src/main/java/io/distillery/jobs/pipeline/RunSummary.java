@@ -10,41 +10,55 @@ import java.util.Map;
 
 /** The table a run ends with: each model's accuracy, parameters, non-zeros and compressed size. */
 public final class RunSummary {
-  /** One model's line. */
-  public record Row(String model, double accuracy, long parameters, long nonZeros, long gzipBytes) {}
+    /** One model's line. */
+    public record Row(String model, double accuracy, long parameters, long nonZeros, long gzipBytes) {}
 
-  private final List<Row> rows = new ArrayList<>();
+    private final List<Row> rows = new ArrayList<>();
 
-  public RunSummary add(String model, StageOutcome o) {
-    Weights w = o.weights();
-    rows.add(new Row(model, o.testAccuracy(), w.size(), w.nonZeros(), GzipSize.of(w)));
-    return this;
-  }
-
-  public List<Row> rows() {
-    return List.copyOf(rows);
-  }
-
-  public String table() {
-    StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "%-20s %9s %11s %11s %12s%n", "model", "accuracy", "parameters", "non-zero", "gzip bytes"));
-    for (Row r : rows) {
-      s.append(String.format(Locale.ROOT, "%-20s %9.4f %11d %11d %12d%n", r.model(), r.accuracy(), r.parameters(), r.nonZeros(), r.gzipBytes()));
+    public RunSummary add(String model, StageOutcome o) {
+        Weights w = o.weights();
+        rows.add(new Row(model, o.testAccuracy(), w.size(), w.nonZeros(), GzipSize.of(w)));
+        return this;
     }
-    return s.toString();
-  }
 
-  public List<Map<String, Object>> toMaps() {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (Row r : rows) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("model", r.model());
-      m.put("test_accuracy", r.accuracy());
-      m.put("parameters", r.parameters());
-      m.put("non_zero_parameters", r.nonZeros());
-      m.put("weights_gzip_bytes", r.gzipBytes());
-      out.add(m);
+    public List<Row> rows() {
+        return List.copyOf(rows);
     }
-    return out;
-  }
+
+    public String table() {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(
+                Locale.ROOT,
+                "%-20s %9s %11s %11s %12s%n",
+                "model",
+                "accuracy",
+                "parameters",
+                "non-zero",
+                "gzip bytes"));
+        for (Row r : rows) {
+            s.append(String.format(
+                    Locale.ROOT,
+                    "%-20s %9.4f %11d %11d %12d%n",
+                    r.model(),
+                    r.accuracy(),
+                    r.parameters(),
+                    r.nonZeros(),
+                    r.gzipBytes()));
+        }
+        return s.toString();
+    }
+
+    public List<Map<String, Object>> toMaps() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", r.model());
+            m.put("test_accuracy", r.accuracy());
+            m.put("parameters", r.parameters());
+            m.put("non_zero_parameters", r.nonZeros());
+            m.put("weights_gzip_bytes", r.gzipBytes());
+            out.add(m);
+        }
+        return out;
+    }
 }

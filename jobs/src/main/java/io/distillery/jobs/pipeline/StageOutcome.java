@@ -12,11 +12,10 @@ import java.util.List;
  * @param epochs epoch metrics of this run of the stage (empty if it was already done)
  */
 public record StageOutcome(
-    String stage, ModelSpec spec, Weights weights, double testAccuracy, List<EpochMetrics> epochs,
-    double seconds) {
+        String stage, ModelSpec spec, Weights weights, double testAccuracy, List<EpochMetrics> epochs, double seconds) {
 
-  /** Architecture and weights, as a later stage's input. */
-  public StagePlan.Model model() {
-    return new StagePlan.Model(spec, weights);
-  }
+    /** Architecture and weights, as a later stage's input. */
+    public StagePlan.Model model() {
+        return new StagePlan.Model(spec, weights);
+    }
 }

@@ -1,12 +1,12 @@
 package io.distillery.jobs.report;
 
-import io.distillery.stage.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillery.jobs.pipeline.RunPaths;
 import io.distillery.jobs.report.RunRecord.Epoch;
 import io.distillery.jobs.report.RunRecord.ExportRecord;
 import io.distillery.jobs.report.RunRecord.StageRecord;
+import io.distillery.stage.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,178 +25,228 @@ import java.util.Map;
  * and {@code data-painted-pixels} (non-transparent pixels), which headless-browser tests read.
  */
 public final class ReportWriter {
-  private static final ObjectMapper JSON = Json.MAPPER;
+    private static final ObjectMapper JSON = Json.MAPPER;
 
-  private ReportWriter() {}
+    private ReportWriter() {}
 
-  public static String html(RunRecord run) {
-    StringBuilder h = new StringBuilder(ChartJs.source().length() + 32_000);
-    String title = "Distillery run " + run.runId() + (run.modelName().isEmpty() ? "" : " (" + run.modelName() + ")");
-    h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-        .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ")
-        .append("script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n")
-        .append("<meta name=\"generator\" content=\"distillery report; Chart.js ").append(esc(ChartJs.version())).append("\">\n")
-        .append("<title>").append(esc(title)).append("</title>\n")
-        .append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
-    h.append("<h1>").append(esc(title)).append("</h1>\n");
-    h.append("<p class=\"meta\">state <span class=\"state state-").append(run.state()).append("\">")
-        .append(esc(run.state())).append("</span>");
-    if (run.published() != null) {
-      h.append(" &middot; published version <b>").append(run.published().version()).append("</b> at <code>")
-          .append(esc(run.published().uri())).append("</code>");
-    } else if (run.nextCommand() != null && run.failure() == null) {
-      h.append(" &middot; next: <code>").append(esc(RunPaths.resumeCommand(run.nextCommand(), run.uri(), run.runId())))
-          .append("</code>");
+    public static String html(RunRecord run) {
+        StringBuilder h = new StringBuilder(ChartJs.source().length() + 32_000);
+        String title =
+                "Distillery run " + run.runId() + (run.modelName().isEmpty() ? "" : " (" + run.modelName() + ")");
+        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ")
+                .append("script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n")
+                .append("<meta name=\"generator\" content=\"distillery report; Chart.js ")
+                .append(esc(ChartJs.version()))
+                .append("\">\n")
+                .append("<title>")
+                .append(esc(title))
+                .append("</title>\n")
+                .append("<style>\n")
+                .append(CSS)
+                .append("</style>\n</head>\n<body>\n");
+        h.append("<h1>").append(esc(title)).append("</h1>\n");
+        h.append("<p class=\"meta\">state <span class=\"state state-")
+                .append(run.state())
+                .append("\">")
+                .append(esc(run.state()))
+                .append("</span>");
+        if (run.published() != null) {
+            h.append(" &middot; published version <b>")
+                    .append(run.published().version())
+                    .append("</b> at <code>")
+                    .append(esc(run.published().uri()))
+                    .append("</code>");
+        } else if (run.nextCommand() != null && run.failure() == null) {
+            h.append(" &middot; next: <code>")
+                    .append(esc(RunPaths.resumeCommand(run.nextCommand(), run.uri(), run.runId())))
+                    .append("</code>");
+        }
+        h.append("<br>run directory <code>").append(esc(run.uri())).append("</code></p>\n");
+        if (run.failure() != null) {
+            FailureRecord f = run.failure();
+            h.append("<div class=\"failure\"><b>")
+                    .append(esc(f.command()))
+                    .append(" failed</b> with exit code ")
+                    .append(f.exitCode())
+                    .append(" at ")
+                    .append(esc(f.time()))
+                    .append(":<pre>")
+                    .append(esc(f.message()))
+                    .append("</pre>Fix the cause and run <code>")
+                    .append(esc(RunPaths.resumeCommand(f.command(), run.uri(), run.runId())))
+                    .append(
+                            "</code> again: it goes on with the run's own config, and finished stages are kept.</div>\n");
+        }
+        summaryTable(h, run);
+        h.append("<h2>Training</h2>\n<div class=\"charts\">\n")
+                .append("<canvas id=\"loss-chart\" width=\"560\" height=\"320\"></canvas>\n")
+                .append("<canvas id=\"accuracy-chart\" width=\"560\" height=\"320\"></canvas>\n</div>\n");
+        h.append("<h2>Accuracy and size</h2>\n<div class=\"charts\">\n")
+                .append("<canvas id=\"size-chart\" width=\"760\" height=\"360\"></canvas>\n</div>\n");
+        exportsTable(h, run);
+        dataSection(h, run);
+        if (!run.configYaml().isBlank()) {
+            h.append("<details><summary>Config of this run</summary><pre>")
+                    .append(esc(run.configYaml()))
+                    .append("</pre></details>\n");
+        }
+        h.append("<script type=\"application/json\" id=\"run-data\">")
+                .append(chartData(run))
+                .append("</script>\n");
+        h.append("<script>\n").append(ChartJs.source()).append("\n</script>\n");
+        h.append("<script>\n").append(SCRIPT).append("</script>\n");
+        h.append("</body>\n</html>\n");
+        return h.toString();
     }
-    h.append("<br>run directory <code>").append(esc(run.uri())).append("</code></p>\n");
-    if (run.failure() != null) {
-      FailureRecord f = run.failure();
-      h.append("<div class=\"failure\"><b>").append(esc(f.command())).append(" failed</b> with exit code ")
-          .append(f.exitCode()).append(" at ").append(esc(f.time())).append(":<pre>").append(esc(f.message()))
-          .append("</pre>Fix the cause and run <code>").append(esc(RunPaths.resumeCommand(f.command(), run.uri(), run.runId())))
-          .append("</code> again: it goes on with the run's own config, and finished stages are kept.</div>\n");
-    }
-    summaryTable(h, run);
-    h.append("<h2>Training</h2>\n<div class=\"charts\">\n")
-        .append("<canvas id=\"loss-chart\" width=\"560\" height=\"320\"></canvas>\n")
-        .append("<canvas id=\"accuracy-chart\" width=\"560\" height=\"320\"></canvas>\n</div>\n");
-    h.append("<h2>Accuracy and size</h2>\n<div class=\"charts\">\n")
-        .append("<canvas id=\"size-chart\" width=\"760\" height=\"360\"></canvas>\n</div>\n");
-    exportsTable(h, run);
-    dataSection(h, run);
-    if (!run.configYaml().isBlank()) {
-      h.append("<details><summary>Config of this run</summary><pre>").append(esc(run.configYaml()))
-          .append("</pre></details>\n");
-    }
-    h.append("<script type=\"application/json\" id=\"run-data\">").append(chartData(run)).append("</script>\n");
-    h.append("<script>\n").append(ChartJs.source()).append("\n</script>\n");
-    h.append("<script>\n").append(SCRIPT).append("</script>\n");
-    h.append("</body>\n</html>\n");
-    return h.toString();
-  }
 
-  private static void summaryTable(StringBuilder h, RunRecord run) {
-    h.append("<h2>Summary</h2>\n<table>\n<tr><th>model</th><th>test accuracy</th><th>parameters</th>")
-        .append("<th>non-zero</th><th>gzip bytes</th><th>training time</th></tr>\n");
-    for (StageRecord s : run.stages()) {
-      h.append("<tr><td>").append(esc(s.label())).append("</td>");
-      if (!s.done()) {
-        h.append("<td colspan=\"5\" class=\"pending\">not trained yet</td></tr>\n");
-        continue;
-      }
-      h.append(num(s.testAccuracy(), "%.4f")).append(count(s.parameters())).append(count(s.nonZeros()))
-          .append(count(s.gzipBytes())).append(num(s.seconds(), "%.0f s")).append("</tr>\n");
+    private static void summaryTable(StringBuilder h, RunRecord run) {
+        h.append("<h2>Summary</h2>\n<table>\n<tr><th>model</th><th>test accuracy</th><th>parameters</th>")
+                .append("<th>non-zero</th><th>gzip bytes</th><th>training time</th></tr>\n");
+        for (StageRecord s : run.stages()) {
+            h.append("<tr><td>").append(esc(s.label())).append("</td>");
+            if (!s.done()) {
+                h.append("<td colspan=\"5\" class=\"pending\">not trained yet</td></tr>\n");
+                continue;
+            }
+            h.append(num(s.testAccuracy(), "%.4f"))
+                    .append(count(s.parameters()))
+                    .append(count(s.nonZeros()))
+                    .append(count(s.gzipBytes()))
+                    .append(num(s.seconds(), "%.0f s"))
+                    .append("</tr>\n");
+        }
+        h.append("</table>\n");
+        StageRecord scratch = run.stage(io.distillery.jobs.pipeline.Stages.SCRATCH);
+        StageRecord student = run.stage(io.distillery.jobs.pipeline.Stages.STUDENT);
+        if (scratch.testAccuracy() != null && student.testAccuracy() != null) {
+            h.append(String.format(
+                    Locale.ROOT,
+                    "<p>Distillation changed the student's test accuracy by <b>%+.2f points</b> over the same student trained alone.</p>%n",
+                    100 * (student.testAccuracy() - scratch.testAccuracy())));
+        }
     }
-    h.append("</table>\n");
-    StageRecord scratch = run.stage(io.distillery.jobs.pipeline.Stages.SCRATCH);
-    StageRecord student = run.stage(io.distillery.jobs.pipeline.Stages.STUDENT);
-    if (scratch.testAccuracy() != null && student.testAccuracy() != null) {
-      h.append(String.format(Locale.ROOT,
-          "<p>Distillation changed the student's test accuracy by <b>%+.2f points</b> over the same student trained alone.</p>%n",
-          100 * (student.testAccuracy() - scratch.testAccuracy())));
-    }
-  }
 
-  private static void exportsTable(StringBuilder h, RunRecord run) {
-    if (run.exports().isEmpty()) {
-      return;
+    private static void exportsTable(StringBuilder h, RunRecord run) {
+        if (run.exports().isEmpty()) {
+            return;
+        }
+        h.append("<h2>Exported artifacts</h2>\n<table>\n<tr><th>format</th><th>file</th><th>bytes</th>")
+                .append("<th>test accuracy (in its own runtime)</th></tr>\n");
+        for (ExportRecord e : run.exports().values()) {
+            h.append("<tr><td>")
+                    .append(esc(e.format()))
+                    .append("</td><td><code>")
+                    .append(esc(e.file()))
+                    .append("</code></td>")
+                    .append(count(e.bytes()))
+                    .append(num(e.testAccuracy(), "%.4f"))
+                    .append("</tr>\n");
+        }
+        h.append("</table>\n");
     }
-    h.append("<h2>Exported artifacts</h2>\n<table>\n<tr><th>format</th><th>file</th><th>bytes</th>")
-        .append("<th>test accuracy (in its own runtime)</th></tr>\n");
-    for (ExportRecord e : run.exports().values()) {
-      h.append("<tr><td>").append(esc(e.format())).append("</td><td><code>").append(esc(e.file()))
-          .append("</code></td>").append(count(e.bytes())).append(num(e.testAccuracy(), "%.4f")).append("</tr>\n");
-    }
-    h.append("</table>\n");
-  }
 
-  private static void dataSection(StringBuilder h, RunRecord run) {
-    if (run.data().isEmpty()) {
-      return;
+    private static void dataSection(StringBuilder h, RunRecord run) {
+        if (run.data().isEmpty()) {
+            return;
+        }
+        h.append("<h2>Data</h2>\n<table>\n<tr><th>set</th><th>rows</th><th>hash</th></tr>\n");
+        for (String set : List.of("train", "test")) {
+            if (run.data().get(set) instanceof Map<?, ?> d) {
+                h.append("<tr><td>")
+                        .append(set)
+                        .append("</td>")
+                        .append(count(d.get("rows") instanceof Number n ? n.longValue() : null))
+                        .append("<td><code>")
+                        .append(esc(String.valueOf(d.get("hash"))))
+                        .append("</code></td></tr>\n");
+            }
+        }
+        h.append("</table>\n");
     }
-    h.append("<h2>Data</h2>\n<table>\n<tr><th>set</th><th>rows</th><th>hash</th></tr>\n");
-    for (String set : List.of("train", "test")) {
-      if (run.data().get(set) instanceof Map<?, ?> d) {
-        h.append("<tr><td>").append(set).append("</td>").append(count(d.get("rows") instanceof Number n ? n.longValue() : null))
-            .append("<td><code>").append(esc(String.valueOf(d.get("hash")))).append("</code></td></tr>\n");
-      }
-    }
-    h.append("</table>\n");
-  }
 
-  /** What the charts draw, as JSON safe to embed in a script element. */
-  static String chartData(RunRecord run) {
-    List<Map<String, Object>> stages = new ArrayList<>();
-    for (StageRecord s : run.stages()) {
-      if (s.epochs().isEmpty()) {
-        continue;
-      }
-      List<Map<String, Object>> epochs = new ArrayList<>();
-      for (Epoch e : s.epochs()) {
+    /** What the charts draw, as JSON safe to embed in a script element. */
+    static String chartData(RunRecord run) {
+        List<Map<String, Object>> stages = new ArrayList<>();
+        for (StageRecord s : run.stages()) {
+            if (s.epochs().isEmpty()) {
+                continue;
+            }
+            List<Map<String, Object>> epochs = new ArrayList<>();
+            for (Epoch e : s.epochs()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("epoch", e.epoch());
+                m.put("loss", finite(e.loss()));
+                m.put("accuracy", finite(e.accuracy()));
+                epochs.add(m);
+            }
+            stages.add(ordered("label", s.label(), "epochs", epochs));
+        }
+        List<Map<String, Object>> artifacts = new ArrayList<>();
+        for (StageRecord s : run.stages()) {
+            if (s.done() && s.gzipBytes() != null && s.testAccuracy() != null) {
+                artifacts.add(ordered(
+                        "label",
+                        s.label() + ", weights gzipped",
+                        "bytes",
+                        s.gzipBytes(),
+                        "accuracy",
+                        s.testAccuracy()));
+            }
+        }
+        for (ExportRecord e : run.exports().values()) {
+            if (e.testAccuracy() != null && e.bytes() > 0) {
+                artifacts.add(ordered(
+                        "label", e.format() + " (" + e.file() + ")", "bytes", e.bytes(), "accuracy", e.testAccuracy()));
+            }
+        }
+        try {
+            return JSON.writeValueAsString(ordered("stages", stages, "artifacts", artifacts))
+                    .replace("<", "\\u003c")
+                    .replace(">", "\\u003e")
+                    .replace("&", "\\u0026");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A map in the order given (Map.of's order varies between JVMs; the page must not). */
+    private static Map<String, Object> ordered(Object... keysAndValues) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("epoch", e.epoch());
-        m.put("loss", finite(e.loss()));
-        m.put("accuracy", finite(e.accuracy()));
-        epochs.add(m);
-      }
-      stages.add(ordered("label", s.label(), "epochs", epochs));
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
     }
-    List<Map<String, Object>> artifacts = new ArrayList<>();
-    for (StageRecord s : run.stages()) {
-      if (s.done() && s.gzipBytes() != null && s.testAccuracy() != null) {
-        artifacts.add(ordered("label", s.label() + ", weights gzipped", "bytes", s.gzipBytes(), "accuracy", s.testAccuracy()));
-      }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
     }
-    for (ExportRecord e : run.exports().values()) {
-      if (e.testAccuracy() != null && e.bytes() > 0) {
-        artifacts.add(ordered("label", e.format() + " (" + e.file() + ")", "bytes", e.bytes(), "accuracy", e.testAccuracy()));
-      }
+
+    private static String num(Double v, String format) {
+        return "<td class=\"n\">" + (v == null ? "&ndash;" : String.format(Locale.ROOT, format, v)) + "</td>";
     }
-    try {
-      return JSON.writeValueAsString(ordered("stages", stages, "artifacts", artifacts))
-          .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026");
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
+
+    private static String count(Long v) {
+        return "<td class=\"n\">" + (v == null ? "&ndash;" : String.format(Locale.ROOT, "%,d", v)) + "</td>";
     }
-  }
 
-  /** A map in the order given (Map.of's order varies between JVMs; the page must not). */
-  private static Map<String, Object> ordered(Object... keysAndValues) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    static String esc(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
     }
-    return m;
-  }
 
-  private static Double finite(double v) {
-    return Double.isFinite(v) ? v : null;
-  }
-
-  private static String num(Double v, String format) {
-    return "<td class=\"n\">" + (v == null ? "&ndash;" : String.format(Locale.ROOT, format, v)) + "</td>";
-  }
-
-  private static String count(Long v) {
-    return "<td class=\"n\">" + (v == null ? "&ndash;" : String.format(Locale.ROOT, "%,d", v)) + "</td>";
-  }
-
-  static String esc(String s) {
-    StringBuilder b = new StringBuilder(s.length());
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '<' -> b.append("&lt;");
-        case '>' -> b.append("&gt;");
-        case '&' -> b.append("&amp;");
-        case '"' -> b.append("&quot;");
-        case '\'' -> b.append("&#39;");
-        default -> b.append(c);
-      }
-    }
-    return b.toString();
-  }
-
-  private static final String CSS = """
+    private static final String CSS = """
       body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
       h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
       table { border-collapse: collapse; } th, td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: left; }
@@ -209,7 +259,7 @@ public final class ReportWriter {
       pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
       """;
 
-  private static final String SCRIPT = """
+    private static final String SCRIPT = """
       (function () {
         'use strict';
         const run = JSON.parse(document.getElementById('run-data').textContent);

@@ -20,90 +20,96 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * healthy rank whose all-reduce gave up waiting for the broken one.
  */
 final class AttemptWatch extends SparkListener implements AutoCloseable {
-  /** How long to wait for Spark's (asynchronous) task events after the attempt failed. */
-  private static final long SETTLE_MS = 2_000;
-  /** The local property {@code SparkContext.setJobDescription} sets (its constant is Spark-private). */
-  private static final String JOB_DESCRIPTION = "spark.job.description";
+    /** How long to wait for Spark's (asynchronous) task events after the attempt failed. */
+    private static final long SETTLE_MS = 2_000;
+    /** The local property {@code SparkContext.setJobDescription} sets (its constant is Spark-private). */
+    private static final String JOB_DESCRIPTION = "spark.job.description";
 
-  private final SparkContext sc;
-  private final String description;
-  private final Set<Object> stageIds = ConcurrentHashMap.newKeySet();
-  private final Map<Integer, String> endings = new ConcurrentSkipListMap<>();
+    private final SparkContext sc;
+    private final String description;
+    private final Set<Object> stageIds = ConcurrentHashMap.newKeySet();
+    private final Map<Integer, String> endings = new ConcurrentSkipListMap<>();
 
-  private AttemptWatch(SparkContext sc, String description) {
-    this.sc = sc;
-    this.description = description;
-  }
-
-  /** Watches the jobs whose description is {@code description} until closed. */
-  static AttemptWatch start(SparkContext sc, String description) {
-    AttemptWatch watch = new AttemptWatch(sc, description);
-    sc.addSparkListener(watch);
-    return watch;
-  }
-
-  @Override
-  public void onJobStart(SparkListenerJobStart jobStart) {
-    String d = jobStart.properties() == null ? null
-        : jobStart.properties().getProperty(JOB_DESCRIPTION);
-    if (description.equals(d)) {
-      scala.collection.Iterator<Object> ids = jobStart.stageIds().iterator();
-      while (ids.hasNext()) {
-        stageIds.add(ids.next());
-      }
+    private AttemptWatch(SparkContext sc, String description) {
+        this.sc = sc;
+        this.description = description;
     }
-  }
 
-  @Override
-  public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
-    if (!stageIds.contains(taskEnd.stageId()) || taskEnd.reason() == Success$.MODULE$) {
-      return;
+    /** Watches the jobs whose description is {@code description} until closed. */
+    static AttemptWatch start(SparkContext sc, String description) {
+        AttemptWatch watch = new AttemptWatch(sc, description);
+        sc.addSparkListener(watch);
+        return watch;
     }
-    String reason = reason(taskEnd.reason() instanceof TaskFailedReason failed
-        ? failed.toErrorString() : String.valueOf(taskEnd.reason()));
-    endings.putIfAbsent(taskEnd.taskInfo().index(), reason);
-  }
 
-  /**
-   * One clause per rank, e.g. {@code rank 0 (executor 2, pid 4141, TensorFlow server 10.0.0.5:40123):
-   * TensorFlowException: Operation timed out; rank 1 (executor 1, pid 4242, ...): no answer (stalled, or
-   * its executor is lost)}. Waits briefly for events still on Spark's listener bus.
-   */
-  String explain(int workers, Map<Integer, String> placements) {
-    long deadline = System.currentTimeMillis() + SETTLE_MS;
-    while (endings.size() < workers && System.currentTimeMillis() < deadline) {
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    @Override
+    public void onJobStart(SparkListenerJobStart jobStart) {
+        String d = jobStart.properties() == null ? null : jobStart.properties().getProperty(JOB_DESCRIPTION);
+        if (description.equals(d)) {
+            scala.collection.Iterator<Object> ids = jobStart.stageIds().iterator();
+            while (ids.hasNext()) {
+                stageIds.add(ids.next());
+            }
+        }
     }
-    List<String> clauses = new ArrayList<>();
-    for (int rank = 0; rank < workers; rank++) {
-      String ending = endings.get(rank);
-      String where = placements.getOrDefault(rank, "never started");
-      clauses.add("rank " + rank + " (" + where + "): "
-          + (ending == null ? "no answer (stalled, or its executor is lost)" : ending));
-    }
-    return String.join("; ", clauses);
-  }
 
-  @Override
-  public void close() {
-    sc.removeSparkListener(this);
-  }
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
+        if (!stageIds.contains(taskEnd.stageId()) || taskEnd.reason() == Success$.MODULE$) {
+            return;
+        }
+        String reason = reason(
+                taskEnd.reason() instanceof TaskFailedReason failed
+                        ? failed.toErrorString()
+                        : String.valueOf(taskEnd.reason()));
+        endings.putIfAbsent(taskEnd.taskInfo().index(), reason);
+    }
 
-  /** The first line, joined with the next when it only introduces it (TensorFlow's "From /job:...:"). */
-  private static String reason(String s) {
-    if (s == null) {
-      return "(no reason given)";
+    /**
+     * One clause per rank, e.g. {@code rank 0 (executor 2, pid 4141, TensorFlow server 10.0.0.5:40123):
+     * TensorFlowException: Operation timed out; rank 1 (executor 1, pid 4242, ...): no answer (stalled, or
+     * its executor is lost)}. Waits briefly for events still on Spark's listener bus.
+     */
+    String explain(int workers, Map<Integer, String> placements) {
+        long deadline = System.currentTimeMillis() + SETTLE_MS;
+        while (endings.size() < workers && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        List<String> clauses = new ArrayList<>();
+        for (int rank = 0; rank < workers; rank++) {
+            String ending = endings.get(rank);
+            String where = placements.getOrDefault(rank, "never started");
+            clauses.add("rank " + rank + " (" + where + "): "
+                    + (ending == null ? "no answer (stalled, or its executor is lost)" : ending));
+        }
+        return String.join("; ", clauses);
     }
-    List<String> lines = s.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).limit(2).toList();
-    String line = lines.isEmpty() ? "" : lines.get(0);
-    if (line.endsWith(":") && lines.size() > 1) {
-      line = line + " " + lines.get(1);
+
+    @Override
+    public void close() {
+        sc.removeSparkListener(this);
     }
-    return line.length() > 300 ? line.substring(0, 300) + "…" : line;
-  }
+
+    /** The first line, joined with the next when it only introduces it (TensorFlow's "From /job:...:"). */
+    private static String reason(String s) {
+        if (s == null) {
+            return "(no reason given)";
+        }
+        List<String> lines = s.strip()
+                .lines()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty())
+                .limit(2)
+                .toList();
+        String line = lines.isEmpty() ? "" : lines.get(0);
+        if (line.endsWith(":") && lines.size() > 1) {
+            line = line + " " + lines.get(1);
+        }
+        return line.length() > 300 ? line.substring(0, 300) + "…" : line;
+    }
 }

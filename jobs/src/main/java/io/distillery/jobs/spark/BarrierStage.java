@@ -33,176 +33,221 @@ import scala.reflect.ClassTag$;
  * stage directory.
  */
 public final class BarrierStage {
-  public static final String RECORD = "workers.json";
-  /** How long the first attempt waits for executors to register before refusing. */
-  static final long FIRST_SLOT_WAIT_MS = 15_000;
-  /** After a failure: time for the cluster manager to replace a lost executor. */
-  static final long RETRY_SLOT_WAIT_MS = 120_000;
+    public static final String RECORD = "workers.json";
+    /** How long the first attempt waits for executors to register before refusing. */
+    static final long FIRST_SLOT_WAIT_MS = 15_000;
+    /** After a failure: time for the cluster manager to replace a lost executor. */
+    static final long RETRY_SLOT_WAIT_MS = 120_000;
 
-  private BarrierStage() {}
+    private BarrierStage() {}
 
-  public static StageResult run(JavaRDD<InternalRow> partitions, StageRequest request) {
-    SparkContext sc = partitions.context();
-    int workers = partitions.getNumPartitions();
-    String stage = request.stage();
-    BarrierPreflight.checkConf(sc.getConf(), workers, stage);
-    BarrierPreflight.requireSlots(sc, workers, FIRST_SLOT_WAIT_MS, stage);
-    long[] rows = BarrierPreflight.shardRows(partitions);
-    TrainingLoop.Plan plan = request.plan().training().loop();
-    BarrierPreflight.checkShards(rows, plan.batchSize(), stage);
-    int steps = BarrierPreflight.stepsPerEpoch(rows, plan.batchSize());
-    StageRequest planned =
-        request.withLoop(new TrainingLoop.Plan(plan.epochs(), plan.batchSize(), steps, plan.seed()));
-    long totalSteps = (long) plan.epochs() * steps;
-    List<WorkersRecord.Attempt> attempts = new ArrayList<>();
-    java.util.function.Function<List<WorkersRecord.Rank>, WorkersRecord> record = ranks -> new WorkersRecord(
-        stage, workers, rows, plan.batchSize(), steps, totalSteps, request.checkpointEverySteps(),
-        request.maxAttempts(), attempts, ranks);
+    public static StageResult run(JavaRDD<InternalRow> partitions, StageRequest request) {
+        SparkContext sc = partitions.context();
+        int workers = partitions.getNumPartitions();
+        String stage = request.stage();
+        BarrierPreflight.checkConf(sc.getConf(), workers, stage);
+        BarrierPreflight.requireSlots(sc, workers, FIRST_SLOT_WAIT_MS, stage);
+        long[] rows = BarrierPreflight.shardRows(partitions);
+        TrainingLoop.Plan plan = request.plan().training().loop();
+        BarrierPreflight.checkShards(rows, plan.batchSize(), stage);
+        int steps = BarrierPreflight.stepsPerEpoch(rows, plan.batchSize());
+        StageRequest planned =
+                request.withLoop(new TrainingLoop.Plan(plan.epochs(), plan.batchSize(), steps, plan.seed()));
+        long totalSteps = (long) plan.epochs() * steps;
+        List<WorkersRecord.Attempt> attempts = new ArrayList<>();
+        java.util.function.Function<List<WorkersRecord.Rank>, WorkersRecord> record = ranks -> new WorkersRecord(
+                stage,
+                workers,
+                rows,
+                plan.batchSize(),
+                steps,
+                totalSteps,
+                request.checkpointEverySteps(),
+                request.maxAttempts(),
+                attempts,
+                ranks);
 
-    ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
-    for (int attempt = 1; ; attempt++) {
-      Checkpoints.Checkpoint from = Checkpoints.latest(request.stageDir());
-      long fromStep = from == null ? 0 : from.step();
-      System.out.printf(
-          "%-16s attempt %d of %d: %d workers, %d steps per epoch (%d per worker), %s%n",
-          stage, attempt, request.maxAttempts(), workers, steps, plan.batchSize(),
-          from == null ? "from the start" : "resuming from checkpoint step " + fromStep);
-      long started = System.nanoTime();
-      String description = "distillery " + stage + ": " + workers + " workers, attempt " + attempt;
-      AttemptWatch watch = AttemptWatch.start(sc, description);
-      try {
-        sc.setJobDescription(description);
-        List<WorkerResult> results =
-            JavaRDD.fromRDD(
-                    partitions.rdd().barrier().mapPartitions(
-                        new BarrierTask(planned.withResume(from == null ? null : from.name()), attempt), false, tag),
-                    tag)
-                .collect();
-        sc.setJobDescription(null);
-        StageResult result = check(results, workers, totalSteps, stage);
-        attempts.add(new WorkersRecord.Attempt(attempt, fromStep, "succeeded", seconds(started), result.steps(),
-            result.epochs().stream().mapToLong(EpochMetrics::steps).sum(), null, null, null));
-        write(request, record.apply(sorted(results).stream()
-            .map(w -> new WorkersRecord.Rank(w.rank(), w.address(), w.executor(), w.pid(), w.steps(), w.weightsSha256()))
-            .toList()));
-        return result;
-      } catch (Exception e) {
-        sc.setJobDescription(null);
-        boolean retry = retryable(e);
-        String ranks = retry ? watch.explain(workers, placements(request, attempt, workers)) : null;
-        attempts.add(new WorkersRecord.Attempt(attempt, fromStep, "failed", seconds(started), null, null,
-            lastReportedStep(request), io.distillery.publish.Messages.firstLine(e.getMessage()), ranks));
-        write(request, record.apply(null));
-        if (!retry) {
-          throw rethrow(e);
+        ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
+        for (int attempt = 1; ; attempt++) {
+            Checkpoints.Checkpoint from = Checkpoints.latest(request.stageDir());
+            long fromStep = from == null ? 0 : from.step();
+            System.out.printf(
+                    "%-16s attempt %d of %d: %d workers, %d steps per epoch (%d per worker), %s%n",
+                    stage,
+                    attempt,
+                    request.maxAttempts(),
+                    workers,
+                    steps,
+                    plan.batchSize(),
+                    from == null ? "from the start" : "resuming from checkpoint step " + fromStep);
+            long started = System.nanoTime();
+            String description = "distillery " + stage + ": " + workers + " workers, attempt " + attempt;
+            AttemptWatch watch = AttemptWatch.start(sc, description);
+            try {
+                sc.setJobDescription(description);
+                List<WorkerResult> results = JavaRDD.fromRDD(
+                                partitions
+                                        .rdd()
+                                        .barrier()
+                                        .mapPartitions(
+                                                new BarrierTask(
+                                                        planned.withResume(from == null ? null : from.name()), attempt),
+                                                false,
+                                                tag),
+                                tag)
+                        .collect();
+                sc.setJobDescription(null);
+                StageResult result = check(results, workers, totalSteps, stage);
+                attempts.add(new WorkersRecord.Attempt(
+                        attempt,
+                        fromStep,
+                        "succeeded",
+                        seconds(started),
+                        result.steps(),
+                        result.epochs().stream().mapToLong(EpochMetrics::steps).sum(),
+                        null,
+                        null,
+                        null));
+                write(
+                        request,
+                        record.apply(sorted(results).stream()
+                                .map(w -> new WorkersRecord.Rank(
+                                        w.rank(), w.address(), w.executor(), w.pid(), w.steps(), w.weightsSha256()))
+                                .toList()));
+                return result;
+            } catch (Exception e) {
+                sc.setJobDescription(null);
+                boolean retry = retryable(e);
+                String ranks = retry ? watch.explain(workers, placements(request, attempt, workers)) : null;
+                attempts.add(new WorkersRecord.Attempt(
+                        attempt,
+                        fromStep,
+                        "failed",
+                        seconds(started),
+                        null,
+                        null,
+                        lastReportedStep(request),
+                        io.distillery.publish.Messages.firstLine(e.getMessage()),
+                        ranks));
+                write(request, record.apply(null));
+                if (!retry) {
+                    throw rethrow(e);
+                }
+                if (attempt >= request.maxAttempts()) {
+                    throw rethrow(new SparkException(
+                            stage + ": the barrier stage of " + workers + " workers failed " + attempt
+                                    + " time(s) (spark.max_attempts = "
+                                    + request.maxAttempts() + "); last failure: " + ranks
+                                    + "; see the executor logs, and raise spark.max_attempts if workers are lost often",
+                            e));
+                }
+                System.out.printf(
+                        "%-16s attempt %d failed: %s; retrying with new TensorFlow servers%n", stage, attempt, ranks);
+                if (!BarrierPreflight.awaitSlots(sc, workers, RETRY_SLOT_WAIT_MS)) {
+                    throw rethrow(new SparkException(
+                            BarrierPreflight.slotsMessage(sc, workers, stage) + " (after attempt " + attempt
+                                    + " failed, lost executors were not replaced within " + RETRY_SLOT_WAIT_MS / 1000
+                                    + " s)",
+                            e));
+                }
+            } finally {
+                watch.close();
+            }
         }
-        if (attempt >= request.maxAttempts()) {
-          throw rethrow(new SparkException(
-              stage + ": the barrier stage of " + workers + " workers failed " + attempt + " time(s) (spark.max_attempts = "
-                  + request.maxAttempts() + "); last failure: " + ranks
-                  + "; see the executor logs, and raise spark.max_attempts if workers are lost often", e));
+    }
+
+    /** Where each rank of {@code attempt} ran, from the placement files the tasks wrote. */
+    private static Map<Integer, String> placements(StageRequest request, int attempt, int workers) {
+        Map<Integer, String> out = new LinkedHashMap<>();
+        for (int rank = 0; rank < workers; rank++) {
+            String file = String.format("%s/attempt-%d-rank-%d.json", BarrierTask.PLACEMENT, attempt, rank);
+            try {
+                if (request.stageDir().exists(file)) {
+                    var p = Json.MAPPER.readValue(request.stageDir().read(file), WorkersRecord.Placement.class);
+                    out.put(
+                            rank,
+                            "executor " + p.executor() + ", pid " + p.pid() + ", TensorFlow server " + p.address());
+                }
+            } catch (IOException | RuntimeException e) {
+                // Placement is best effort: the rank is then described without it.
+            }
         }
-        System.out.printf(
-            "%-16s attempt %d failed: %s; retrying with new TensorFlow servers%n", stage, attempt, ranks);
-        if (!BarrierPreflight.awaitSlots(sc, workers, RETRY_SLOT_WAIT_MS)) {
-          throw rethrow(new SparkException(
-              BarrierPreflight.slotsMessage(sc, workers, stage) + " (after attempt " + attempt
-                  + " failed, lost executors were not replaced within " + RETRY_SLOT_WAIT_MS / 1000 + " s)", e));
+        return out;
+    }
+
+    /** All ranks answered, took every step, and hold the same weights. */
+    static StageResult check(List<WorkerResult> results, int workers, long totalSteps, String stage) {
+        List<WorkerResult> byRank = sorted(results);
+        if (byRank.size() != workers) {
+            throw new IllegalStateException(stage + ": " + byRank.size() + " results from " + workers + " workers");
         }
-      } finally {
-        watch.close();
-      }
-    }
-  }
-
-  /** Where each rank of {@code attempt} ran, from the placement files the tasks wrote. */
-  private static Map<Integer, String> placements(StageRequest request, int attempt, int workers) {
-    Map<Integer, String> out = new LinkedHashMap<>();
-    for (int rank = 0; rank < workers; rank++) {
-      String file = String.format("%s/attempt-%d-rank-%d.json", BarrierTask.PLACEMENT, attempt, rank);
-      try {
-        if (request.stageDir().exists(file)) {
-          var p = Json.MAPPER.readValue(request.stageDir().read(file), WorkersRecord.Placement.class);
-          out.put(rank, "executor " + p.executor() + ", pid " + p.pid() + ", TensorFlow server " + p.address());
+        String digest = byRank.get(0).weightsSha256();
+        for (int i = 0; i < workers; i++) {
+            WorkerResult w = byRank.get(i);
+            if (w.rank() != i) {
+                throw new IllegalStateException(stage + ": ranks "
+                        + byRank.stream().map(WorkerResult::rank).toList());
+            }
+            if (w.steps() != totalSteps) {
+                throw new IllegalStateException(
+                        stage + ": rank " + i + " ended at step " + w.steps() + ", expected " + totalSteps);
+            }
+            if (!w.weightsSha256().equals(digest)) {
+                throw new IllegalStateException(stage + ": rank " + i + " ended with different weights from rank 0 ("
+                        + w.weightsSha256() + " vs " + digest + "): the all-reduce did not keep the workers in sync");
+            }
         }
-      } catch (IOException | RuntimeException e) {
-        // Placement is best effort: the rank is then described without it.
-      }
+        StageResult r = byRank.get(0).result();
+        if (r == null || r.weights() == null) {
+            throw new IllegalStateException(stage + ": rank 0 returned no weights");
+        }
+        return r;
     }
-    return out;
-  }
 
-  /** All ranks answered, took every step, and hold the same weights. */
-  static StageResult check(List<WorkerResult> results, int workers, long totalSteps, String stage) {
-    List<WorkerResult> byRank = sorted(results);
-    if (byRank.size() != workers) {
-      throw new IllegalStateException(stage + ": " + byRank.size() + " results from " + workers + " workers");
+    /**
+     * Whether another attempt can help: a lost executor, a collective that timed out or a failed
+     * TensorFlow server can; bad data, a bad config or a diverged loss would fail the same way again.
+     */
+    static boolean retryable(Throwable e) {
+        return Failures.classify(e).kind().retryable();
     }
-    String digest = byRank.get(0).weightsSha256();
-    for (int i = 0; i < workers; i++) {
-      WorkerResult w = byRank.get(i);
-      if (w.rank() != i) {
-        throw new IllegalStateException(stage + ": ranks " + byRank.stream().map(WorkerResult::rank).toList());
-      }
-      if (w.steps() != totalSteps) {
-        throw new IllegalStateException(
-            stage + ": rank " + i + " ended at step " + w.steps() + ", expected " + totalSteps);
-      }
-      if (!w.weightsSha256().equals(digest)) {
-        throw new IllegalStateException(
-            stage + ": rank " + i + " ended with different weights from rank 0 (" + w.weightsSha256() + " vs "
-                + digest + "): the all-reduce did not keep the workers in sync");
-      }
+
+    private static List<WorkerResult> sorted(List<WorkerResult> results) {
+        List<WorkerResult> out = new ArrayList<>(results);
+        out.sort(Comparator.comparingInt(WorkerResult::rank));
+        return out;
     }
-    StageResult r = byRank.get(0).result();
-    if (r == null || r.weights() == null) {
-      throw new IllegalStateException(stage + ": rank 0 returned no weights");
+
+    private static long lastReportedStep(StageRequest request) {
+        try {
+            if (request.stageDir().exists(Progress.FILE)) {
+                return Progress.parse(request.stageDir().readString(Progress.FILE))
+                        .step();
+            }
+        } catch (IOException | RuntimeException e) {
+            // Progress is best effort; the record says -1.
+        }
+        return -1;
     }
-    return r;
-  }
 
-  /**
-   * Whether another attempt can help: a lost executor, a collective that timed out or a failed
-   * TensorFlow server can; bad data, a bad config or a diverged loss would fail the same way again.
-   */
-  static boolean retryable(Throwable e) {
-    return Failures.classify(e).kind().retryable();
-  }
-
-  private static List<WorkerResult> sorted(List<WorkerResult> results) {
-    List<WorkerResult> out = new ArrayList<>(results);
-    out.sort(Comparator.comparingInt(WorkerResult::rank));
-    return out;
-  }
-
-  private static long lastReportedStep(StageRequest request) {
-    try {
-      if (request.stageDir().exists(Progress.FILE)) {
-        return Progress.parse(request.stageDir().readString(Progress.FILE)).step();
-      }
-    } catch (IOException | RuntimeException e) {
-      // Progress is best effort; the record says -1.
+    private static void write(StageRequest request, WorkersRecord record) {
+        try {
+            request.stageDir().write(RECORD, out -> Json.MAPPER.writeValue(out, record));
+        } catch (IOException e) {
+            System.err.println(
+                    "distillery: cannot write " + request.stageDir().uri() + "/" + RECORD + ": " + e.getMessage());
+        }
     }
-    return -1;
-  }
 
-  private static void write(StageRequest request, WorkersRecord record) {
-    try {
-      request.stageDir().write(RECORD, out -> Json.MAPPER.writeValue(out, record));
-    } catch (IOException e) {
-      System.err.println("distillery: cannot write " + request.stageDir().uri() + "/" + RECORD + ": " + e.getMessage());
+    private static double seconds(long startedNanos) {
+        return Math.round((System.nanoTime() - startedNanos) / 1e7) / 100.0;
     }
-  }
 
-  private static double seconds(long startedNanos) {
-    return Math.round((System.nanoTime() - startedNanos) / 1e7) / 100.0;
-  }
-
-  /**
-   * Rethrows unchanged. Spark's exceptions are checked in Java's eyes but undeclared in Scala; the
-   * CLI maps them to exit codes by type and cause, so they must not be wrapped.
-   */
-  static RuntimeException rethrow(Throwable t) {
-    return StageRunner.<RuntimeException>sneaky(t);
-  }
+    /**
+     * Rethrows unchanged. Spark's exceptions are checked in Java's eyes but undeclared in Scala; the
+     * CLI maps them to exit codes by type and cause, so they must not be wrapped.
+     */
+    static RuntimeException rethrow(Throwable t) {
+        return StageRunner.<RuntimeException>sneaky(t);
+    }
 }

@@ -17,42 +17,48 @@ import java.io.Serializable;
  *     starts from, chosen by the driver; null to start fresh
  */
 public record StageRequest(
-    StagePlan plan, StageStore stageDir, int checkpointEverySteps, int maxAttempts, long operationTimeoutMs,
-    String resumeFrom)
-    implements Serializable {
+        StagePlan plan,
+        StageStore stageDir,
+        int checkpointEverySteps,
+        int maxAttempts,
+        long operationTimeoutMs,
+        String resumeFrom)
+        implements Serializable {
 
-  public StageRequest {
-    if (plan == null || stageDir == null) {
-      throw new IllegalArgumentException("a stage request needs a plan and a stage directory");
+    public StageRequest {
+        if (plan == null || stageDir == null) {
+            throw new IllegalArgumentException("a stage request needs a plan and a stage directory");
+        }
+        if (checkpointEverySteps < 0) {
+            throw new IllegalArgumentException(
+                    plan.name() + ": checkpoint_every_steps must be >= 0, found " + checkpointEverySteps);
+        }
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException(plan.name() + ": max_attempts must be >= 1, found " + maxAttempts);
+        }
+        if (operationTimeoutMs <= 0) {
+            throw new IllegalArgumentException(
+                    plan.name() + ": operation_timeout_ms must be > 0, found " + operationTimeoutMs);
+        }
     }
-    if (checkpointEverySteps < 0) {
-      throw new IllegalArgumentException(plan.name() + ": checkpoint_every_steps must be >= 0, found " + checkpointEverySteps);
+
+    /** A fresh request with the checkpoint interval, attempts and TF timeout of the job's {@code spark} section. */
+    public static StageRequest of(StagePlan plan, StageStore stageDir, JobConfig.Spark spark) {
+        return new StageRequest(
+                plan, stageDir, spark.checkpointEverySteps(), spark.maxAttempts(), spark.operationTimeoutMs(), null);
     }
-    if (maxAttempts < 1) {
-      throw new IllegalArgumentException(plan.name() + ": max_attempts must be >= 1, found " + maxAttempts);
+
+    public String stage() {
+        return plan.name();
     }
-    if (operationTimeoutMs <= 0) {
-      throw new IllegalArgumentException(plan.name() + ": operation_timeout_ms must be > 0, found " + operationTimeoutMs);
+
+    public StageRequest withLoop(TrainingLoop.Plan loop) {
+        return new StageRequest(
+                plan.withLoop(loop), stageDir, checkpointEverySteps, maxAttempts, operationTimeoutMs, resumeFrom);
     }
-  }
 
-  /** A fresh request with the checkpoint interval, attempts and TF timeout of the job's {@code spark} section. */
-  public static StageRequest of(StagePlan plan, StageStore stageDir, JobConfig.Spark spark) {
-    return new StageRequest(
-        plan, stageDir, spark.checkpointEverySteps(), spark.maxAttempts(), spark.operationTimeoutMs(), null);
-  }
-
-  public String stage() {
-    return plan.name();
-  }
-
-  public StageRequest withLoop(TrainingLoop.Plan loop) {
-    return new StageRequest(plan.withLoop(loop), stageDir, checkpointEverySteps, maxAttempts, operationTimeoutMs,
-        resumeFrom);
-  }
-
-  /** @param checkpoint a file name in {@code <stageDir>/checkpoints}, or null to start fresh */
-  public StageRequest withResume(String checkpoint) {
-    return new StageRequest(plan, stageDir, checkpointEverySteps, maxAttempts, operationTimeoutMs, checkpoint);
-  }
+    /** @param checkpoint a file name in {@code <stageDir>/checkpoints}, or null to start fresh */
+    public StageRequest withResume(String checkpoint) {
+        return new StageRequest(plan, stageDir, checkpointEverySteps, maxAttempts, operationTimeoutMs, checkpoint);
+    }
 }

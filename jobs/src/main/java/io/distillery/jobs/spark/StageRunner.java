@@ -23,72 +23,76 @@ import org.tensorflow.proto.GPUOptions;
  * {@link BarrierStage}.
  */
 public final class StageRunner {
-  private StageRunner() {}
+    private StageRunner() {}
 
-  public static StageResult run(JavaRDD<InternalRow> partitions, StageRequest request) {
-    int workers = partitions.getNumPartitions();
-    if (workers > 1) {
-      return BarrierStage.run(partitions, request);
-    }
-    if (workers != 1) {
-      throw new IllegalArgumentException("stage " + request.stage() + ": no partitions to train on");
-    }
-    Checkpoints.Checkpoint from = Checkpoints.latest(request.stageDir());
-    if (from != null) {
-      System.out.printf("%-16s resuming from checkpoint step %d%n", request.stage(), from.step());
-    }
-    StageRequest resumed = request.withResume(from == null ? null : from.name());
-    List<StageResult> results = partitions.mapPartitionsWithIndex(new LocalTask(resumed), false).collect();
-    return results.stream()
-        .filter(r -> r.rank() == 0)
-        .findFirst()
-        .orElseThrow(() -> new IllegalStateException("stage " + request.stage() + ": no result from rank 0"));
-  }
-
-  /**
-   * One worker: gradients applied as computed, a plain local session. On a cluster the session keeps
-   * to the task's cores ({@code spark.task.cpus}) and to the GPUs Spark assigned the task; in local
-   * mode it has the machine.
-   */
-  static final class LocalTask implements Function2<Integer, Iterator<InternalRow>, Iterator<StageResult>> {
-    private final StageRequest request;
-
-    LocalTask(StageRequest request) {
-      this.request = request;
+    public static StageResult run(JavaRDD<InternalRow> partitions, StageRequest request) {
+        int workers = partitions.getNumPartitions();
+        if (workers > 1) {
+            return BarrierStage.run(partitions, request);
+        }
+        if (workers != 1) {
+            throw new IllegalArgumentException("stage " + request.stage() + ": no partitions to train on");
+        }
+        Checkpoints.Checkpoint from = Checkpoints.latest(request.stageDir());
+        if (from != null) {
+            System.out.printf("%-16s resuming from checkpoint step %d%n", request.stage(), from.step());
+        }
+        StageRequest resumed = request.withResume(from == null ? null : from.name());
+        List<StageResult> results =
+                partitions.mapPartitionsWithIndex(new LocalTask(resumed), false).collect();
+        return results.stream()
+                .filter(r -> r.rank() == 0)
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("stage " + request.stage() + ": no result from rank 0"));
     }
 
-    @Override
-    public Iterator<StageResult> call(Integer index, Iterator<InternalRow> rows) {
-      StageResult r = StageTask.run(request, index, rows, () -> new Replica(GradientReducer.LOCAL, sessionFactory()));
-      return List.of(r).iterator();
+    /**
+     * One worker: gradients applied as computed, a plain local session. On a cluster the session keeps
+     * to the task's cores ({@code spark.task.cpus}) and to the GPUs Spark assigned the task; in local
+     * mode it has the machine.
+     */
+    static final class LocalTask implements Function2<Integer, Iterator<InternalRow>, Iterator<StageResult>> {
+        private final StageRequest request;
+
+        LocalTask(StageRequest request) {
+            this.request = request;
+        }
+
+        @Override
+        public Iterator<StageResult> call(Integer index, Iterator<InternalRow> rows) {
+            StageResult r =
+                    StageTask.run(request, index, rows, () -> new Replica(GradientReducer.LOCAL, sessionFactory()));
+            return List.of(r).iterator();
+        }
+
+        private static Function<Graph, Session> sessionFactory() {
+            TaskContext ctx = TaskContext.get();
+            SparkEnv env = SparkEnv.get();
+            boolean local =
+                    env == null || env.conf().get("spark.master", "local").startsWith("local");
+            if (ctx == null) {
+                return Session::new;
+            }
+            ConfigProto.Builder config = ConfigProto.newBuilder();
+            if (!local) {
+                config.setIntraOpParallelismThreads(ctx.cpus()).setInterOpParallelismThreads(ctx.cpus());
+            }
+            String gpus = GpuAssignment.visibleDeviceList(ctx.resourcesJMap());
+            if (!gpus.isEmpty()) {
+                config.setGpuOptions(
+                        GPUOptions.newBuilder().setVisibleDeviceList(gpus).setAllowGrowth(true));
+            }
+            ConfigProto built = config.build();
+            if (built.equals(ConfigProto.getDefaultInstance())) {
+                return Session::new;
+            }
+            return g -> new Session(g, built);
+        }
     }
 
-    private static Function<Graph, Session> sessionFactory() {
-      TaskContext ctx = TaskContext.get();
-      SparkEnv env = SparkEnv.get();
-      boolean local = env == null || env.conf().get("spark.master", "local").startsWith("local");
-      if (ctx == null) {
-        return Session::new;
-      }
-      ConfigProto.Builder config = ConfigProto.newBuilder();
-      if (!local) {
-        config.setIntraOpParallelismThreads(ctx.cpus()).setInterOpParallelismThreads(ctx.cpus());
-      }
-      String gpus = GpuAssignment.visibleDeviceList(ctx.resourcesJMap());
-      if (!gpus.isEmpty()) {
-        config.setGpuOptions(GPUOptions.newBuilder().setVisibleDeviceList(gpus).setAllowGrowth(true));
-      }
-      ConfigProto built = config.build();
-      if (built.equals(ConfigProto.getDefaultInstance())) {
-        return Session::new;
-      }
-      return g -> new Session(g, built);
+    /** Throws a checked exception without declaring it (see {@link BarrierStage#rethrow}). */
+    @SuppressWarnings("unchecked")
+    static <T extends Throwable> T sneaky(Throwable t) throws T {
+        throw (T) t;
     }
-  }
-
-  /** Throws a checked exception without declaring it (see {@link BarrierStage#rethrow}). */
-  @SuppressWarnings("unchecked")
-  static <T extends Throwable> T sneaky(Throwable t) throws T {
-    throw (T) t;
-  }
 }

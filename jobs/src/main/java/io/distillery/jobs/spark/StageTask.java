@@ -15,14 +15,14 @@ import org.apache.spark.sql.catalyst.InternalRow;
  * Spark-free {@link StageBody} trains on it. The single-worker and the barrier stages share it.
  */
 final class StageTask {
-  private StageTask() {}
+    private StageTask() {}
 
-  static StageResult run(StageRequest request, int rank, Iterator<InternalRow> rows, Supplier<Replica> replica) {
-    StageBody body =
-        new StageBody(request.plan(), request.stageDir(), request.checkpointEverySteps(), request.resumeFrom());
-    try (BufferAllocator allocator = new RootAllocator();
-        Shard shard = ShardReader.read(rows, request.plan().spec().inputSize(), allocator)) {
-      return body.run(rank, shard, replica);
+    static StageResult run(StageRequest request, int rank, Iterator<InternalRow> rows, Supplier<Replica> replica) {
+        StageBody body =
+                new StageBody(request.plan(), request.stageDir(), request.checkpointEverySteps(), request.resumeFrom());
+        try (BufferAllocator allocator = new RootAllocator();
+                Shard shard = ShardReader.read(rows, request.plan().spec().inputSize(), allocator)) {
+            return body.run(rank, shard, replica);
+        }
     }
-  }
 }

@@ -9,5 +9,5 @@ import java.io.Serializable;
  * and, from rank 0 only, the stage result with the weights themselves.
  */
 public record WorkerResult(
-    int rank, String address, String executor, long pid, String weightsSha256, long steps, StageResult result)
-    implements Serializable {}
+        int rank, String address, String executor, long pid, String weightsSha256, long steps, StageResult result)
+        implements Serializable {}

@@ -9,19 +9,40 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record WorkersRecord(
-    String stage, int workers, long[] shardRows, int batchSizePerWorker, int stepsPerEpoch, long totalSteps,
-    int checkpointEverySteps, int maxAttempts, List<Attempt> attempts, List<Rank> ranks) {
+        String stage,
+        int workers,
+        long[] shardRows,
+        int batchSizePerWorker,
+        int stepsPerEpoch,
+        long totalSteps,
+        int checkpointEverySteps,
+        int maxAttempts,
+        List<Attempt> attempts,
+        List<Rank> ranks) {
 
-  /** One attempt; the step fields say how far it got (null where they do not apply). */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Attempt(
-      int attempt, long resumedFromStep, String outcome, double seconds, Long finalStep, Long stepsRun,
-      Long lastReportedStep, String error, String ranks) {}
+    /** One attempt; the step fields say how far it got (null where they do not apply). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Attempt(
+            int attempt,
+            long resumedFromStep,
+            String outcome,
+            double seconds,
+            Long finalStep,
+            Long stepsRun,
+            Long lastReportedStep,
+            String error,
+            String ranks) {}
 
-  record Rank(int rank, String address, String executor, long pid, long steps, String weightsSha256) {}
+    record Rank(int rank, String address, String executor, long pid, long steps, String weightsSha256) {}
 
-  /** Where one rank of one attempt runs: {@code workers/attempt-<a>-rank-<r>.json}. */
-  record Placement(
-      int attempt, int rank, int workers, String address, boolean reused, String executor, long pid,
-      String gpus) {}
+    /** Where one rank of one attempt runs: {@code workers/attempt-<a>-rank-<r>.json}. */
+    record Placement(
+            int attempt,
+            int rank,
+            int workers,
+            String address,
+            boolean reused,
+            String executor,
+            long pid,
+            String gpus) {}
 }

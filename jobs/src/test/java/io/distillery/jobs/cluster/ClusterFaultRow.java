@@ -12,46 +12,62 @@ import java.util.Locale;
 /** One line of the cluster fault table: a case, what it must do, what it did, how long, pass or fail. */
 record ClusterFaultRow(String name, String expected, String actual, double seconds, boolean pass) {
 
-  static ClusterFaultRow of(String name, String expected, String actual, long startedNanos, boolean pass) {
-    return new ClusterFaultRow(name, expected, actual, (System.nanoTime() - startedNanos) / 1e9, pass);
-  }
-
-  static String table(List<ClusterFaultRow> rows) {
-    StringBuilder sb = new StringBuilder("| case | expected | actual | seconds | pass |\n|---|---|---|---|---|\n");
-    for (ClusterFaultRow r : rows) {
-      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %s |%n", r.name, esc(r.expected),
-          esc(r.actual), r.seconds, r.pass ? "pass" : "FAIL"));
+    static ClusterFaultRow of(String name, String expected, String actual, long startedNanos, boolean pass) {
+        return new ClusterFaultRow(name, expected, actual, (System.nanoTime() - startedNanos) / 1e9, pass);
     }
-    long kills = rows.stream().filter(r -> r.name.startsWith("kill-")).count();
-    long finished = rows.stream().filter(r -> r.name.startsWith("kill-") && r.pass).count();
-    sb.append(String.format(Locale.ROOT, "%n%d/%d pass; runs with a killed worker that finished: %d/%d%n",
-        rows.stream().filter(ClusterFaultRow::pass).count(), rows.size(), finished, kills));
-    return sb.toString();
-  }
 
-  /** Writes {@code faults-cluster.md} and {@code faults-cluster.json} into {@code dir}. */
-  static void write(List<ClusterFaultRow> rows, String command, Path dir) throws Exception {
-    Files.createDirectories(dir);
-    ObjectMapper m = new ObjectMapper();
-    ObjectNode root = m.createObjectNode();
-    root.put("command", command);
-    root.put("generated", Instant.now().toString());
-    ArrayNode cases = root.putArray("cases");
-    for (ClusterFaultRow r : rows) {
-      ObjectNode n = cases.addObject();
-      n.put("case", r.name);
-      n.put("expected", r.expected);
-      n.put("actual", r.actual);
-      n.put("seconds", Math.round(r.seconds * 10) / 10.0);
-      n.put("pass", r.pass);
+    static String table(List<ClusterFaultRow> rows) {
+        StringBuilder sb = new StringBuilder("| case | expected | actual | seconds | pass |\n|---|---|---|---|---|\n");
+        for (ClusterFaultRow r : rows) {
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %.1f | %s |%n",
+                    r.name,
+                    esc(r.expected),
+                    esc(r.actual),
+                    r.seconds,
+                    r.pass ? "pass" : "FAIL"));
+        }
+        long kills = rows.stream().filter(r -> r.name.startsWith("kill-")).count();
+        long finished =
+                rows.stream().filter(r -> r.name.startsWith("kill-") && r.pass).count();
+        sb.append(String.format(
+                Locale.ROOT,
+                "%n%d/%d pass; runs with a killed worker that finished: %d/%d%n",
+                rows.stream().filter(ClusterFaultRow::pass).count(),
+                rows.size(),
+                finished,
+                kills));
+        return sb.toString();
     }
-    Files.writeString(dir.resolve("faults-cluster.json"), m.writerWithDefaultPrettyPrinter().writeValueAsString(root));
-    Files.writeString(dir.resolve("faults-cluster.md"), "# Fault suite: cluster cases\n\nA Master and two Workers on"
-        + " 127.0.0.1 (separate JVMs), the whole pipeline with two workers per training stage.\n\nProduced by:\n\n```\n"
-        + command + "\n```\n\n" + table(rows));
-  }
 
-  private static String esc(String s) {
-    return s.replace("|", "\\|").replace("\n", " ");
-  }
+    /** Writes {@code faults-cluster.md} and {@code faults-cluster.json} into {@code dir}. */
+    static void write(List<ClusterFaultRow> rows, String command, Path dir) throws Exception {
+        Files.createDirectories(dir);
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode root = m.createObjectNode();
+        root.put("command", command);
+        root.put("generated", Instant.now().toString());
+        ArrayNode cases = root.putArray("cases");
+        for (ClusterFaultRow r : rows) {
+            ObjectNode n = cases.addObject();
+            n.put("case", r.name);
+            n.put("expected", r.expected);
+            n.put("actual", r.actual);
+            n.put("seconds", Math.round(r.seconds * 10) / 10.0);
+            n.put("pass", r.pass);
+        }
+        Files.writeString(
+                dir.resolve("faults-cluster.json"),
+                m.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        Files.writeString(
+                dir.resolve("faults-cluster.md"),
+                "# Fault suite: cluster cases\n\nA Master and two Workers on"
+                        + " 127.0.0.1 (separate JVMs), the whole pipeline with two workers per training stage.\n\nProduced by:\n\n```\n"
+                        + command + "\n```\n\n" + table(rows));
+    }
+
+    private static String esc(String s) {
+        return s.replace("|", "\\|").replace("\n", " ");
+    }
 }

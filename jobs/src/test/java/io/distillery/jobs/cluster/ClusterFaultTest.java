@@ -40,292 +40,331 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterFaultTest {
-  /** Checkpoint interval: the most work a retry may redo. */
-  static final int K = 10;
-  static final double ACCURACY_TOLERANCE = 0.005;
-  static final Duration RUN_TIMEOUT = Duration.ofMinutes(6);
-  static final Duration STALL_TIMEOUT = Duration.ofSeconds(20);
-  static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(30);
-  static final List<String> KILLED_STAGES = List.of(Stages.TEACHER, Stages.STUDENT, Stages.PRUNED);
-  static final ObjectMapper JSON = new ObjectMapper();
+    /** Checkpoint interval: the most work a retry may redo. */
+    static final int K = 10;
 
-  @TempDir static Path tmp;
-  static StandaloneCluster cluster;
-  static Path conf;
-  static final List<ClusterFaultRow> rows = new ArrayList<>();
-  static Map<String, Double> clean;
+    static final double ACCURACY_TOLERANCE = 0.005;
+    static final Duration RUN_TIMEOUT = Duration.ofMinutes(6);
+    static final Duration STALL_TIMEOUT = Duration.ofSeconds(20);
+    static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(30);
+    static final List<String> KILLED_STAGES = List.of(Stages.TEACHER, Stages.STUDENT, Stages.PRUNED);
+    static final ObjectMapper JSON = new ObjectMapper();
 
-  @BeforeAll
-  static void startCluster() throws Exception {
-    CliHarness.stopSpark();
-    cluster = StandaloneCluster.start(tmp.resolve("spark-home"), 2);
-    // A frozen executor is declared lost after spark.network.timeout; 30 s instead of 120 s.
-    CliHarness.use(cluster.session("distillery-cluster-faults", Map.of(
-        "spark.network.timeout", NETWORK_TIMEOUT.toSeconds() + "s",
-        "spark.network.timeoutInterval", "5s",
-        "spark.executor.heartbeatInterval", "3s")));
-    conf = tmp.resolve("cluster.yaml");
-    List<String> lines = new ArrayList<>(List.of(
-        "name: faults",
-        "run_dir: " + tmp.resolve("runs"),
-        "data:",
-        "  limit: 6000",
-        "  test_limit: 2000",
-        "spark:",
-        "  workers: 2",
-        "  checkpoint_every_steps: " + K,
-        "  operation_timeout_ms: " + STALL_TIMEOUT.toMillis(),
-        "  max_attempts: 3"));
-    // Small models, but stages of a few hundred steps, so that a kill can land at a random step.
-    lines.addAll(List.of(
-        "teacher:",
-        "  layers: [flatten, 'dense(64,relu)', 'dense(10)']",
-        "  epochs: 4",
-        "  batch_size: 32",
-        "student:",
-        "  layers: [flatten, 'dense(16,relu)', 'dense(10)']",
-        "  epochs: 4",
-        "  batch_size: 32",
-        "prune:",
-        "  epochs: 4",
-        "  frequency: 10",
-        "  final_sparsity: 0.5",
-        // A plumbing test's undertrained student: the quality gate has its own fault case.
-        "  max_accuracy_drop: 100"));
-    lines.addAll(List.of("publish:", "  base_path: " + tmp.resolve("models"), ""));
-    Files.writeString(conf, String.join("\n", lines));
-  }
+    @TempDir
+    static Path tmp;
 
-  @AfterAll
-  static void stopCluster() throws Exception {
-    try {
-      CliHarness.stopSpark();
-      if (Boolean.getBoolean("faults.write")) {
+    static StandaloneCluster cluster;
+    static Path conf;
+    static final List<ClusterFaultRow> rows = new ArrayList<>();
+    static Map<String, Double> clean;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        CliHarness.stopSpark();
+        cluster = StandaloneCluster.start(tmp.resolve("spark-home"), 2);
+        // A frozen executor is declared lost after spark.network.timeout; 30 s instead of 120 s.
+        CliHarness.use(cluster.session(
+                "distillery-cluster-faults",
+                Map.of(
+                        "spark.network.timeout", NETWORK_TIMEOUT.toSeconds() + "s",
+                        "spark.network.timeoutInterval", "5s",
+                        "spark.executor.heartbeatInterval", "3s")));
+        conf = tmp.resolve("cluster.yaml");
+        List<String> lines = new ArrayList<>(List.of(
+                "name: faults",
+                "run_dir: " + tmp.resolve("runs"),
+                "data:",
+                "  limit: 6000",
+                "  test_limit: 2000",
+                "spark:",
+                "  workers: 2",
+                "  checkpoint_every_steps: " + K,
+                "  operation_timeout_ms: " + STALL_TIMEOUT.toMillis(),
+                "  max_attempts: 3"));
+        // Small models, but stages of a few hundred steps, so that a kill can land at a random step.
+        lines.addAll(List.of(
+                "teacher:",
+                "  layers: [flatten, 'dense(64,relu)', 'dense(10)']",
+                "  epochs: 4",
+                "  batch_size: 32",
+                "student:",
+                "  layers: [flatten, 'dense(16,relu)', 'dense(10)']",
+                "  epochs: 4",
+                "  batch_size: 32",
+                "prune:",
+                "  epochs: 4",
+                "  frequency: 10",
+                "  final_sparsity: 0.5",
+                // A plumbing test's undertrained student: the quality gate has its own fault case.
+                "  max_accuracy_drop: 100"));
+        lines.addAll(List.of("publish:", "  base_path: " + tmp.resolve("models"), ""));
+        Files.writeString(conf, String.join("\n", lines));
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        try {
+            CliHarness.stopSpark();
+            if (Boolean.getBoolean("faults.write")) {
+                int kills = Integer.getInteger("faults.kills", KILLED_STAGES.size());
+                String command =
+                        "bench/kill-recovery.sh " + kills + "   # = mvn -B -o test -pl jobs -Dtest=ClusterFaultTest"
+                                + " -DskipITs -Dfaults.write=true -Dfaults.kills=" + kills;
+                ClusterFaultRow.write(
+                        rows, command, StandaloneCluster.repoRoot().resolve("bench/results"));
+            }
+            System.out.println(ClusterFaultRow.table(rows));
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void killingAWorkerAtARandomStepOfEachStageFinishesAsAccurateAsACleanRun() throws Exception {
+        long started = System.nanoTime();
+        CliHarness.Result reference = pipeline("clean");
+        assertEquals(0, reference.exitCode(), reference.toString());
+        clean = accuracies("clean");
+        rows.add(ClusterFaultRow.of("clean-run", "exit 0", "exit 0, accuracies " + clean, started, true));
+
         int kills = Integer.getInteger("faults.kills", KILLED_STAGES.size());
-        String command = "bench/kill-recovery.sh " + kills + "   # = mvn -B -o test -pl jobs -Dtest=ClusterFaultTest"
-            + " -DskipITs -Dfaults.write=true -Dfaults.kills=" + kills;
-        ClusterFaultRow.write(rows, command, StandaloneCluster.repoRoot().resolve("bench/results"));
-      }
-      System.out.println(ClusterFaultRow.table(rows));
-    } finally {
-      if (cluster != null) {
-        cluster.close();
-      }
+        long seed = Long.getLong("faults.seed", System.nanoTime());
+        Random random = new Random(seed);
+        System.out.println("cluster faults: seed " + seed);
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < kills; i++) {
+            String stage = KILLED_STAGES.get(i % KILLED_STAGES.size());
+            String outcome = killOnce("kill-" + i + "-" + stage, stage, random);
+            if (outcome != null) {
+                failures.add(outcome);
+            }
+        }
+        long finished = rows.stream()
+                .filter(r -> r.name().startsWith("kill-") && r.pass())
+                .count();
+        System.out.printf(
+                "cluster faults: %d/%d runs with a killed worker finished within %.1f points of the clean run%n",
+                finished, kills, 100 * ACCURACY_TOLERANCE);
+        assertEquals(List.of(), failures);
     }
-  }
 
-  @Test
-  @Order(1)
-  void killingAWorkerAtARandomStepOfEachStageFinishesAsAccurateAsACleanRun() throws Exception {
-    long started = System.nanoTime();
-    CliHarness.Result reference = pipeline("clean");
-    assertEquals(0, reference.exitCode(), reference.toString());
-    clean = accuracies("clean");
-    rows.add(ClusterFaultRow.of("clean-run", "exit 0", "exit 0, accuracies " + clean, started, true));
+    /** One run with rank 1's executor killed at a random step of {@code stage}; null when it passed. */
+    private String killOnce(String run, String stage, Random random) throws Exception {
+        Path stageDir = tmp.resolve("runs/" + run + "/" + stage);
+        long totalSteps =
+                json("clean", stage, BarrierStage.RECORD).get("total_steps").asLong();
+        // A random checkpoint to wait for, then a random pause: the kill lands between two checkpoints.
+        long checkpoint = K * (1 + random.nextInt((int) Math.max(1, totalSteps / K - 2)));
+        long pauseMillis = random.nextInt(60);
+        long started = System.nanoTime();
+        CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(() -> pipeline(run));
+        long victim = rank1After(job, stageDir, checkpoint);
+        long checkpointAtKill = -1;
+        if (victim > 0) {
+            Thread.sleep(pauseMillis);
+            if (Files.exists(stageDir.resolve(BarrierStage.RECORD))) {
+                victim = -1; // the stage finished meanwhile
+            } else {
+                checkpointAtKill = newestCheckpoint(stageDir);
+            }
+        }
+        String expected = "exit 0, a complete version, accuracies within " + 100 * ACCURACY_TOLERANCE + " points";
+        if (victim < 0) {
+            CliHarness.Result r = job.get(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            rows.add(ClusterFaultRow.of(
+                    run, expected, "stage ended before the kill (exit " + r.exitCode() + ")", started, false));
+            return run + ": the stage ended before checkpoint " + checkpoint + " + " + pauseMillis + " ms";
+        }
+        long pid = victim;
+        assertTrue(
+                cluster.executors().stream().anyMatch(p -> p.pid() == pid), "rank 1 runs in an executor JVM: " + pid);
+        ProcessHandle.of(victim).ifPresent(ProcessHandle::destroyForcibly);
+        CliHarness.Result r = job.get(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
-    int kills = Integer.getInteger("faults.kills", KILLED_STAGES.size());
-    long seed = Long.getLong("faults.seed", System.nanoTime());
-    Random random = new Random(seed);
-    System.out.println("cluster faults: seed " + seed);
-    List<String> failures = new ArrayList<>();
-    for (int i = 0; i < kills; i++) {
-      String stage = KILLED_STAGES.get(i % KILLED_STAGES.size());
-      String outcome = killOnce("kill-" + i + "-" + stage, stage, random);
-      if (outcome != null) {
-        failures.add(outcome);
-      }
+        List<String> problems = new ArrayList<>();
+        String actual;
+        if (r.exitCode() != 0) {
+            problems.add("exit " + r.exitCode() + ": " + r.err().strip());
+            actual = "exit " + r.exitCode();
+        } else {
+            JsonNode record = json(run, stage, BarrierStage.RECORD);
+            JsonNode attempts = record.get("attempts");
+            JsonNode first = attempts.get(0);
+            JsonNode last = attempts.get(attempts.size() - 1);
+            long resumed = last.get("resumed_from_step").asLong();
+            String ranks = first.path("ranks").asText();
+            if (!"failed".equals(first.get("outcome").asText()) || attempts.size() < 2) {
+                problems.add("the kill did not fail attempt 1: " + attempts);
+            }
+            if (resumed < checkpointAtKill) {
+                problems.add(
+                        "lost a checkpoint: killed after checkpoint " + checkpointAtKill + ", resumed from " + resumed);
+            }
+            if (!ranks.contains("rank 1 (executor") || !ranks.contains("pid " + victim)) {
+                problems.add("the failed attempt does not name the killed worker: " + ranks);
+            }
+            Map<String, Double> got = accuracies(run);
+            double worst = 0;
+            for (Map.Entry<String, Double> e : clean.entrySet()) {
+                worst = Math.max(worst, Math.abs(e.getValue() - got.get(e.getKey())));
+            }
+            if (worst > ACCURACY_TOLERANCE) {
+                problems.add("accuracies " + got + " vs clean " + clean);
+            }
+            if (!Files.isRegularFile(tmp.resolve("models/faults/" + published(run) + "/manifest.json"))) {
+                problems.add("no complete version published");
+            }
+            actual = String.format(
+                    "exit 0; killed rank 1 (pid %d) %d ms after checkpoint %d of %d steps; attempt 1: %s;"
+                            + " resumed from step %d; largest accuracy difference %.4f",
+                    victim,
+                    pauseMillis,
+                    checkpointAtKill,
+                    record.get("total_steps").asLong(),
+                    ranks,
+                    resumed,
+                    worst);
+        }
+        rows.add(ClusterFaultRow.of(
+                run, expected, actual + (problems.isEmpty() ? "" : "; " + problems), started, problems.isEmpty()));
+        return problems.isEmpty() ? null : run + ": " + problems;
     }
-    long finished = rows.stream().filter(r -> r.name().startsWith("kill-") && r.pass()).count();
-    System.out.printf("cluster faults: %d/%d runs with a killed worker finished within %.1f points of the clean run%n",
-        finished, kills, 100 * ACCURACY_TOLERANCE);
-    assertEquals(List.of(), failures);
-  }
 
-  /** One run with rank 1's executor killed at a random step of {@code stage}; null when it passed. */
-  private String killOnce(String run, String stage, Random random) throws Exception {
-    Path stageDir = tmp.resolve("runs/" + run + "/" + stage);
-    long totalSteps = json("clean", stage, BarrierStage.RECORD).get("total_steps").asLong();
-    // A random checkpoint to wait for, then a random pause: the kill lands between two checkpoints.
-    long checkpoint = K * (1 + random.nextInt((int) Math.max(1, totalSteps / K - 2)));
-    long pauseMillis = random.nextInt(60);
-    long started = System.nanoTime();
-    CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(() -> pipeline(run));
-    long victim = rank1After(job, stageDir, checkpoint);
-    long checkpointAtKill = -1;
-    if (victim > 0) {
-      Thread.sleep(pauseMillis);
-      if (Files.exists(stageDir.resolve(BarrierStage.RECORD))) {
-        victim = -1; // the stage finished meanwhile
-      } else {
-        checkpointAtKill = newestCheckpoint(stageDir);
-      }
+    @Test
+    @Order(2)
+    void aStalledWorkerIsDeclaredLostAndTheStageResumesOnAFreshExecutor() throws Exception {
+        // SIGSTOP rank 1's executor during the teacher: rank 0's all-reduce gives up after
+        // operation_timeout_ms, Spark declares the frozen executor lost after spark.network.timeout and
+        // starts a fresh one, and the stage resumes from its checkpoint there.
+        String run = "stall";
+        Path stageDir = tmp.resolve("runs/" + run + "/" + Stages.TEACHER);
+        long started = System.nanoTime();
+        CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(() -> pipeline(run));
+        long victim = rank1After(job, stageDir, K);
+        assertTrue(victim > 0, "the teacher ended before a checkpoint: " + (job.isDone() ? job.get() : ""));
+        signal("STOP", victim);
+        CliHarness.Result r;
+        try {
+            r = job.get(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            if (ProcessHandle.of(victim).map(ProcessHandle::isAlive).orElse(false)) {
+                signal("CONT", victim);
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        // The stall costs at most the collective's timeout plus Spark's, on top of a clean run.
+        double budget = STALL_TIMEOUT.toSeconds() + NETWORK_TIMEOUT.toSeconds() + RUN_TIMEOUT.toSeconds();
+        System.out.println("stalled worker (pid " + victim + "), " + seconds + " s:\n" + r);
+        String failure = r.out()
+                .lines()
+                .filter(l -> l.contains("attempt 1 failed"))
+                .findFirst()
+                .orElse("");
+        boolean pass =
+                r.exitCode() == 0 && failure.contains("pid " + victim) && published(run) > 0 && seconds <= 2 * budget;
+        rows.add(ClusterFaultRow.of(
+                "stalled-worker",
+                "exit 0 after the stalled executor is replaced; the" + " output names the stalled worker",
+                "exit " + r.exitCode() + "; " + failure.strip(),
+                started,
+                pass));
+        assertEquals(0, r.exitCode(), r.toString());
+        assertFalse(failure.isEmpty(), r.out());
+        assertTrue(failure.contains("rank 1 (executor") && failure.contains("pid " + victim), failure);
+        JsonNode attempts = json(run, Stages.TEACHER, BarrierStage.RECORD).get("attempts");
+        assertEquals("failed", attempts.get(0).get("outcome").asText(), attempts.toString());
+        assertTrue(published(run) > 0, "published after recovering");
     }
-    String expected = "exit 0, a complete version, accuracies within " + 100 * ACCURACY_TOLERANCE + " points";
-    if (victim < 0) {
-      CliHarness.Result r = job.get(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      rows.add(ClusterFaultRow.of(run, expected, "stage ended before the kill (exit " + r.exitCode() + ")",
-          started, false));
-      return run + ": the stage ended before checkpoint " + checkpoint + " + " + pauseMillis + " ms";
+
+    @Test
+    @Order(3)
+    void moreWorkersThanSlotsFailsFast() throws Exception {
+        long started = System.nanoTime();
+        CliHarness.Result r =
+                CliHarness.run("pipeline", "--conf", conf.toString(), "--workers", "3", "--run-id", "slots");
+        boolean pass = r.exitCode() == ExitCodes.CONFIG && r.err().contains("spark.workers = 3 needs 3 task slots");
+        rows.add(ClusterFaultRow.of(
+                "too-few-slots",
+                "exit 2, \"spark.workers = 3 needs 3 task slots\"",
+                "exit " + r.exitCode() + ": " + firstLine(r.err()),
+                started,
+                pass));
+        assertEquals(ExitCodes.CONFIG, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("spark.workers = 3 needs 3 task slots"), r.err());
+        assertEquals(-1, published("slots"), "nothing published");
     }
-    long pid = victim;
-    assertTrue(cluster.executors().stream().anyMatch(p -> p.pid() == pid), "rank 1 runs in an executor JVM: " + pid);
-    ProcessHandle.of(victim).ifPresent(ProcessHandle::destroyForcibly);
-    CliHarness.Result r = job.get(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
-    List<String> problems = new ArrayList<>();
-    String actual;
-    if (r.exitCode() != 0) {
-      problems.add("exit " + r.exitCode() + ": " + r.err().strip());
-      actual = "exit " + r.exitCode();
-    } else {
-      JsonNode record = json(run, stage, BarrierStage.RECORD);
-      JsonNode attempts = record.get("attempts");
-      JsonNode first = attempts.get(0);
-      JsonNode last = attempts.get(attempts.size() - 1);
-      long resumed = last.get("resumed_from_step").asLong();
-      String ranks = first.path("ranks").asText();
-      if (!"failed".equals(first.get("outcome").asText()) || attempts.size() < 2) {
-        problems.add("the kill did not fail attempt 1: " + attempts);
-      }
-      if (resumed < checkpointAtKill) {
-        problems.add("lost a checkpoint: killed after checkpoint " + checkpointAtKill + ", resumed from " + resumed);
-      }
-      if (!ranks.contains("rank 1 (executor") || !ranks.contains("pid " + victim)) {
-        problems.add("the failed attempt does not name the killed worker: " + ranks);
-      }
-      Map<String, Double> got = accuracies(run);
-      double worst = 0;
-      for (Map.Entry<String, Double> e : clean.entrySet()) {
-        worst = Math.max(worst, Math.abs(e.getValue() - got.get(e.getKey())));
-      }
-      if (worst > ACCURACY_TOLERANCE) {
-        problems.add("accuracies " + got + " vs clean " + clean);
-      }
-      if (!Files.isRegularFile(tmp.resolve("models/faults/" + published(run) + "/manifest.json"))) {
-        problems.add("no complete version published");
-      }
-      actual = String.format("exit 0; killed rank 1 (pid %d) %d ms after checkpoint %d of %d steps; attempt 1: %s;"
-          + " resumed from step %d; largest accuracy difference %.4f", victim, pauseMillis, checkpointAtKill,
-          record.get("total_steps").asLong(), ranks, resumed, worst);
+    // ------------------------------------------------------------------------------------- helpers
+
+    private static CliHarness.Result pipeline(String run) {
+        return CliHarness.run("pipeline", "--conf", conf.toString(), "--run-id", run);
     }
-    rows.add(ClusterFaultRow.of(run, expected, actual + (problems.isEmpty() ? "" : "; " + problems), started,
-        problems.isEmpty()));
-    return problems.isEmpty() ? null : run + ": " + problems;
-  }
 
-  @Test
-  @Order(2)
-  void aStalledWorkerIsDeclaredLostAndTheStageResumesOnAFreshExecutor() throws Exception {
-    // SIGSTOP rank 1's executor during the teacher: rank 0's all-reduce gives up after
-    // operation_timeout_ms, Spark declares the frozen executor lost after spark.network.timeout and
-    // starts a fresh one, and the stage resumes from its checkpoint there.
-    String run = "stall";
-    Path stageDir = tmp.resolve("runs/" + run + "/" + Stages.TEACHER);
-    long started = System.nanoTime();
-    CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(() -> pipeline(run));
-    long victim = rank1After(job, stageDir, K);
-    assertTrue(victim > 0, "the teacher ended before a checkpoint: " + (job.isDone() ? job.get() : ""));
-    signal("STOP", victim);
-    CliHarness.Result r;
-    try {
-      r = job.get(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    } finally {
-      if (ProcessHandle.of(victim).map(ProcessHandle::isAlive).orElse(false)) {
-        signal("CONT", victim);
-      }
+    private static JsonNode json(String run, String stage, String file) throws Exception {
+        return JSON.readTree(
+                tmp.resolve("runs/" + run + "/" + stage + "/" + file).toFile());
     }
-    double seconds = (System.nanoTime() - started) / 1e9;
-    // The stall costs at most the collective's timeout plus Spark's, on top of a clean run.
-    double budget = STALL_TIMEOUT.toSeconds() + NETWORK_TIMEOUT.toSeconds() + RUN_TIMEOUT.toSeconds();
-    System.out.println("stalled worker (pid " + victim + "), " + seconds + " s:\n" + r);
-    String failure = r.out().lines().filter(l -> l.contains("attempt 1 failed")).findFirst().orElse("");
-    boolean pass = r.exitCode() == 0 && failure.contains("pid " + victim) && published(run) > 0
-        && seconds <= 2 * budget;
-    rows.add(ClusterFaultRow.of("stalled-worker", "exit 0 after the stalled executor is replaced; the"
-        + " output names the stalled worker", "exit " + r.exitCode() + "; " + failure.strip(), started, pass));
-    assertEquals(0, r.exitCode(), r.toString());
-    assertFalse(failure.isEmpty(), r.out());
-    assertTrue(failure.contains("rank 1 (executor") && failure.contains("pid " + victim), failure);
-    JsonNode attempts = json(run, Stages.TEACHER, BarrierStage.RECORD).get("attempts");
-    assertEquals("failed", attempts.get(0).get("outcome").asText(), attempts.toString());
-    assertTrue(published(run) > 0, "published after recovering");
-  }
 
-  @Test
-  @Order(3)
-  void moreWorkersThanSlotsFailsFast() throws Exception {
-    long started = System.nanoTime();
-    CliHarness.Result r = CliHarness.run("pipeline", "--conf", conf.toString(), "--workers", "3", "--run-id", "slots");
-    boolean pass = r.exitCode() == ExitCodes.CONFIG && r.err().contains("spark.workers = 3 needs 3 task slots");
-    rows.add(ClusterFaultRow.of("too-few-slots", "exit 2, \"spark.workers = 3 needs 3 task slots\"",
-        "exit " + r.exitCode() + ": " + firstLine(r.err()), started, pass));
-    assertEquals(ExitCodes.CONFIG, r.exitCode(), r.toString());
-    assertTrue(r.err().contains("spark.workers = 3 needs 3 task slots"), r.err());
-    assertEquals(-1, published("slots"), "nothing published");
-  }
-
-  // ------------------------------------------------------------------------------------- helpers
-
-  private static CliHarness.Result pipeline(String run) {
-    return CliHarness.run("pipeline", "--conf", conf.toString(), "--run-id", run);
-  }
-
-  private static JsonNode json(String run, String stage, String file) throws Exception {
-    return JSON.readTree(tmp.resolve("runs/" + run + "/" + stage + "/" + file).toFile());
-  }
-
-  /** Test accuracy of every trained model of {@code run}. */
-  private static Map<String, Double> accuracies(String run) throws Exception {
-    Map<String, Double> out = new java.util.TreeMap<>();
-    for (String stage : List.of(Stages.TEACHER, Stages.SCRATCH, Stages.STUDENT, Stages.PRUNED)) {
-      out.put(stage, json(run, stage, "result.json").get("test_accuracy").asDouble());
+    /** Test accuracy of every trained model of {@code run}. */
+    private static Map<String, Double> accuracies(String run) throws Exception {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        for (String stage : List.of(Stages.TEACHER, Stages.SCRATCH, Stages.STUDENT, Stages.PRUNED)) {
+            out.put(stage, json(run, stage, "result.json").get("test_accuracy").asDouble());
+        }
+        return out;
     }
-    return out;
-  }
 
-  /** The version {@code run} published, from its run directory; -1 when none. */
-  private static long published(String run) throws Exception {
-    Path result = tmp.resolve("runs/" + run + "/publish/result.json");
-    return Files.isRegularFile(result) ? JSON.readTree(result.toFile()).get("version").asLong() : -1;
-  }
-
-  /**
-   * The pid of the executor holding rank 1 of the stage's first attempt, once the stage has a
-   * checkpoint at or after {@code step}; -1 when the run ended first.
-   */
-  private static long rank1After(CompletableFuture<?> job, Path stageDir, long step) throws Exception {
-    Path placement = stageDir.resolve("workers/attempt-1-rank-1.json");
-    while (!job.isDone()) {
-      if (Files.isRegularFile(placement) && newestCheckpoint(stageDir) >= step) {
-        return JSON.readTree(placement.toFile()).get("pid").asLong();
-      }
-      Thread.sleep(20);
+    /** The version {@code run} published, from its run directory; -1 when none. */
+    private static long published(String run) throws Exception {
+        Path result = tmp.resolve("runs/" + run + "/publish/result.json");
+        return Files.isRegularFile(result)
+                ? JSON.readTree(result.toFile()).get("version").asLong()
+                : -1;
     }
-    return -1;
-  }
 
-  private static long newestCheckpoint(Path stageDir) throws Exception {
-    Path dir = stageDir.resolve(io.distillery.stage.Checkpoints.DIR);
-    if (!Files.isDirectory(dir)) {
-      return -1;
+    /**
+     * The pid of the executor holding rank 1 of the stage's first attempt, once the stage has a
+     * checkpoint at or after {@code step}; -1 when the run ended first.
+     */
+    private static long rank1After(CompletableFuture<?> job, Path stageDir, long step) throws Exception {
+        Path placement = stageDir.resolve("workers/attempt-1-rank-1.json");
+        while (!job.isDone()) {
+            if (Files.isRegularFile(placement) && newestCheckpoint(stageDir) >= step) {
+                return JSON.readTree(placement.toFile()).get("pid").asLong();
+            }
+            Thread.sleep(20);
+        }
+        return -1;
     }
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString())
-          .filter(n -> n.matches("step-\\d+\\.ckpt"))
-          .mapToLong(n -> Long.parseLong(n.substring(5, n.length() - 5)))
-          .max().orElse(-1);
-    }
-  }
 
-  private static void signal(String signal, long pid) throws Exception {
-    // bash's built-in kill: no procps package needed
-    Process p = new ProcessBuilder("bash", "-c", "kill -" + signal + " " + pid).inheritIO().start();
-    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+    private static long newestCheckpoint(Path stageDir) throws Exception {
+        Path dir = stageDir.resolve(io.distillery.stage.Checkpoints.DIR);
+        if (!Files.isDirectory(dir)) {
+            return -1;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.matches("step-\\d+\\.ckpt"))
+                    .mapToLong(n -> Long.parseLong(n.substring(5, n.length() - 5)))
+                    .max()
+                    .orElse(-1);
+        }
     }
-  }
 
-  private static String firstLine(String s) {
-    return s.strip().lines().findFirst().orElse("");
-  }
+    private static void signal(String signal, long pid) throws Exception {
+        // bash's built-in kill: no procps package needed
+        Process p = new ProcessBuilder("bash", "-c", "kill -" + signal + " " + pid)
+                .inheritIO()
+                .start();
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+        }
+    }
+
+    private static String firstLine(String s) {
+        return s.strip().lines().findFirst().orElse("");
+    }
 }

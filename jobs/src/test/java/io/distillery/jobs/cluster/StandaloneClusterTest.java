@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillery.jobs.CliHarness;
 import io.distillery.jobs.EmptyPartition;
-import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.data.DataException;
+import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.spark.BarrierStage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,172 +32,188 @@ import org.junit.jupiter.api.io.TempDir;
  * data is a 12 000-row slice of Fashion-MNIST and the model small, so the class fits a 2-core machine.
  */
 class StandaloneClusterTest {
-  /** Checkpoint interval of these runs: the most work a retry may redo. */
-  static final int K = 25;
-  static final ObjectMapper JSON = new ObjectMapper();
+    /** Checkpoint interval of these runs: the most work a retry may redo. */
+    static final int K = 25;
 
-  @TempDir static Path tmp;
-  static StandaloneCluster cluster;
-  static SparkSession spark;
-  static Path conf;
+    static final ObjectMapper JSON = new ObjectMapper();
 
-  @BeforeAll
-  static void startCluster() throws Exception {
-    CliHarness.stopSpark();
-    cluster = StandaloneCluster.start(tmp.resolve("spark-home"), 2);
-    spark = cluster.session("distillery-cluster-tests", Map.of());
-    CliHarness.use(spark);
-    conf = tmp.resolve("cluster.yaml");
-    Files.writeString(conf, String.join("\n",
-        "name: cluster",
-        "run_dir: " + tmp.resolve("runs"),
-        "data:",
-        "  limit: 12000",
-        "  test_limit: 0",
-        "spark:",
-        "  checkpoint_every_steps: " + K,
-        "  operation_timeout_ms: 30000",
-        "  max_attempts: 3",
-        // Softmax regression by plain SGD with a small step: a convex problem on which runs that see
-        // the same data in different orders end close together (measured over seeds: 0.03 to 0.32
-        // points apart; Adam, or an MLP, drift up to 0.8), so the N=1 / N=2 comparison measures the
-        // all-reduce rather than the luck of the batch order.
-        "teacher:",
-        "  layers: [flatten, 'dense(10)']",
-        "  epochs: 6",
-        "  batch_size: 64",
-        "  optimizer: sgd",
-        "  learning_rate: 0.05",
-        "publish:",
-        "  base_path: " + tmp.resolve("models"),
-        ""));
-  }
+    @TempDir
+    static Path tmp;
 
-  @AfterAll
-  static void stopCluster() throws Exception {
-    try {
-      CliHarness.stopSpark();
-    } finally {
-      if (cluster != null) {
-        cluster.close();
-      }
+    static StandaloneCluster cluster;
+    static SparkSession spark;
+    static Path conf;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        CliHarness.stopSpark();
+        cluster = StandaloneCluster.start(tmp.resolve("spark-home"), 2);
+        spark = cluster.session("distillery-cluster-tests", Map.of());
+        CliHarness.use(spark);
+        conf = tmp.resolve("cluster.yaml");
+        Files.writeString(
+                conf,
+                String.join(
+                        "\n",
+                        "name: cluster",
+                        "run_dir: " + tmp.resolve("runs"),
+                        "data:",
+                        "  limit: 12000",
+                        "  test_limit: 0",
+                        "spark:",
+                        "  checkpoint_every_steps: " + K,
+                        "  operation_timeout_ms: 30000",
+                        "  max_attempts: 3",
+                        // Softmax regression by plain SGD with a small step: a convex problem on which runs that see
+                        // the same data in different orders end close together (measured over seeds: 0.03 to 0.32
+                        // points apart; Adam, or an MLP, drift up to 0.8), so the N=1 / N=2 comparison measures the
+                        // all-reduce rather than the luck of the batch order.
+                        "teacher:",
+                        "  layers: [flatten, 'dense(10)']",
+                        "  epochs: 6",
+                        "  batch_size: 64",
+                        "  optimizer: sgd",
+                        "  learning_rate: 0.05",
+                        "publish:",
+                        "  base_path: " + tmp.resolve("models"),
+                        ""));
     }
-  }
 
-  private static JsonNode json(String runId, String file) throws Exception {
-    return JSON.readTree(tmp.resolve("runs/" + runId + "/teacher/" + file).toFile());
-  }
-
-  @Test
-  void twoExecutorJvmsEndBitIdenticalAndAsAccurateAsOneWorker() throws Exception {
-    // Same data, epochs and global batch (128): one worker of 128, two of 64.
-    CliHarness.Result one =
-        CliHarness.run("teacher", "--conf", conf.toString(), "--run-id", "one", "--set", "teacher.batch_size=128");
-    assertEquals(0, one.exitCode(), one.toString());
-    CliHarness.Result two = CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "2", "--run-id", "two");
-    assertEquals(0, two.exitCode(), two.toString());
-
-    JsonNode record = json("two", BarrierStage.RECORD);
-    JsonNode ranks = record.get("ranks");
-    assertEquals(2, ranks.size());
-    assertEquals(ranks.get(0).get("weights_sha256").asText(), ranks.get(1).get("weights_sha256").asText(),
-        "bit-identical weights on both workers");
-    long me = ProcessHandle.current().pid();
-    assertNotEquals(ranks.get(0).get("pid").asLong(), ranks.get(1).get("pid").asLong(), "two executor JVMs");
-    assertNotEquals(me, ranks.get(0).get("pid").asLong());
-    assertNotEquals(me, ranks.get(1).get("pid").asLong());
-    assertEquals(6 * 94, record.get("total_steps").asInt(), "12000 rows / 2 shards / 64 = 94 steps, 6 epochs");
-
-    double a1 = json("one", "result.json").get("test_accuracy").asDouble();
-    double a2 = json("two", "result.json").get("test_accuracy").asDouble();
-    System.out.printf("standalone cluster: test accuracy N=1 %.4f, N=2 %.4f%n", a1, a2);
-    assertTrue(a1 > 0.7, "N=1 learned: " + a1);
-    assertEquals(a1, a2, 0.005, "N=2 within 0.5 points of N=1 (" + a1 + " vs " + a2 + ")");
-  }
-
-  @Test
-  void aKilledExecutorIsReplacedAndTrainingResumesFromTheLastCheckpoint() throws Exception {
-    String run = "kill";
-    Path stage = tmp.resolve("runs/" + run + "/teacher");
-    CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(
-        () -> CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "2", "--run-id", run));
-    // Once rank 0 has checkpointed, kill the executor JVM that holds rank 1.
-    Path placement = stage.resolve("workers/attempt-1-rank-1.json");
-    long victim = -1;
-    while (!job.isDone()) {
-      if (Files.isRegularFile(placement) && checkpoints(stage) > 0) {
-        victim = JSON.readTree(placement.toFile()).get("pid").asLong();
-        break;
-      }
-      Thread.sleep(50);
+    @AfterAll
+    static void stopCluster() throws Exception {
+        try {
+            CliHarness.stopSpark();
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
+        }
     }
-    assertTrue(victim > 0, "training ended before a checkpoint was seen: " + (job.isDone() ? job.get() : ""));
-    assertNotEquals(ProcessHandle.current().pid(), victim);
-    long pid = victim;
-    assertTrue(cluster.executors().stream().anyMatch(p -> p.pid() == pid),
-        "rank 1 runs in an executor JVM of the cluster: " + pid);
-    ProcessHandle.of(victim).orElseThrow().destroyForcibly();
 
-    CliHarness.Result r = job.get(15, TimeUnit.MINUTES);
-    assertEquals(0, r.exitCode(), r.toString());
-    System.out.println("standalone cluster, killed rank 1 (pid " + victim + "):\n" + r.out());
-    assertTrue(r.out().contains("attempt 1 failed"), r.out());
-
-    JsonNode record = json(run, BarrierStage.RECORD);
-    JsonNode attempts = record.get("attempts");
-    assertEquals(2, attempts.size(), record.toString());
-    assertEquals("failed", attempts.get(0).get("outcome").asText());
-    JsonNode second = attempts.get(1);
-    assertEquals("succeeded", second.get("outcome").asText());
-    long total = record.get("total_steps").asLong();
-    long resumed = second.get("resumed_from_step").asLong();
-    long reported = attempts.get(0).get("last_reported_step").asLong();
-    assertTrue(resumed > 0 && resumed % K == 0, "resumed from a checkpoint: " + resumed);
-    assertTrue(reported - resumed <= K, "at most one checkpoint interval redone: reported " + reported
-        + ", resumed " + resumed);
-    // No step applied twice: the step counter went on from the checkpoint and ran each step once.
-    assertEquals(total, second.get("final_step").asLong());
-    assertEquals(total - resumed, second.get("steps_run").asLong());
-    JsonNode ranks = record.get("ranks");
-    assertEquals(ranks.get(0).get("weights_sha256").asText(), ranks.get(1).get("weights_sha256").asText());
-    // The retry ran on new TensorFlow servers: no process reused its server's address. (The
-    // replacement executor is a new process; the OS may hand it the dead executor's port number.)
-    Set<String> servers = new HashSet<>();
-    for (int attempt = 1; attempt <= 2; attempt++) {
-      for (int rank = 0; rank < 2; rank++) {
-        JsonNode server =
-            JSON.readTree(stage.resolve("workers/attempt-" + attempt + "-rank-" + rank + ".json").toFile());
-        servers.add(server.get("pid").asText() + "@" + server.get("address").asText());
-      }
+    private static JsonNode json(String runId, String file) throws Exception {
+        return JSON.readTree(tmp.resolve("runs/" + runId + "/teacher/" + file).toFile());
     }
-    assertEquals(4, servers.size(), "fresh servers on the retry: " + servers);
-    assertTrue(json(run, "result.json").get("test_accuracy").asDouble() > 0.7);
-  }
 
-  private static long checkpoints(Path stage) throws Exception {
-    Path dir = stage.resolve("checkpoints");
-    if (!Files.isDirectory(dir)) {
-      return 0;
+    @Test
+    void twoExecutorJvmsEndBitIdenticalAndAsAccurateAsOneWorker() throws Exception {
+        // Same data, epochs and global batch (128): one worker of 128, two of 64.
+        CliHarness.Result one = CliHarness.run(
+                "teacher", "--conf", conf.toString(), "--run-id", "one", "--set", "teacher.batch_size=128");
+        assertEquals(0, one.exitCode(), one.toString());
+        CliHarness.Result two =
+                CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "2", "--run-id", "two");
+        assertEquals(0, two.exitCode(), two.toString());
+
+        JsonNode record = json("two", BarrierStage.RECORD);
+        JsonNode ranks = record.get("ranks");
+        assertEquals(2, ranks.size());
+        assertEquals(
+                ranks.get(0).get("weights_sha256").asText(),
+                ranks.get(1).get("weights_sha256").asText(),
+                "bit-identical weights on both workers");
+        long me = ProcessHandle.current().pid();
+        assertNotEquals(
+                ranks.get(0).get("pid").asLong(), ranks.get(1).get("pid").asLong(), "two executor JVMs");
+        assertNotEquals(me, ranks.get(0).get("pid").asLong());
+        assertNotEquals(me, ranks.get(1).get("pid").asLong());
+        assertEquals(6 * 94, record.get("total_steps").asInt(), "12000 rows / 2 shards / 64 = 94 steps, 6 epochs");
+
+        double a1 = json("one", "result.json").get("test_accuracy").asDouble();
+        double a2 = json("two", "result.json").get("test_accuracy").asDouble();
+        System.out.printf("standalone cluster: test accuracy N=1 %.4f, N=2 %.4f%n", a1, a2);
+        assertTrue(a1 > 0.7, "N=1 learned: " + a1);
+        assertEquals(a1, a2, 0.005, "N=2 within 0.5 points of N=1 (" + a1 + " vs " + a2 + ")");
     }
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.getFileName().toString().endsWith(".ckpt")).count();
+
+    @Test
+    void aKilledExecutorIsReplacedAndTrainingResumesFromTheLastCheckpoint() throws Exception {
+        String run = "kill";
+        Path stage = tmp.resolve("runs/" + run + "/teacher");
+        CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(
+                () -> CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "2", "--run-id", run));
+        // Once rank 0 has checkpointed, kill the executor JVM that holds rank 1.
+        Path placement = stage.resolve("workers/attempt-1-rank-1.json");
+        long victim = -1;
+        while (!job.isDone()) {
+            if (Files.isRegularFile(placement) && checkpoints(stage) > 0) {
+                victim = JSON.readTree(placement.toFile()).get("pid").asLong();
+                break;
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(victim > 0, "training ended before a checkpoint was seen: " + (job.isDone() ? job.get() : ""));
+        assertNotEquals(ProcessHandle.current().pid(), victim);
+        long pid = victim;
+        assertTrue(
+                cluster.executors().stream().anyMatch(p -> p.pid() == pid),
+                "rank 1 runs in an executor JVM of the cluster: " + pid);
+        ProcessHandle.of(victim).orElseThrow().destroyForcibly();
+
+        CliHarness.Result r = job.get(15, TimeUnit.MINUTES);
+        assertEquals(0, r.exitCode(), r.toString());
+        System.out.println("standalone cluster, killed rank 1 (pid " + victim + "):\n" + r.out());
+        assertTrue(r.out().contains("attempt 1 failed"), r.out());
+
+        JsonNode record = json(run, BarrierStage.RECORD);
+        JsonNode attempts = record.get("attempts");
+        assertEquals(2, attempts.size(), record.toString());
+        assertEquals("failed", attempts.get(0).get("outcome").asText());
+        JsonNode second = attempts.get(1);
+        assertEquals("succeeded", second.get("outcome").asText());
+        long total = record.get("total_steps").asLong();
+        long resumed = second.get("resumed_from_step").asLong();
+        long reported = attempts.get(0).get("last_reported_step").asLong();
+        assertTrue(resumed > 0 && resumed % K == 0, "resumed from a checkpoint: " + resumed);
+        assertTrue(
+                reported - resumed <= K,
+                "at most one checkpoint interval redone: reported " + reported + ", resumed " + resumed);
+        // No step applied twice: the step counter went on from the checkpoint and ran each step once.
+        assertEquals(total, second.get("final_step").asLong());
+        assertEquals(total - resumed, second.get("steps_run").asLong());
+        JsonNode ranks = record.get("ranks");
+        assertEquals(
+                ranks.get(0).get("weights_sha256").asText(),
+                ranks.get(1).get("weights_sha256").asText());
+        // The retry ran on new TensorFlow servers: no process reused its server's address. (The
+        // replacement executor is a new process; the OS may hand it the dead executor's port number.)
+        Set<String> servers = new HashSet<>();
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            for (int rank = 0; rank < 2; rank++) {
+                JsonNode server = JSON.readTree(stage.resolve("workers/attempt-" + attempt + "-rank-" + rank + ".json")
+                        .toFile());
+                servers.add(
+                        server.get("pid").asText() + "@" + server.get("address").asText());
+            }
+        }
+        assertEquals(4, servers.size(), "fresh servers on the retry: " + servers);
+        assertTrue(json(run, "result.json").get("test_accuracy").asDouble() > 0.7);
     }
-  }
 
-  @Test
-  void moreWorkersThanSlotsFailsFastWithWhatToChange() {
-    CliHarness.Result r = CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "3", "--run-id", "three");
-    assertEquals(ExitCodes.CONFIG, r.exitCode(), r.toString());
-    assertTrue(r.err().contains("spark.workers = 3 needs 3 task slots at once"), r.err());
-    assertTrue(r.err().contains("offers 2 (2 executor(s)"), r.err());
-    assertTrue(r.err().contains("lower --workers (spark.workers) to at most 2"), r.err());
-    assertFalse(Files.exists(tmp.resolve("runs/three/teacher/" + BarrierStage.RECORD)));
-  }
+    private static long checkpoints(Path stage) throws Exception {
+        Path dir = stage.resolve("checkpoints");
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".ckpt")).count();
+        }
+    }
 
-  @Test
-  void anEmptyPartitionFailsFastWithWhatToChange() {
-    DataException e = EmptyPartition.refusal(spark, tmp.resolve("empty/teacher"));
-    assertTrue(e.getMessage().contains("of 2 is empty (64 rows in all)"), e.getMessage());
-    assertTrue(e.getMessage().contains("lower --workers (spark.workers) or repartition"), e.getMessage());
-  }
+    @Test
+    void moreWorkersThanSlotsFailsFastWithWhatToChange() {
+        CliHarness.Result r =
+                CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "3", "--run-id", "three");
+        assertEquals(ExitCodes.CONFIG, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("spark.workers = 3 needs 3 task slots at once"), r.err());
+        assertTrue(r.err().contains("offers 2 (2 executor(s)"), r.err());
+        assertTrue(r.err().contains("lower --workers (spark.workers) to at most 2"), r.err());
+        assertFalse(Files.exists(tmp.resolve("runs/three/teacher/" + BarrierStage.RECORD)));
+    }
+
+    @Test
+    void anEmptyPartitionFailsFastWithWhatToChange() {
+        DataException e = EmptyPartition.refusal(spark, tmp.resolve("empty/teacher"));
+        assertTrue(e.getMessage().contains("of 2 is empty (64 rows in all)"), e.getMessage());
+        assertTrue(e.getMessage().contains("lower --workers (spark.workers) or repartition"), e.getMessage());
+    }
 }

@@ -23,66 +23,66 @@ import java.util.List;
  *     fail the case, and the table says GAP)
  */
 public record FaultCase(
-    String name,
-    String category,
-    int expectedExit,
-    String messageFragment,
-    Duration timeout,
-    Args args,
-    Check check,
-    Cleanup cleanup,
-    String gap) {
+        String name,
+        String category,
+        int expectedExit,
+        String messageFragment,
+        Duration timeout,
+        Args args,
+        Check check,
+        Cleanup cleanup,
+        String gap) {
 
-  public FaultCase(
-      String name, String category, int expectedExit, String messageFragment, Duration timeout, Args args) {
-    this(name, category, expectedExit, messageFragment, timeout, args, null, null, null);
-  }
+    public FaultCase(
+            String name, String category, int expectedExit, String messageFragment, Duration timeout, Args args) {
+        this(name, category, expectedExit, messageFragment, timeout, args, null, null, null);
+    }
 
-  /** Builds the CLI arguments, planting the fault (files, config, mounts) under {@code dir} first. */
-  @FunctionalInterface
-  public interface Args {
-    List<String> build(Path dir) throws Exception;
-  }
+    /** Builds the CLI arguments, planting the fault (files, config, mounts) under {@code dir} first. */
+    @FunctionalInterface
+    public interface Args {
+        List<String> build(Path dir) throws Exception;
+    }
 
-  /**
-   * Runs after the command (and after the published versions were counted), on its output with
-   * everything it wrote to stderr.
-   */
-  @FunctionalInterface
-  public interface Check {
-    /** What does not hold; empty when all is well. */
-    List<String> problems(Path dir, CliHarness.Result result) throws Exception;
-  }
+    /**
+     * Runs after the command (and after the published versions were counted), on its output with
+     * everything it wrote to stderr.
+     */
+    @FunctionalInterface
+    public interface Check {
+        /** What does not hold; empty when all is well. */
+        List<String> problems(Path dir, CliHarness.Result result) throws Exception;
+    }
 
-  /** Runs last, whatever happened. */
-  @FunctionalInterface
-  public interface Cleanup {
-    void run(Path dir) throws Exception;
-  }
+    /** Runs last, whatever happened. */
+    @FunctionalInterface
+    public interface Cleanup {
+        void run(Path dir) throws Exception;
+    }
 
-  public FaultCase then(Check c) {
-    return new FaultCase(name, category, expectedExit, messageFragment, timeout, args, c, cleanup, gap);
-  }
+    public FaultCase then(Check c) {
+        return new FaultCase(name, category, expectedExit, messageFragment, timeout, args, c, cleanup, gap);
+    }
 
-  public FaultCase cleanup(Cleanup c) {
-    return new FaultCase(name, category, expectedExit, messageFragment, timeout, args, check, c, gap);
-  }
+    public FaultCase cleanup(Cleanup c) {
+        return new FaultCase(name, category, expectedExit, messageFragment, timeout, args, check, c, gap);
+    }
 
-  public FaultCase gap(String why) {
-    return new FaultCase(name, category, expectedExit, messageFragment, timeout, args, check, cleanup, why);
-  }
+    public FaultCase gap(String why) {
+        return new FaultCase(name, category, expectedExit, messageFragment, timeout, args, check, cleanup, why);
+    }
 
-  public boolean knownGap() {
-    return gap != null;
-  }
+    public boolean knownGap() {
+        return gap != null;
+    }
 
-  /** The product should cope with this fault: exit 0 and one complete version. */
-  public boolean expectsSuccess() {
-    return expectedExit == ExitCodes.OK;
-  }
+    /** The product should cope with this fault: exit 0 and one complete version. */
+    public boolean expectsSuccess() {
+        return expectedExit == ExitCodes.OK;
+    }
 
-  /** The message fragment for the case run in {@code dir}. */
-  public String fragmentIn(Path dir) {
-    return messageFragment.replace("{dir}", dir.toString());
-  }
+    /** The message fragment for the case run in {@code dir}. */
+    public String fragmentIn(Path dir) {
+        return messageFragment.replace("{dir}", dir.toString());
+    }
 }

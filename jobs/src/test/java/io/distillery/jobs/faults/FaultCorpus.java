@@ -3,8 +3,8 @@ package io.distillery.jobs.faults;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillery.jobs.CliHarness;
-import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.data.DataLoader;
+import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.spark.BarrierPreflight;
 import io.distillery.jobs.spark.BarrierStage;
 import java.io.ByteArrayOutputStream;
@@ -32,420 +32,556 @@ import org.apache.spark.sql.types.StructType;
  * Serving faults are in {@link ServingCorpus}; cluster faults are to come.
  */
 public final class FaultCorpus {
-  static final String FASHION = "/usr/share/datasets/fashion-mnist";
-  static final Duration DATA_TIMEOUT = Duration.ofSeconds(40);
-  static final Duration CONFIG_TIMEOUT = Duration.ofSeconds(15);
-  /** A whole pipeline of the tiny job, two workers or the full export included. */
-  static final Duration PIPELINE_TIMEOUT = Duration.ofSeconds(60);
-  static final String PUBLISHED = "published tiny version 1";
+    static final String FASHION = "/usr/share/datasets/fashion-mnist";
+    static final Duration DATA_TIMEOUT = Duration.ofSeconds(40);
+    static final Duration CONFIG_TIMEOUT = Duration.ofSeconds(15);
+    /** A whole pipeline of the tiny job, two workers or the full export included. */
+    static final Duration PIPELINE_TIMEOUT = Duration.ofSeconds(60);
 
-  static final ObjectMapper JSON = new ObjectMapper();
+    static final String PUBLISHED = "published tiny version 1";
 
-  private FaultCorpus() {}
+    static final ObjectMapper JSON = new ObjectMapper();
 
-  public static List<FaultCase> all() {
-    List<FaultCase> all = new ArrayList<>(data());
-    all.addAll(config());
-    all.addAll(runs());
-    all.addAll(StorageCorpus.all());
-    return all;
-  }
+    private FaultCorpus() {}
 
-  // ---------------------------------------------------------------------------------------- data
-
-  public static List<FaultCase> data() {
-    return List.of(
-        data("idx-truncated-gzip", "train-images-idx3-ubyte.gz",
-            d -> idxDir(d, "trunc-gz", cut(gz("t10k-images-idx3-ubyte.gz"), 0.05))),
-        data("idx-truncated-raw", "train-images-idx3-ubyte.gz",
-            d -> idxDir(d, "trunc-raw", gzip(cut(gunzip(gz("t10k-images-idx3-ubyte.gz")), 0.05)))),
-        data("idx-not-gzip", "train-images-idx3-ubyte.gz",
-            d -> idxDir(d, "not-gz", cut(gunzip(gz("t10k-images-idx3-ubyte.gz")), 0.5))),
-        data("gzip-corrupt", "train-images-idx3-ubyte.gz",
-            d -> idxDir(d, "corrupt-gz", corrupt(gz("t10k-images-idx3-ubyte.gz")))),
-        data("parquet-broken-footer", "footer.parquet", d -> tabular(d, brokenFooter(d))),
-        data("csv-ragged-row", "ragged.csv", d -> tabular(d, raggedCsv(d))),
-        data("feature-nan", "row 5: feature 1 is NaN",
-            d -> tabular(d, parquet(d, "nan.parquet", 300, Float.NaN, 1, 4))),
-        data("feature-inf", "row 5: feature 1 is Infinity",
-            d -> tabular(d, parquet(d, "inf.parquet", 300, Float.POSITIVE_INFINITY, 1, 4))),
-        data("label-negative", "row 5: expected label in [0, 3), found -1",
-            d -> tabular(d, parquet(d, "neg.parquet", 300, 0.5f, -1, 4))),
-        data("label-ge-classes", "expected label in [0, 3), found 3",
-            d -> tabular(d, parquet(d, "big.parquet", 300, 0.5f, 3, 4))),
-        data("feature-width", "row 5: expected 4 features, found 6",
-            d -> tabular(d, parquet(d, "wide.parquet", 300, 0.5f, 1, 6))),
-        data("label-dtype-string", "column 'label' must be an integer type, found string",
-            d -> tabular(d, stringLabels(d))),
-        data("empty-dataset", "empty.parquet",
-            d -> tabular(d, parquet(d, "empty.parquet", 0, 0.5f, 1, 4))),
-        data("rows-lt-workers-x-batch", "rows are fewer than spark.workers × batch_size",
-            d -> tabular(d, parquet(d, "few.parquet", 20, 0.5f, 1, 4))),
-        // Distillery repartitions the input round-robin into one shard per worker, so how the input
-        // happens to be split does not matter: both workers get half the rows and the job succeeds.
-        // (A worker with no data at all is refused before the barrier stage: BarrierPreflight.)
-        new FaultCase("empty-partition", "data", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT,
-            d -> twoWorkers(d, partitionedParquet(d, "one-empty.parquet", 600, 0)))
-            .then(FaultCorpus::shardsBalanced),
-        new FaultCase("skewed-partition-100x", "data", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT,
-            d -> twoWorkers(d, partitionedParquet(d, "skewed.parquet", 1500, 15)))
-            .then(FaultCorpus::shardsBalanced));
-  }
-
-  private static FaultCase data(String name, String fragment, FaultCase.Args args) {
-    return new FaultCase(name, "data", ExitCodes.DATA, fragment, DATA_TIMEOUT, args);
-  }
-
-  /** pipeline on a Parquet/CSV data set of 4 features and 3 classes. */
-  static List<String> tabular(Path dir, Path data) throws Exception {
-    return pipeline(dir, "data.train=" + data, "data.test=" + data, "data.input_shape=[4]",
-        "data.num_classes=3", "data.limit=0", "data.test_limit=0",
-        "teacher.layers=dense(8,relu),dense(3)", "student.layers=dense(4,relu),dense(3)",
-        "teacher.batch_size=32", "student.batch_size=32");
-  }
-
-  /** {@link #tabular} trained by two workers (local[2]: two barrier tasks), SavedModel export only. */
-  static List<String> twoWorkers(Path dir, Path data) throws Exception {
-    List<String> args = new ArrayList<>(tabular(dir, data));
-    args.addAll(List.of("--workers", "2", "--set", "export.formats=savedmodel"));
-    return args;
-  }
-
-  /**
-   * A Parquet directory of one file per entry of {@code rowsPerFile} (a file may hold no rows); Spark
-   * reads each small file as one input partition, which is checked before the case runs.
-   */
-  static Path partitionedParquet(Path dir, String name, int... rowsPerFile) {
-    Path out = dir.resolve(name);
-    for (int rows : rowsPerFile) {
-      List<Row> list = new ArrayList<>();
-      for (int i = 0; i < rows; i++) {
-        list.add(RowFactory.create(new float[] {0.1f * (i % 3), 0.5f, 0.5f, 0.5f}, i % 3));
-      }
-      CliHarness.spark().createDataFrame(list, SCHEMA).coalesce(1).write().mode(SaveMode.Append)
-          .parquet(out.toString());
+    public static List<FaultCase> all() {
+        List<FaultCase> all = new ArrayList<>(data());
+        all.addAll(config());
+        all.addAll(runs());
+        all.addAll(StorageCorpus.all());
+        return all;
     }
-    long[] read = BarrierPreflight.shardRows(
-        DataLoader.read(CliHarness.spark(), out.toString(), "parquet", "train", 1).queryExecution().toRdd()
-            .toJavaRDD());
-    long[] want = Arrays.stream(rowsPerFile).asLongStream().sorted().toArray();
-    if (!Arrays.equals(Arrays.stream(read).sorted().toArray(), want)) {
-      throw new IllegalStateException(out + " reads as input partitions of " + Arrays.toString(read)
-          + " rows, not " + Arrays.toString(want));
+
+    // ---------------------------------------------------------------------------------------- data
+
+    public static List<FaultCase> data() {
+        return List.of(
+                data(
+                        "idx-truncated-gzip",
+                        "train-images-idx3-ubyte.gz",
+                        d -> idxDir(d, "trunc-gz", cut(gz("t10k-images-idx3-ubyte.gz"), 0.05))),
+                data(
+                        "idx-truncated-raw",
+                        "train-images-idx3-ubyte.gz",
+                        d -> idxDir(d, "trunc-raw", gzip(cut(gunzip(gz("t10k-images-idx3-ubyte.gz")), 0.05)))),
+                data(
+                        "idx-not-gzip",
+                        "train-images-idx3-ubyte.gz",
+                        d -> idxDir(d, "not-gz", cut(gunzip(gz("t10k-images-idx3-ubyte.gz")), 0.5))),
+                data(
+                        "gzip-corrupt",
+                        "train-images-idx3-ubyte.gz",
+                        d -> idxDir(d, "corrupt-gz", corrupt(gz("t10k-images-idx3-ubyte.gz")))),
+                data("parquet-broken-footer", "footer.parquet", d -> tabular(d, brokenFooter(d))),
+                data("csv-ragged-row", "ragged.csv", d -> tabular(d, raggedCsv(d))),
+                data(
+                        "feature-nan",
+                        "row 5: feature 1 is NaN",
+                        d -> tabular(d, parquet(d, "nan.parquet", 300, Float.NaN, 1, 4))),
+                data(
+                        "feature-inf",
+                        "row 5: feature 1 is Infinity",
+                        d -> tabular(d, parquet(d, "inf.parquet", 300, Float.POSITIVE_INFINITY, 1, 4))),
+                data(
+                        "label-negative",
+                        "row 5: expected label in [0, 3), found -1",
+                        d -> tabular(d, parquet(d, "neg.parquet", 300, 0.5f, -1, 4))),
+                data(
+                        "label-ge-classes",
+                        "expected label in [0, 3), found 3",
+                        d -> tabular(d, parquet(d, "big.parquet", 300, 0.5f, 3, 4))),
+                data(
+                        "feature-width",
+                        "row 5: expected 4 features, found 6",
+                        d -> tabular(d, parquet(d, "wide.parquet", 300, 0.5f, 1, 6))),
+                data(
+                        "label-dtype-string",
+                        "column 'label' must be an integer type, found string",
+                        d -> tabular(d, stringLabels(d))),
+                data("empty-dataset", "empty.parquet", d -> tabular(d, parquet(d, "empty.parquet", 0, 0.5f, 1, 4))),
+                data(
+                        "rows-lt-workers-x-batch",
+                        "rows are fewer than spark.workers × batch_size",
+                        d -> tabular(d, parquet(d, "few.parquet", 20, 0.5f, 1, 4))),
+                // Distillery repartitions the input round-robin into one shard per worker, so how the input
+                // happens to be split does not matter: both workers get half the rows and the job succeeds.
+                // (A worker with no data at all is refused before the barrier stage: BarrierPreflight.)
+                new FaultCase(
+                                "empty-partition",
+                                "data",
+                                ExitCodes.OK,
+                                PUBLISHED,
+                                PIPELINE_TIMEOUT,
+                                d -> twoWorkers(d, partitionedParquet(d, "one-empty.parquet", 600, 0)))
+                        .then(FaultCorpus::shardsBalanced),
+                new FaultCase(
+                                "skewed-partition-100x",
+                                "data",
+                                ExitCodes.OK,
+                                PUBLISHED,
+                                PIPELINE_TIMEOUT,
+                                d -> twoWorkers(d, partitionedParquet(d, "skewed.parquet", 1500, 15)))
+                        .then(FaultCorpus::shardsBalanced));
     }
-    return out;
-  }
 
-  /**
-   * Both workers trained, on shards of equal size: Spark's round-robin repartition is even up to one
-   * row per input partition.
-   */
-  static List<String> shardsBalanced(Path dir, CliHarness.Result r) throws Exception {
-    JsonNode record = JSON.readTree(dir.resolve("runs/fault/teacher/" + BarrierStage.RECORD).toFile());
-    JsonNode shards = record.get("shard_rows");
-    long a = shards.get(0).asLong();
-    long b = shards.get(1).asLong();
-    if (shards.size() != 2 || a == 0 || b == 0 || Math.abs(a - b) > 2) {
-      return List.of("teacher shards not balanced across 2 workers: " + shards);
+    private static FaultCase data(String name, String fragment, FaultCase.Args args) {
+        return new FaultCase(name, "data", ExitCodes.DATA, fragment, DATA_TIMEOUT, args);
     }
-    return List.of();
-  }
 
-  /** An IDX directory: train images replaced by {@code images}, the rest copied from the package. */
-  static List<String> idxDir(Path dir, String name, byte[] images) throws Exception {
-    Path d = Files.createDirectories(dir.resolve(name));
-    Files.write(d.resolve("train-images-idx3-ubyte.gz"), images);
-    Files.write(d.resolve("train-labels-idx1-ubyte.gz"), gz("t10k-labels-idx1-ubyte.gz"));
-    Files.write(d.resolve("t10k-images-idx3-ubyte.gz"), gz("t10k-images-idx3-ubyte.gz"));
-    Files.write(d.resolve("t10k-labels-idx1-ubyte.gz"), gz("t10k-labels-idx1-ubyte.gz"));
-    return pipeline(dir, "data.train=" + d, "data.test=" + d, "data.format=idx", "data.limit=1200",
-        "data.test_limit=500");
-  }
-
-  static byte[] gz(String name) throws Exception {
-    return Files.readAllBytes(Path.of(FASHION, name));
-  }
-
-  static byte[] cut(byte[] b, double fraction) {
-    return Arrays.copyOf(b, (int) (b.length * fraction));
-  }
-
-  static byte[] gunzip(byte[] b) throws Exception {
-    try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(b))) {
-      return in.readAllBytes();
+    /** pipeline on a Parquet/CSV data set of 4 features and 3 classes. */
+    static List<String> tabular(Path dir, Path data) throws Exception {
+        return pipeline(
+                dir,
+                "data.train=" + data,
+                "data.test=" + data,
+                "data.input_shape=[4]",
+                "data.num_classes=3",
+                "data.limit=0",
+                "data.test_limit=0",
+                "teacher.layers=dense(8,relu),dense(3)",
+                "student.layers=dense(4,relu),dense(3)",
+                "teacher.batch_size=32",
+                "student.batch_size=32");
     }
-  }
 
-  static byte[] gzip(byte[] b) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (OutputStream z = new java.util.zip.GZIPOutputStream(out)) {
-      z.write(b);
+    /** {@link #tabular} trained by two workers (local[2]: two barrier tasks), SavedModel export only. */
+    static List<String> twoWorkers(Path dir, Path data) throws Exception {
+        List<String> args = new ArrayList<>(tabular(dir, data));
+        args.addAll(List.of("--workers", "2", "--set", "export.formats=savedmodel"));
+        return args;
     }
-    return out.toByteArray();
-  }
 
-  /** Garbage over a stretch of the deflate stream, header and trailer intact. */
-  static byte[] corrupt(byte[] b) {
-    byte[] c = b.clone();
-    for (int i = 0; i < 4096; i++) {
-      c[c.length / 10 + i] = (byte) (i * 31 + 7);
+    /**
+     * A Parquet directory of one file per entry of {@code rowsPerFile} (a file may hold no rows); Spark
+     * reads each small file as one input partition, which is checked before the case runs.
+     */
+    static Path partitionedParquet(Path dir, String name, int... rowsPerFile) {
+        Path out = dir.resolve(name);
+        for (int rows : rowsPerFile) {
+            List<Row> list = new ArrayList<>();
+            for (int i = 0; i < rows; i++) {
+                list.add(RowFactory.create(new float[] {0.1f * (i % 3), 0.5f, 0.5f, 0.5f}, i % 3));
+            }
+            CliHarness.spark()
+                    .createDataFrame(list, SCHEMA)
+                    .coalesce(1)
+                    .write()
+                    .mode(SaveMode.Append)
+                    .parquet(out.toString());
+        }
+        long[] read =
+                BarrierPreflight.shardRows(DataLoader.read(CliHarness.spark(), out.toString(), "parquet", "train", 1)
+                        .queryExecution()
+                        .toRdd()
+                        .toJavaRDD());
+        long[] want = Arrays.stream(rowsPerFile).asLongStream().sorted().toArray();
+        if (!Arrays.equals(Arrays.stream(read).sorted().toArray(), want)) {
+            throw new IllegalStateException(out + " reads as input partitions of " + Arrays.toString(read)
+                    + " rows, not " + Arrays.toString(want));
+        }
+        return out;
     }
-    return c;
-  }
 
-  static final StructType SCHEMA =
-      new StructType(new StructField[] {
+    /**
+     * Both workers trained, on shards of equal size: Spark's round-robin repartition is even up to one
+     * row per input partition.
+     */
+    static List<String> shardsBalanced(Path dir, CliHarness.Result r) throws Exception {
+        JsonNode record = JSON.readTree(
+                dir.resolve("runs/fault/teacher/" + BarrierStage.RECORD).toFile());
+        JsonNode shards = record.get("shard_rows");
+        long a = shards.get(0).asLong();
+        long b = shards.get(1).asLong();
+        if (shards.size() != 2 || a == 0 || b == 0 || Math.abs(a - b) > 2) {
+            return List.of("teacher shards not balanced across 2 workers: " + shards);
+        }
+        return List.of();
+    }
+
+    /** An IDX directory: train images replaced by {@code images}, the rest copied from the package. */
+    static List<String> idxDir(Path dir, String name, byte[] images) throws Exception {
+        Path d = Files.createDirectories(dir.resolve(name));
+        Files.write(d.resolve("train-images-idx3-ubyte.gz"), images);
+        Files.write(d.resolve("train-labels-idx1-ubyte.gz"), gz("t10k-labels-idx1-ubyte.gz"));
+        Files.write(d.resolve("t10k-images-idx3-ubyte.gz"), gz("t10k-images-idx3-ubyte.gz"));
+        Files.write(d.resolve("t10k-labels-idx1-ubyte.gz"), gz("t10k-labels-idx1-ubyte.gz"));
+        return pipeline(
+                dir, "data.train=" + d, "data.test=" + d, "data.format=idx", "data.limit=1200", "data.test_limit=500");
+    }
+
+    static byte[] gz(String name) throws Exception {
+        return Files.readAllBytes(Path.of(FASHION, name));
+    }
+
+    static byte[] cut(byte[] b, double fraction) {
+        return Arrays.copyOf(b, (int) (b.length * fraction));
+    }
+
+    static byte[] gunzip(byte[] b) throws Exception {
+        try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(b))) {
+            return in.readAllBytes();
+        }
+    }
+
+    static byte[] gzip(byte[] b) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(b);
+        }
+        return out.toByteArray();
+    }
+
+    /** Garbage over a stretch of the deflate stream, header and trailer intact. */
+    static byte[] corrupt(byte[] b) {
+        byte[] c = b.clone();
+        for (int i = 0; i < 4096; i++) {
+            c[c.length / 10 + i] = (byte) (i * 31 + 7);
+        }
+        return c;
+    }
+
+    static final StructType SCHEMA = new StructType(new StructField[] {
         new StructField("features", DataTypes.createArrayType(DataTypes.FloatType), false, Metadata.empty()),
         new StructField("label", DataTypes.IntegerType, false, Metadata.empty())
-      });
+    });
 
-  /** {@code rows} 4-wide rows with one defect planted at row 5 (as in BadInputTest). */
-  static Path parquet(Path dir, String name, int rows, float bad, int label, int width) {
-    List<Row> list = new ArrayList<>();
-    for (int i = 0; i < rows; i++) {
-      float[] x = new float[i == 5 ? width : 4];
-      Arrays.fill(x, 0.5f);
-      if (i == 5) {
-        x[1] = bad;
-      }
-      list.add(RowFactory.create(x, i == 5 ? label : i % 3));
-    }
-    Path out = dir.resolve(name);
-    CliHarness.spark().createDataFrame(list, SCHEMA).coalesce(1).write().parquet(out.toString());
-    return out;
-  }
-
-  static Path stringLabels(Path dir) {
-    StructType schema =
-        new StructType(new StructField[] {
-          new StructField("features", DataTypes.createArrayType(DataTypes.FloatType), false, Metadata.empty()),
-          new StructField("label", DataTypes.StringType, false, Metadata.empty())
-        });
-    List<Row> list = new ArrayList<>();
-    for (int i = 0; i < 300; i++) {
-      list.add(RowFactory.create(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, "c" + (i % 3)));
-    }
-    Path out = dir.resolve("strlabel.parquet");
-    CliHarness.spark().createDataFrame(list, schema).coalesce(1).write().parquet(out.toString());
-    return out;
-  }
-
-  /** A good Parquet file whose footer (length + magic at the end) is overwritten. */
-  static Path brokenFooter(Path dir) throws Exception {
-    Path out = parquet(dir, "footer.parquet", 300, 0.5f, 1, 4);
-    try (Stream<Path> s = Files.list(out)) {
-      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".parquet")).toList()) {
-        byte[] b = Files.readAllBytes(p);
-        for (int i = b.length - 40; i < b.length; i++) {
-          b[i] = 0x5a;
+    /** {@code rows} 4-wide rows with one defect planted at row 5 (as in BadInputTest). */
+    static Path parquet(Path dir, String name, int rows, float bad, int label, int width) {
+        List<Row> list = new ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            float[] x = new float[i == 5 ? width : 4];
+            Arrays.fill(x, 0.5f);
+            if (i == 5) {
+                x[1] = bad;
+            }
+            list.add(RowFactory.create(x, i == 5 ? label : i % 3));
         }
-        Files.write(p, b);
-      }
+        Path out = dir.resolve(name);
+        CliHarness.spark().createDataFrame(list, SCHEMA).coalesce(1).write().parquet(out.toString());
+        return out;
     }
-    try (Stream<Path> s = Files.list(out)) { // stale checksums would mask the footer error
-      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".crc")).toList()) {
-        Files.delete(p);
-      }
+
+    static Path stringLabels(Path dir) {
+        StructType schema = new StructType(new StructField[] {
+            new StructField("features", DataTypes.createArrayType(DataTypes.FloatType), false, Metadata.empty()),
+            new StructField("label", DataTypes.StringType, false, Metadata.empty())
+        });
+        List<Row> list = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            list.add(RowFactory.create(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, "c" + (i % 3)));
+        }
+        Path out = dir.resolve("strlabel.parquet");
+        CliHarness.spark().createDataFrame(list, schema).coalesce(1).write().parquet(out.toString());
+        return out;
     }
-    return out;
-  }
 
-  /** A CSV (f0..f3,label) whose row 5 has only three fields. */
-  static Path raggedCsv(Path dir) throws Exception {
-    StringBuilder sb = new StringBuilder("f0,f1,f2,f3,label\n");
-    for (int i = 0; i < 300; i++) {
-      sb.append(i == 5 ? "0.5,0.5,1\n" : "0.5,0.5,0.5,0.5," + (i % 3) + "\n");
-    }
-    Path out = dir.resolve("ragged.csv");
-    Files.writeString(out, sb);
-    return out;
-  }
-
-  // -------------------------------------------------------------------------------------- config
-
-  public static List<FaultCase> config() {
-    return List.of(
-        config("unknown-key-file", "unknown config key 'teacher.epoch'", d -> {
-          Path bad = d.resolve("typo.yaml");
-          Files.writeString(bad, baseConfig(d).replace("  epochs: 2\nstudent:", "  epoch: 2\nstudent:"));
-          return List.of("pipeline", "--conf", bad.toString(), "--run-id", "fault");
-        }),
-        config("unknown-key-set", "unknown config key 'student.epochz'", d -> pipeline(d, "student.epochz=3")),
-        config("wrong-type-int", "teacher.epochs", d -> pipeline(d, "teacher.epochs=many")),
-        config("wrong-type-float", "distill.temperature", d -> pipeline(d, "distill.temperature=hot")),
-        config("sparsity-out-of-range", "prune.final_sparsity must be in [0, 1), found 1.5",
-            d -> pipeline(d, "prune.final_sparsity=1.5")),
-        config("workers-zero", "spark.workers must be >= 1, found 0", d -> pipeline(d, "spark.workers=0")),
-        config("batch-size-zero", "batch_size must be >= 1, found 0", d -> pipeline(d, "teacher.batch_size=0")),
-        config("alpha-out-of-range", "distill.alpha must be in [0, 1], found 1.5",
-            d -> pipeline(d, "distill.alpha=1.5")),
-        config("temperature-zero", "distill.temperature must be > 0, found 0.0",
-            d -> pipeline(d, "distill.temperature=0")),
-        config("zero-units", "units must be > 0",
-            d -> pipeline(d, "student.layers=flatten,dense(0,relu),dense(10)")),
-        config("initial-gt-final-sparsity", "prune.initial_sparsity (0.6) must be <= prune.final_sparsity",
-            d -> pipeline(d, "prune.initial_sparsity=0.6", "prune.final_sparsity=0.5")),
-        config("student-kernel-bigger-than-input",
-            "student.layers: model layer 1 conv2d(8,29,relu,valid): kernel larger than its input [28, 28, 1]",
-            d -> pipeline(d, "student.layers=conv2d(8,29,relu),flatten,dense(10)")),
-        config("student-pool-shrinks-to-zero",
-            "student.layers: model layer 2 maxpool(32): pool larger than its input [26, 26, 8]",
-            d -> pipeline(d, "student.layers=conv2d(8,3,relu),maxpool(32),flatten,dense(10)")),
-        config("prune-end-before-begin", "prune.end_step (100) must be > prune.begin_step (200)",
-            d -> pipeline(d, "prune.begin_step=200", "prune.end_step=100")),
-        // Checked when the config is loaded, before Spark starts (prune.* used to fail after three stages).
-        config("optimizer-unknown-teacher", "teacher.optimizer must be adam or sgd, found 'adamw'",
-            d -> pipeline(d, "teacher.optimizer=adamw")),
-        config("optimizer-unknown-prune", "prune.optimizer must be adam or sgd, found 'rmsprop'",
-            d -> pipeline(d, "prune.optimizer=rmsprop")),
-        config("learning-rate-zero-student", "student.learning_rate must be > 0, found 0.0",
-            d -> pipeline(d, "student.learning_rate=0")),
-        config("learning-rate-negative-prune", "prune.learning_rate must be > 0, found -0.1",
-            d -> pipeline(d, "prune.learning_rate=-0.1")),
-        config("export-without-savedmodel", "export.formats must include savedmodel",
-            d -> pipeline(d, "export.formats=tflite,tfjs")),
-        // The fine-tuning steps are known only once the rows are counted: refused right after the data
-        // is read, before the teacher trains (it used to fail after three training stages).
-        new FaultCase("prune-end-beyond-fine-tuning", "config", ExitCodes.CONFIG,
-            "the 30 fine-tuning steps (prune.epochs 3 × 10 steps per epoch); found prune.begin_step 0,"
-                + " prune.end_step 1000",
-            DATA_TIMEOUT, d -> pipeline(d, "prune.end_step=1000"))
-            .then((d, r) -> Files.exists(d.resolve("runs/fault/teacher"))
-                ? List.of("the teacher was trained before the schedule was refused")
-                : List.of()));
-  }
-
-  private static FaultCase config(String name, String fragment, FaultCase.Args args) {
-    return new FaultCase(name, "config", ExitCodes.CONFIG, fragment, CONFIG_TIMEOUT, args);
-  }
-
-  // ---------------------------------------------------------------------------------------- runs
-
-  /**
-   * Mistakes with runs that used to exit 0 with the wrong model: a resume without the run's config, a
-   * rerun with a changed config, a pruning schedule with one mask update, a pruned model that lost
-   * too much.
-   */
-  public static List<FaultCase> runs() {
-    return List.of(
-        // The command a failed run's report prints: no --conf, so the run's recorded config is used
-        // (it used to train the defaults, full Fashion-MNIST, and publish them as a new version).
-        new FaultCase("resume-uses-recorded-config", "run", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT,
-            d -> {
-              teacherOnly(d);
-              return List.of("pipeline", "--run-id", "fault", "--set", "run_dir=" + d.resolve("runs"));
-            })
-            .then((d, r) -> r.out().contains("teacher          already done")
-                ? List.of() : List.of("the teacher of the recorded run was not reused")),
-        new FaultCase("rerun-with-changed-config", "run", ExitCodes.CONFIG,
-            "run fault was started with a different config", CONFIG_TIMEOUT,
-            d -> {
-              teacherOnly(d);
-              return pipeline(d, "teacher.epochs=3");
-            })
-            .then((d, r) -> (r.err() + r.out()).contains("teacher.epochs 2 in the run, 3 now")
-                ? List.of() : List.of("the difference is not named")),
-        new FaultCase("rerun-with-changed-config-restart", "run", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT,
-            d -> {
-              teacherOnly(d);
-              List<String> args = new ArrayList<>(pipeline(d, "teacher.epochs=3"));
-              args.add("--restart");
-              return args;
-            })
-            .then((d, r) -> {
-              JsonNode epochs = JSON.readTree(d.resolve("runs/fault/teacher/result.json").toFile()).get("epochs");
-              return epochs != null && epochs.size() == 3
-                  ? List.of() : List.of("the teacher was not retrained with 3 epochs: " + epochs);
-            }),
-        // 1200 rows, batch 128: 30 fine-tuning steps, a 20-step ramp; every 100 steps would be no
-        // update at all (refused), every 5 steps four.
-        new FaultCase("prune-too-few-mask-updates", "run", ExitCodes.OK,
-            "prune.frequency 100 gives 0 mask update(s) over the 20-step ramp on this data; updating every 2 steps"
-                + " instead (10 updates)", PIPELINE_TIMEOUT, d -> pipeline(d, "prune.frequency=100")),
-        new FaultCase("pruned-model-loses-too-much", "run", ExitCodes.VERIFY,
-            "not published: the pruned student scored", PIPELINE_TIMEOUT,
-            d -> pipeline(d, "prune.final_sparsity=0.99", "prune.max_accuracy_drop=0.5"))
-            .then((d, r) -> Files.exists(d.resolve("runs/fault/export/formats.json"))
-                ? List.of("exported although it will not be published") : List.of()),
-        // data.json and the report said 10,000 test rows when 1,000 were evaluated.
-        new FaultCase("test-limit-recorded", "run", ExitCodes.OK, "1000 test rows", PIPELINE_TIMEOUT,
-            d -> pipeline(d, "data.test_limit=1000"))
-            .then((d, r) -> {
-              long rows = JSON.readTree(d.resolve("runs/fault/data.json").toFile()).at("/test/rows").asLong();
-              return rows == 1000 ? List.of() : List.of("data.json records " + rows + " test rows");
-            }),
-        // A stage result whose weights no longer fit the configured model (copied from another run, or
-        // the run's config edited) is named, with its layer, instead of failing deep in TensorFlow.
-        new FaultCase("stored-weights-mismatch", "run", ExitCodes.CONFIG,
-            "stage 'teacher': the stored result does not fit the configured model: layer dense_1 (dense(64,relu)):"
-                + " dense_1/kernel is [784, 32] in the stored weights, [784, 64] in the configured model",
-            PIPELINE_TIMEOUT,
-            d -> {
-              teacherOnly(d);
-              var other = io.distillery.core.model.ModelSpec.of(
-                  new int[] {28, 28, 1}, 10, List.of("flatten", "dense(32,relu)", "dense(10)"));
-              try (var out = Files.newOutputStream(d.resolve("runs/fault/teacher/weights.bin"))) {
-                io.distillery.core.model.Initializer.glorotUniform(other, 1).write(out);
-              }
-              Files.delete(d.resolve("runs/fault/teacher/.weights.bin.crc")); // Hadoop's local checksum
-              return pipeline(d);
-            })
-            .then((d, r) -> Files.exists(d.resolve("runs/fault/student/result.json"))
-                ? List.of("a student was distilled from the mismatched teacher") : List.of()),
-        // A version that is not there is a wrong path (exit 2), not a storage failure to retry (exit 4).
-        new FaultCase("verify-missing-version", "run", ExitCodes.CONFIG, "no version 7 under", CONFIG_TIMEOUT,
-            d -> List.of("models", "verify", d.resolve("models/tiny/7").toString())),
-        // A directory of CSV files used to be read as Parquet (a footer error naming no setting).
-        new FaultCase("csv-directory-auto-format", "run", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT,
-            d -> {
-              Path dir = Files.createDirectories(d.resolve("csv-dir"));
-              for (int part = 0; part < 2; part++) {
-                StringBuilder sb = new StringBuilder("f0,f1,f2,f3,label\n");
-                for (int i = 0; i < 400; i++) {
-                  int y = (i + part) % 3;
-                  sb.append(y == 0 ? 1 : 0).append(',').append(y == 1 ? 1 : 0).append(',')
-                      .append(y == 2 ? 1 : 0).append(",0.5,").append(y).append('\n');
+    /** A good Parquet file whose footer (length + magic at the end) is overwritten. */
+    static Path brokenFooter(Path dir) throws Exception {
+        Path out = parquet(dir, "footer.parquet", 300, 0.5f, 1, 4);
+        try (Stream<Path> s = Files.list(out)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".parquet"))
+                    .toList()) {
+                byte[] b = Files.readAllBytes(p);
+                for (int i = b.length - 40; i < b.length; i++) {
+                    b[i] = 0x5a;
                 }
-                Files.writeString(dir.resolve("part-" + part + ".csv"), sb);
-              }
-              return pipeline(d, "data.train=" + dir, "data.test=" + dir, "data.input_shape=[4]", "data.num_classes=3",
-                  "teacher.layers=[dense(8,relu),dense(3)]", "student.layers=[dense(4,relu),dense(3)]");
-            }),
-        // Refused before Spark starts (it used to take the data read and the teacher's start).
-        new FaultCase("workers-more-than-local-slots", "run", ExitCodes.CONFIG,
-            "spark.workers = 3 needs 3 task slots at once, but local[2] offers 2", CONFIG_TIMEOUT,
-            d -> pipeline(d, "spark.master=local[2]", "spark.workers=3"))
-            .then((d, r) -> Files.exists(d.resolve("runs/fault/data.json"))
-                ? List.of("the data was read before the refusal") : List.of()));
-  }
-
-  /** Plants a run that has finished its teacher with the tiny config. */
-  private static void teacherOnly(Path dir) throws Exception {
-    List<String> args = new ArrayList<>(pipeline(dir));
-    args.set(0, "teacher");
-    CliHarness.Result r = CliHarness.run(args.toArray(new String[0]));
-    if (r.exitCode() != 0) {
-      throw new IllegalStateException("planting the teacher failed: " + r);
+                Files.write(p, b);
+            }
+        }
+        try (Stream<Path> s = Files.list(out)) { // stale checksums would mask the footer error
+            for (Path p :
+                    s.filter(p -> p.getFileName().toString().endsWith(".crc")).toList()) {
+                Files.delete(p);
+            }
+        }
+        return out;
     }
-  }
 
-  // ------------------------------------------------------------------------------------- helpers
-
-  /** The tiny job config the end-to-end tests use. */
-  static String baseConfig(Path dir) {
-    return io.distillery.jobs.TinyJob.config(dir);
-  }
-
-  static List<String> pipeline(Path dir, String... sets) throws Exception {
-    Path conf = dir.resolve("tiny.yaml");
-    if (!Files.exists(conf)) {
-      Files.writeString(conf, baseConfig(dir));
+    /** A CSV (f0..f3,label) whose row 5 has only three fields. */
+    static Path raggedCsv(Path dir) throws Exception {
+        StringBuilder sb = new StringBuilder("f0,f1,f2,f3,label\n");
+        for (int i = 0; i < 300; i++) {
+            sb.append(i == 5 ? "0.5,0.5,1\n" : "0.5,0.5,0.5,0.5," + (i % 3) + "\n");
+        }
+        Path out = dir.resolve("ragged.csv");
+        Files.writeString(out, sb);
+        return out;
     }
-    List<String> args = new ArrayList<>(List.of("pipeline", "--conf", conf.toString(), "--run-id", "fault"));
-    for (String s : sets) {
-      args.add("--set");
-      args.add(s);
+
+    // -------------------------------------------------------------------------------------- config
+
+    public static List<FaultCase> config() {
+        return List.of(
+                config("unknown-key-file", "unknown config key 'teacher.epoch'", d -> {
+                    Path bad = d.resolve("typo.yaml");
+                    Files.writeString(bad, baseConfig(d).replace("  epochs: 2\nstudent:", "  epoch: 2\nstudent:"));
+                    return List.of("pipeline", "--conf", bad.toString(), "--run-id", "fault");
+                }),
+                config("unknown-key-set", "unknown config key 'student.epochz'", d -> pipeline(d, "student.epochz=3")),
+                config("wrong-type-int", "teacher.epochs", d -> pipeline(d, "teacher.epochs=many")),
+                config("wrong-type-float", "distill.temperature", d -> pipeline(d, "distill.temperature=hot")),
+                config(
+                        "sparsity-out-of-range",
+                        "prune.final_sparsity must be in [0, 1), found 1.5",
+                        d -> pipeline(d, "prune.final_sparsity=1.5")),
+                config("workers-zero", "spark.workers must be >= 1, found 0", d -> pipeline(d, "spark.workers=0")),
+                config("batch-size-zero", "batch_size must be >= 1, found 0", d -> pipeline(d, "teacher.batch_size=0")),
+                config(
+                        "alpha-out-of-range",
+                        "distill.alpha must be in [0, 1], found 1.5",
+                        d -> pipeline(d, "distill.alpha=1.5")),
+                config(
+                        "temperature-zero",
+                        "distill.temperature must be > 0, found 0.0",
+                        d -> pipeline(d, "distill.temperature=0")),
+                config(
+                        "zero-units",
+                        "units must be > 0",
+                        d -> pipeline(d, "student.layers=flatten,dense(0,relu),dense(10)")),
+                config(
+                        "initial-gt-final-sparsity",
+                        "prune.initial_sparsity (0.6) must be <= prune.final_sparsity",
+                        d -> pipeline(d, "prune.initial_sparsity=0.6", "prune.final_sparsity=0.5")),
+                config(
+                        "student-kernel-bigger-than-input",
+                        "student.layers: model layer 1 conv2d(8,29,relu,valid): kernel larger than its input [28, 28, 1]",
+                        d -> pipeline(d, "student.layers=conv2d(8,29,relu),flatten,dense(10)")),
+                config(
+                        "student-pool-shrinks-to-zero",
+                        "student.layers: model layer 2 maxpool(32): pool larger than its input [26, 26, 8]",
+                        d -> pipeline(d, "student.layers=conv2d(8,3,relu),maxpool(32),flatten,dense(10)")),
+                config(
+                        "prune-end-before-begin",
+                        "prune.end_step (100) must be > prune.begin_step (200)",
+                        d -> pipeline(d, "prune.begin_step=200", "prune.end_step=100")),
+                // Checked when the config is loaded, before Spark starts (prune.* used to fail after three stages).
+                config(
+                        "optimizer-unknown-teacher",
+                        "teacher.optimizer must be adam or sgd, found 'adamw'",
+                        d -> pipeline(d, "teacher.optimizer=adamw")),
+                config(
+                        "optimizer-unknown-prune",
+                        "prune.optimizer must be adam or sgd, found 'rmsprop'",
+                        d -> pipeline(d, "prune.optimizer=rmsprop")),
+                config(
+                        "learning-rate-zero-student",
+                        "student.learning_rate must be > 0, found 0.0",
+                        d -> pipeline(d, "student.learning_rate=0")),
+                config(
+                        "learning-rate-negative-prune",
+                        "prune.learning_rate must be > 0, found -0.1",
+                        d -> pipeline(d, "prune.learning_rate=-0.1")),
+                config(
+                        "export-without-savedmodel",
+                        "export.formats must include savedmodel",
+                        d -> pipeline(d, "export.formats=tflite,tfjs")),
+                // The fine-tuning steps are known only once the rows are counted: refused right after the data
+                // is read, before the teacher trains (it used to fail after three training stages).
+                new FaultCase(
+                                "prune-end-beyond-fine-tuning",
+                                "config",
+                                ExitCodes.CONFIG,
+                                "the 30 fine-tuning steps (prune.epochs 3 × 10 steps per epoch); found prune.begin_step 0,"
+                                        + " prune.end_step 1000",
+                                DATA_TIMEOUT,
+                                d -> pipeline(d, "prune.end_step=1000"))
+                        .then((d, r) -> Files.exists(d.resolve("runs/fault/teacher"))
+                                ? List.of("the teacher was trained before the schedule was refused")
+                                : List.of()));
     }
-    return args;
-  }
+
+    private static FaultCase config(String name, String fragment, FaultCase.Args args) {
+        return new FaultCase(name, "config", ExitCodes.CONFIG, fragment, CONFIG_TIMEOUT, args);
+    }
+
+    // ---------------------------------------------------------------------------------------- runs
+
+    /**
+     * Mistakes with runs that used to exit 0 with the wrong model: a resume without the run's config, a
+     * rerun with a changed config, a pruning schedule with one mask update, a pruned model that lost
+     * too much.
+     */
+    public static List<FaultCase> runs() {
+        return List.of(
+                // The command a failed run's report prints: no --conf, so the run's recorded config is used
+                // (it used to train the defaults, full Fashion-MNIST, and publish them as a new version).
+                new FaultCase("resume-uses-recorded-config", "run", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT, d -> {
+                            teacherOnly(d);
+                            return List.of("pipeline", "--run-id", "fault", "--set", "run_dir=" + d.resolve("runs"));
+                        })
+                        .then((d, r) -> r.out().contains("teacher          already done")
+                                ? List.of()
+                                : List.of("the teacher of the recorded run was not reused")),
+                new FaultCase(
+                                "rerun-with-changed-config",
+                                "run",
+                                ExitCodes.CONFIG,
+                                "run fault was started with a different config",
+                                CONFIG_TIMEOUT,
+                                d -> {
+                                    teacherOnly(d);
+                                    return pipeline(d, "teacher.epochs=3");
+                                })
+                        .then((d, r) -> (r.err() + r.out()).contains("teacher.epochs 2 in the run, 3 now")
+                                ? List.of()
+                                : List.of("the difference is not named")),
+                new FaultCase(
+                                "rerun-with-changed-config-restart",
+                                "run",
+                                ExitCodes.OK,
+                                PUBLISHED,
+                                PIPELINE_TIMEOUT,
+                                d -> {
+                                    teacherOnly(d);
+                                    List<String> args = new ArrayList<>(pipeline(d, "teacher.epochs=3"));
+                                    args.add("--restart");
+                                    return args;
+                                })
+                        .then((d, r) -> {
+                            JsonNode epochs = JSON.readTree(d.resolve("runs/fault/teacher/result.json")
+                                            .toFile())
+                                    .get("epochs");
+                            return epochs != null && epochs.size() == 3
+                                    ? List.of()
+                                    : List.of("the teacher was not retrained with 3 epochs: " + epochs);
+                        }),
+                // 1200 rows, batch 128: 30 fine-tuning steps, a 20-step ramp; every 100 steps would be no
+                // update at all (refused), every 5 steps four.
+                new FaultCase(
+                        "prune-too-few-mask-updates",
+                        "run",
+                        ExitCodes.OK,
+                        "prune.frequency 100 gives 0 mask update(s) over the 20-step ramp on this data; updating every 2 steps"
+                                + " instead (10 updates)",
+                        PIPELINE_TIMEOUT,
+                        d -> pipeline(d, "prune.frequency=100")),
+                new FaultCase(
+                                "pruned-model-loses-too-much",
+                                "run",
+                                ExitCodes.VERIFY,
+                                "not published: the pruned student scored",
+                                PIPELINE_TIMEOUT,
+                                d -> pipeline(d, "prune.final_sparsity=0.99", "prune.max_accuracy_drop=0.5"))
+                        .then((d, r) -> Files.exists(d.resolve("runs/fault/export/formats.json"))
+                                ? List.of("exported although it will not be published")
+                                : List.of()),
+                // data.json and the report said 10,000 test rows when 1,000 were evaluated.
+                new FaultCase(
+                                "test-limit-recorded",
+                                "run",
+                                ExitCodes.OK,
+                                "1000 test rows",
+                                PIPELINE_TIMEOUT,
+                                d -> pipeline(d, "data.test_limit=1000"))
+                        .then((d, r) -> {
+                            long rows = JSON.readTree(
+                                            d.resolve("runs/fault/data.json").toFile())
+                                    .at("/test/rows")
+                                    .asLong();
+                            return rows == 1000 ? List.of() : List.of("data.json records " + rows + " test rows");
+                        }),
+                // A stage result whose weights no longer fit the configured model (copied from another run, or
+                // the run's config edited) is named, with its layer, instead of failing deep in TensorFlow.
+                new FaultCase(
+                                "stored-weights-mismatch",
+                                "run",
+                                ExitCodes.CONFIG,
+                                "stage 'teacher': the stored result does not fit the configured model: layer dense_1 (dense(64,relu)):"
+                                        + " dense_1/kernel is [784, 32] in the stored weights, [784, 64] in the configured model",
+                                PIPELINE_TIMEOUT,
+                                d -> {
+                                    teacherOnly(d);
+                                    var other = io.distillery.core.model.ModelSpec.of(
+                                            new int[] {28, 28, 1},
+                                            10,
+                                            List.of("flatten", "dense(32,relu)", "dense(10)"));
+                                    try (var out = Files.newOutputStream(d.resolve("runs/fault/teacher/weights.bin"))) {
+                                        io.distillery.core.model.Initializer.glorotUniform(other, 1)
+                                                .write(out);
+                                    }
+                                    Files.delete(d.resolve(
+                                            "runs/fault/teacher/.weights.bin.crc")); // Hadoop's local checksum
+                                    return pipeline(d);
+                                })
+                        .then((d, r) -> Files.exists(d.resolve("runs/fault/student/result.json"))
+                                ? List.of("a student was distilled from the mismatched teacher")
+                                : List.of()),
+                // A version that is not there is a wrong path (exit 2), not a storage failure to retry (exit 4).
+                new FaultCase(
+                        "verify-missing-version",
+                        "run",
+                        ExitCodes.CONFIG,
+                        "no version 7 under",
+                        CONFIG_TIMEOUT,
+                        d -> List.of(
+                                "models", "verify", d.resolve("models/tiny/7").toString())),
+                // A directory of CSV files used to be read as Parquet (a footer error naming no setting).
+                new FaultCase("csv-directory-auto-format", "run", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT, d -> {
+                    Path dir = Files.createDirectories(d.resolve("csv-dir"));
+                    for (int part = 0; part < 2; part++) {
+                        StringBuilder sb = new StringBuilder("f0,f1,f2,f3,label\n");
+                        for (int i = 0; i < 400; i++) {
+                            int y = (i + part) % 3;
+                            sb.append(y == 0 ? 1 : 0)
+                                    .append(',')
+                                    .append(y == 1 ? 1 : 0)
+                                    .append(',')
+                                    .append(y == 2 ? 1 : 0)
+                                    .append(",0.5,")
+                                    .append(y)
+                                    .append('\n');
+                        }
+                        Files.writeString(dir.resolve("part-" + part + ".csv"), sb);
+                    }
+                    return pipeline(
+                            d,
+                            "data.train=" + dir,
+                            "data.test=" + dir,
+                            "data.input_shape=[4]",
+                            "data.num_classes=3",
+                            "teacher.layers=[dense(8,relu),dense(3)]",
+                            "student.layers=[dense(4,relu),dense(3)]");
+                }),
+                // Refused before Spark starts (it used to take the data read and the teacher's start).
+                new FaultCase(
+                                "workers-more-than-local-slots",
+                                "run",
+                                ExitCodes.CONFIG,
+                                "spark.workers = 3 needs 3 task slots at once, but local[2] offers 2",
+                                CONFIG_TIMEOUT,
+                                d -> pipeline(d, "spark.master=local[2]", "spark.workers=3"))
+                        .then((d, r) -> Files.exists(d.resolve("runs/fault/data.json"))
+                                ? List.of("the data was read before the refusal")
+                                : List.of()));
+    }
+
+    /** Plants a run that has finished its teacher with the tiny config. */
+    private static void teacherOnly(Path dir) throws Exception {
+        List<String> args = new ArrayList<>(pipeline(dir));
+        args.set(0, "teacher");
+        CliHarness.Result r = CliHarness.run(args.toArray(new String[0]));
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("planting the teacher failed: " + r);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- helpers
+
+    /** The tiny job config the end-to-end tests use. */
+    static String baseConfig(Path dir) {
+        return io.distillery.jobs.TinyJob.config(dir);
+    }
+
+    static List<String> pipeline(Path dir, String... sets) throws Exception {
+        Path conf = dir.resolve("tiny.yaml");
+        if (!Files.exists(conf)) {
+            Files.writeString(conf, baseConfig(dir));
+        }
+        List<String> args = new ArrayList<>(List.of("pipeline", "--conf", conf.toString(), "--run-id", "fault"));
+        for (String s : sets) {
+            args.add("--set");
+            args.add(s);
+        }
+        return args;
+    }
 }

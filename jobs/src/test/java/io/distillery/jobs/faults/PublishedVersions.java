@@ -16,32 +16,33 @@ import org.apache.hadoop.conf.Configuration;
  */
 record PublishedVersions(int numbered, int complete) {
 
-  static PublishedVersions under(Path basePath) throws IOException {
-    if (!Files.isDirectory(basePath)) {
-      return new PublishedVersions(0, 0);
-    }
-    int numbered = 0;
-    int complete = 0;
-    try (Stream<Path> models = Files.list(basePath)) {
-      for (Path model : models.filter(Files::isDirectory).toList()) {
-        try (Stream<Path> dirs = Files.list(model)) {
-          numbered += (int) dirs.filter(d -> Files.isDirectory(d) && d.getFileName().toString().matches("\\d+"))
-              .count();
+    static PublishedVersions under(Path basePath) throws IOException {
+        if (!Files.isDirectory(basePath)) {
+            return new PublishedVersions(0, 0);
         }
-        complete += completeIn(model);
-      }
+        int numbered = 0;
+        int complete = 0;
+        try (Stream<Path> models = Files.list(basePath)) {
+            for (Path model : models.filter(Files::isDirectory).toList()) {
+                try (Stream<Path> dirs = Files.list(model)) {
+                    numbered += (int) dirs.filter(d -> Files.isDirectory(d)
+                                    && d.getFileName().toString().matches("\\d+"))
+                            .count();
+                }
+                complete += completeIn(model);
+            }
+        }
+        return new PublishedVersions(numbered, complete);
     }
-    return new PublishedVersions(numbered, complete);
-  }
 
-  private static int completeIn(Path model) throws IOException {
-    List<VersionStatus> versions;
-    URI uri = URI.create("file://" + model.toAbsolutePath());
-    try (ModelRepository repo = ModelRepository.open(uri, new Configuration())) {
-      versions = repo.list();
-    } catch (IllegalArgumentException notAModelName) {
-      return 0;
+    private static int completeIn(Path model) throws IOException {
+        List<VersionStatus> versions;
+        URI uri = URI.create("file://" + model.toAbsolutePath());
+        try (ModelRepository repo = ModelRepository.open(uri, new Configuration())) {
+            versions = repo.list();
+        } catch (IllegalArgumentException notAModelName) {
+            return 0;
+        }
+        return (int) versions.stream().filter(VersionStatus::isComplete).count();
     }
-    return (int) versions.stream().filter(VersionStatus::isComplete).count();
-  }
 }

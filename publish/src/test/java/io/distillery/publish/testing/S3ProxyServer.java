@@ -75,19 +75,30 @@ public final class S3ProxyServer implements AutoCloseable {
             int port = freePort();
             Path config = workDir.resolve("s3proxy-" + port + ".conf");
             Path log = workDir.resolve("s3proxy-" + port + ".log");
-            Files.writeString(config, String.join("\n",
-                    "s3proxy.endpoint=http://127.0.0.1:" + port,
-                    "s3proxy.authorization=aws-v2-or-v4",
-                    "s3proxy.identity=" + IDENTITY,
-                    "s3proxy.credential=" + CREDENTIAL,
-                    "s3proxy.read-only-blobstore=" + readOnly,
-                    "jclouds.provider=filesystem",
-                    "jclouds.filesystem.basedir=" + dataDir.toAbsolutePath(),
-                    ""), StandardCharsets.UTF_8);
+            Files.writeString(
+                    config,
+                    String.join(
+                            "\n",
+                            "s3proxy.endpoint=http://127.0.0.1:" + port,
+                            "s3proxy.authorization=aws-v2-or-v4",
+                            "s3proxy.identity=" + IDENTITY,
+                            "s3proxy.credential=" + CREDENTIAL,
+                            "s3proxy.read-only-blobstore=" + readOnly,
+                            "jclouds.provider=filesystem",
+                            "jclouds.filesystem.basedir=" + dataDir.toAbsolutePath(),
+                            ""),
+                    StandardCharsets.UTF_8);
             Process process = new ProcessBuilder(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-DLOG_LEVEL=warn",
-                    "-jar", jar.toString(), "--properties", config.toString()))
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-Xmx256m",
+                            "-XX:+UseSerialGC",
+                            "-XX:TieredStopAtLevel=1",
+                            "-DLOG_LEVEL=warn",
+                            "-jar",
+                            jar.toString(),
+                            "--properties",
+                            config.toString()))
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
@@ -119,7 +130,8 @@ public final class S3ProxyServer implements AutoCloseable {
     /** Creates a bucket (S3A never does): a directory in the filesystem backend. */
     public void createBucket(String bucket) {
         if (!BUCKET.matcher(bucket).matches()) {
-            throw new IllegalArgumentException("bucket name must match " + BUCKET.pattern() + ", found '" + bucket + "'");
+            throw new IllegalArgumentException(
+                    "bucket name must match " + BUCKET.pattern() + ", found '" + bucket + "'");
         }
         try {
             Files.createDirectories(dataDir.resolve(bucket));

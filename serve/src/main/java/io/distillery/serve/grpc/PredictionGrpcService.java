@@ -32,94 +32,106 @@ import org.tensorflow.proto.TensorProto;
  * an unexpected one is logged here and answered INTERNAL without details.
  */
 public final class PredictionGrpcService extends PredictionServiceGrpc.PredictionServiceImplBase {
-  private static final System.Logger LOG = System.getLogger(PredictionGrpcService.class.getName());
-  /** The one metadata field TF Serving supports. */
-  static final String SIGNATURE_DEF = "signature_def";
+    private static final System.Logger LOG = System.getLogger(PredictionGrpcService.class.getName());
+    /** The one metadata field TF Serving supports. */
+    static final String SIGNATURE_DEF = "signature_def";
 
-  private final InferenceService service;
-  private final ServeMetrics metrics;
+    private final InferenceService service;
+    private final ServeMetrics metrics;
 
-  public PredictionGrpcService(InferenceService service, ServeMetrics metrics) {
-    this.service = Objects.requireNonNull(service, "service");
-    this.metrics = Objects.requireNonNull(metrics, "metrics");
-  }
-
-  @Override
-  public void predict(PredictRequest request, StreamObserver<PredictResponse> observer) {
-    long started = System.nanoTime();
-    try {
-      ModelSpec spec = request.getModelSpec();
-      Map<String, FloatTensor> inputs = new LinkedHashMap<>();
-      for (Map.Entry<String, TensorProto> input : request.getInputsMap().entrySet()) {
-        inputs.put(input.getKey(), TensorProtoCodec.decode(input.getKey(), input.getValue()));
-      }
-      PredictResult result = service.predict(new PredictCall(spec.getName(), version(spec), spec.getSignatureName(),
-          RequestInputs.named(inputs), request.getOutputFilterList()));
-      PredictResponse.Builder response = PredictResponse.newBuilder()
-          .setModelSpec(answeredSpec(result.modelName(), result.version(), result.signatureName()));
-      result.outputs().forEach((key, tensor) -> response.putOutputs(key, TensorProtoCodec.encode(tensor)));
-      observer.onNext(response.build());
-      observer.onCompleted();
-      metrics.request("grpc", "predict", System.nanoTime() - started, null);
-    } catch (ServingException e) {
-      fail(observer, "predict", started, e);
-    } catch (RuntimeException e) {
-      failUnexpectedly(observer, "predict", started, e);
+    public PredictionGrpcService(InferenceService service, ServeMetrics metrics) {
+        this.service = Objects.requireNonNull(service, "service");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
-  }
 
-  @Override
-  public void getModelMetadata(GetModelMetadataRequest request, StreamObserver<GetModelMetadataResponse> observer) {
-    long started = System.nanoTime();
-    try {
-      if (request.getMetadataFieldCount() == 0) {
-        throw ServingException.invalid("GetModelMetadataRequest must specify at least one metadata_field;"
-            + " supported: " + SIGNATURE_DEF);
-      }
-      for (String field : request.getMetadataFieldList()) {
-        if (!field.equals(SIGNATURE_DEF)) {
-          throw ServingException.invalid("Metadata field " + field + " is not supported; supported: "
-              + SIGNATURE_DEF);
+    @Override
+    public void predict(PredictRequest request, StreamObserver<PredictResponse> observer) {
+        long started = System.nanoTime();
+        try {
+            ModelSpec spec = request.getModelSpec();
+            Map<String, FloatTensor> inputs = new LinkedHashMap<>();
+            for (Map.Entry<String, TensorProto> input : request.getInputsMap().entrySet()) {
+                inputs.put(input.getKey(), TensorProtoCodec.decode(input.getKey(), input.getValue()));
+            }
+            PredictResult result = service.predict(new PredictCall(
+                    spec.getName(),
+                    version(spec),
+                    spec.getSignatureName(),
+                    RequestInputs.named(inputs),
+                    request.getOutputFilterList()));
+            PredictResponse.Builder response = PredictResponse.newBuilder()
+                    .setModelSpec(answeredSpec(result.modelName(), result.version(), result.signatureName()));
+            result.outputs().forEach((key, tensor) -> response.putOutputs(key, TensorProtoCodec.encode(tensor)));
+            observer.onNext(response.build());
+            observer.onCompleted();
+            metrics.request("grpc", "predict", System.nanoTime() - started, null);
+        } catch (ServingException e) {
+            fail(observer, "predict", started, e);
+        } catch (RuntimeException e) {
+            failUnexpectedly(observer, "predict", started, e);
         }
-      }
-      ModelSpec spec = request.getModelSpec();
-      ModelMetadata metadata = service.metadata(spec.getName(), version(spec));
-      SignatureDefMap signatures = SignatureDefMap.newBuilder().putAllSignatureDef(metadata.signatureDefs()).build();
-      observer.onNext(GetModelMetadataResponse.newBuilder()
-          .setModelSpec(answeredSpec(metadata.modelName(), metadata.version(), ""))
-          .putMetadata(SIGNATURE_DEF, Any.pack(signatures))
-          .build());
-      observer.onCompleted();
-      metrics.request("grpc", "metadata", System.nanoTime() - started, null);
-    } catch (ServingException e) {
-      fail(observer, "metadata", started, e);
-    } catch (RuntimeException e) {
-      failUnexpectedly(observer, "metadata", started, e);
     }
-  }
 
-  private static OptionalLong version(ModelSpec spec) throws ServingException {
-    if (spec.hasVersionLabel()) {
-      throw new ServingException(ServingStatus.UNIMPLEMENTED, "version labels are not supported by distillery"
-          + " serve; set model_spec.version");
+    @Override
+    public void getModelMetadata(GetModelMetadataRequest request, StreamObserver<GetModelMetadataResponse> observer) {
+        long started = System.nanoTime();
+        try {
+            if (request.getMetadataFieldCount() == 0) {
+                throw ServingException.invalid("GetModelMetadataRequest must specify at least one metadata_field;"
+                        + " supported: " + SIGNATURE_DEF);
+            }
+            for (String field : request.getMetadataFieldList()) {
+                if (!field.equals(SIGNATURE_DEF)) {
+                    throw ServingException.invalid(
+                            "Metadata field " + field + " is not supported; supported: " + SIGNATURE_DEF);
+                }
+            }
+            ModelSpec spec = request.getModelSpec();
+            ModelMetadata metadata = service.metadata(spec.getName(), version(spec));
+            SignatureDefMap signatures = SignatureDefMap.newBuilder()
+                    .putAllSignatureDef(metadata.signatureDefs())
+                    .build();
+            observer.onNext(GetModelMetadataResponse.newBuilder()
+                    .setModelSpec(answeredSpec(metadata.modelName(), metadata.version(), ""))
+                    .putMetadata(SIGNATURE_DEF, Any.pack(signatures))
+                    .build());
+            observer.onCompleted();
+            metrics.request("grpc", "metadata", System.nanoTime() - started, null);
+        } catch (ServingException e) {
+            fail(observer, "metadata", started, e);
+        } catch (RuntimeException e) {
+            failUnexpectedly(observer, "metadata", started, e);
+        }
     }
-    return spec.hasVersion() ? OptionalLong.of(spec.getVersion().getValue()) : OptionalLong.empty();
-  }
 
-  private static ModelSpec answeredSpec(String name, long version, String signature) {
-    return ModelSpec.newBuilder().setName(name).setVersion(Int64Value.of(version)).setSignatureName(signature).build();
-  }
+    private static OptionalLong version(ModelSpec spec) throws ServingException {
+        if (spec.hasVersionLabel()) {
+            throw new ServingException(
+                    ServingStatus.UNIMPLEMENTED,
+                    "version labels are not supported by distillery" + " serve; set model_spec.version");
+        }
+        return spec.hasVersion() ? OptionalLong.of(spec.getVersion().getValue()) : OptionalLong.empty();
+    }
 
-  private void fail(StreamObserver<?> observer, String method, long started, ServingException e) {
-    Status.Code code = e.status().grpcCode();
-    metrics.request("grpc", method, System.nanoTime() - started, code.name());
-    observer.onError(Status.fromCode(code).withDescription(e.getMessage()).asRuntimeException());
-  }
+    private static ModelSpec answeredSpec(String name, long version, String signature) {
+        return ModelSpec.newBuilder()
+                .setName(name)
+                .setVersion(Int64Value.of(version))
+                .setSignatureName(signature)
+                .build();
+    }
 
-  private void failUnexpectedly(StreamObserver<?> observer, String method, long started, RuntimeException e) {
-    LOG.log(System.Logger.Level.ERROR, "gRPC " + method + " failed", e);
-    metrics.request("grpc", method, System.nanoTime() - started, Status.Code.INTERNAL.name());
-    observer.onError(Status.INTERNAL.withDescription("internal server error; the server log has the details")
-        .asRuntimeException());
-  }
+    private void fail(StreamObserver<?> observer, String method, long started, ServingException e) {
+        Status.Code code = e.status().grpcCode();
+        metrics.request("grpc", method, System.nanoTime() - started, code.name());
+        observer.onError(Status.fromCode(code).withDescription(e.getMessage()).asRuntimeException());
+    }
+
+    private void failUnexpectedly(StreamObserver<?> observer, String method, long started, RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "gRPC " + method + " failed", e);
+        metrics.request("grpc", method, System.nanoTime() - started, Status.Code.INTERNAL.name());
+        observer.onError(Status.INTERNAL
+                .withDescription("internal server error; the server log has the details")
+                .asRuntimeException());
+    }
 }

@@ -15,8 +15,8 @@ import org.tensorflow.proto.SignatureDef;
  */
 public record ModelMetadata(String modelName, long version, Map<String, SignatureDef> signatureDefs) {
 
-  public ModelMetadata {
-    Objects.requireNonNull(modelName, "modelName");
-    signatureDefs = Collections.unmodifiableMap(new TreeMap<>(signatureDefs));
-  }
+    public ModelMetadata {
+        Objects.requireNonNull(modelName, "modelName");
+        signatureDefs = Collections.unmodifiableMap(new TreeMap<>(signatureDefs));
+    }
 }

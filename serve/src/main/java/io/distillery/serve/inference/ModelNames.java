@@ -9,20 +9,20 @@ import java.util.regex.Pattern;
  * {@code ..}, slashes, percent-escapes and control characters never reach a lookup or a log line.
  */
 public final class ModelNames {
-  private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
+    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
 
-  private ModelNames() {}
+    private ModelNames() {}
 
-  public static boolean isSafe(String name) {
-    return name != null && SAFE.matcher(name).matches();
-  }
-
-  /** {@code name}, or INVALID_ARGUMENT without echoing an unsafe name. */
-  public static String requireSafe(String name) throws ServingException {
-    if (!isSafe(name)) {
-      throw ServingException.invalid("invalid model name: names match " + SAFE.pattern()
-          + " (letters, digits, '.', '_', '-'; no '..' or '/')");
+    public static boolean isSafe(String name) {
+        return name != null && SAFE.matcher(name).matches();
     }
-    return name;
-  }
+
+    /** {@code name}, or INVALID_ARGUMENT without echoing an unsafe name. */
+    public static String requireSafe(String name) throws ServingException {
+        if (!isSafe(name)) {
+            throw ServingException.invalid("invalid model name: names match " + SAFE.pattern()
+                    + " (letters, digits, '.', '_', '-'; no '..' or '/')");
+        }
+        return name;
+    }
 }

@@ -13,20 +13,20 @@ import java.util.OptionalLong;
  * @param inputs        the input tensors, named or the sole one
  * @param outputFilter  output keys to return; empty for all
  */
-public record PredictCall(String modelName, OptionalLong version, String signatureName,
-                          RequestInputs inputs, List<String> outputFilter) {
+public record PredictCall(
+        String modelName, OptionalLong version, String signatureName, RequestInputs inputs, List<String> outputFilter) {
 
-  /** TF Serving's default signature key. */
-  public static final String DEFAULT_SIGNATURE = "serving_default";
+    /** TF Serving's default signature key. */
+    public static final String DEFAULT_SIGNATURE = "serving_default";
 
-  public PredictCall {
-    Objects.requireNonNull(modelName, "modelName");
-    Objects.requireNonNull(version, "version");
-    Objects.requireNonNull(signatureName, "signatureName");
-    Objects.requireNonNull(inputs, "inputs");
-    outputFilter = List.copyOf(outputFilter);
-    if (signatureName.isEmpty()) {
-      signatureName = DEFAULT_SIGNATURE;
+    public PredictCall {
+        Objects.requireNonNull(modelName, "modelName");
+        Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(signatureName, "signatureName");
+        Objects.requireNonNull(inputs, "inputs");
+        outputFilter = List.copyOf(outputFilter);
+        if (signatureName.isEmpty()) {
+            signatureName = DEFAULT_SIGNATURE;
+        }
     }
-  }
 }

@@ -16,12 +16,12 @@ import java.util.Objects;
  */
 public record PredictResult(String modelName, long version, String signatureName, Map<String, FloatTensor> outputs) {
 
-  public PredictResult {
-    Objects.requireNonNull(modelName, "modelName");
-    Objects.requireNonNull(signatureName, "signatureName");
-    outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
-    if (outputs.isEmpty()) {
-      throw new IllegalArgumentException("a prediction has at least one output");
+    public PredictResult {
+        Objects.requireNonNull(modelName, "modelName");
+        Objects.requireNonNull(signatureName, "signatureName");
+        outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+        if (outputs.isEmpty()) {
+            throw new IllegalArgumentException("a prediction has at least one output");
+        }
     }
-  }
 }

@@ -13,38 +13,38 @@ import java.util.Objects;
  */
 public sealed interface RequestInputs {
 
-  /** The tensors by signature input key. */
-  Map<String, FloatTensor> resolve(SignatureSpec signature) throws ServingException;
+    /** The tensors by signature input key. */
+    Map<String, FloatTensor> resolve(SignatureSpec signature) throws ServingException;
 
-  static RequestInputs named(Map<String, FloatTensor> tensors) {
-    return new Named(tensors);
-  }
-
-  static RequestInputs sole(FloatTensor tensor) {
-    return new Sole(tensor);
-  }
-
-  /** Tensors by input key. */
-  record Named(Map<String, FloatTensor> tensors) implements RequestInputs {
-    public Named {
-      tensors = Map.copyOf(tensors);
+    static RequestInputs named(Map<String, FloatTensor> tensors) {
+        return new Named(tensors);
     }
 
-    @Override
-    public Map<String, FloatTensor> resolve(SignatureSpec signature) {
-      return tensors;
-    }
-  }
-
-  /** The value of the signature's only input. */
-  record Sole(FloatTensor tensor) implements RequestInputs {
-    public Sole {
-      Objects.requireNonNull(tensor, "tensor");
+    static RequestInputs sole(FloatTensor tensor) {
+        return new Sole(tensor);
     }
 
-    @Override
-    public Map<String, FloatTensor> resolve(SignatureSpec signature) throws ServingException {
-      return Map.of(signature.soleInputKey(), tensor);
+    /** Tensors by input key. */
+    record Named(Map<String, FloatTensor> tensors) implements RequestInputs {
+        public Named {
+            tensors = Map.copyOf(tensors);
+        }
+
+        @Override
+        public Map<String, FloatTensor> resolve(SignatureSpec signature) {
+            return tensors;
+        }
     }
-  }
+
+    /** The value of the signature's only input. */
+    record Sole(FloatTensor tensor) implements RequestInputs {
+        public Sole {
+            Objects.requireNonNull(tensor, "tensor");
+        }
+
+        @Override
+        public Map<String, FloatTensor> resolve(SignatureSpec signature) throws ServingException {
+            return Map.of(signature.soleInputKey(), tensor);
+        }
+    }
 }

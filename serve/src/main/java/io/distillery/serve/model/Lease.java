@@ -5,25 +5,25 @@ package io.distillery.serve.model;
  * Close it in try-with-resources; closing twice is harmless.
  */
 public final class Lease implements AutoCloseable {
-  private final ServableVersion version;
-  private boolean released;
+    private final ServableVersion version;
+    private boolean released;
 
-  Lease(ServableVersion version) {
-    this.version = version;
-  }
-
-  public ServableVersion version() {
-    if (released) {
-      throw new IllegalStateException("lease on " + version + " is closed; acquire a new one to run a request");
+    Lease(ServableVersion version) {
+        this.version = version;
     }
-    return version;
-  }
 
-  @Override
-  public void close() {
-    if (!released) {
-      released = true;
-      version.release();
+    public ServableVersion version() {
+        if (released) {
+            throw new IllegalStateException("lease on " + version + " is closed; acquire a new one to run a request");
+        }
+        return version;
     }
-  }
+
+    @Override
+    public void close() {
+        if (!released) {
+            released = true;
+            version.release();
+        }
+    }
 }

@@ -13,24 +13,24 @@ import java.util.Objects;
  */
 public record VersionReport(long version, ServingState state, String errorCode, String errorMessage) {
 
-  public VersionReport {
-    Objects.requireNonNull(state, "state");
-    Objects.requireNonNull(errorCode, "errorCode");
-    Objects.requireNonNull(errorMessage, "errorMessage");
-    if (version < 0) {
-      throw new IllegalArgumentException("version must be >= 0, found " + version);
+    public VersionReport {
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(errorCode, "errorCode");
+        Objects.requireNonNull(errorMessage, "errorMessage");
+        if (version < 0) {
+            throw new IllegalArgumentException("version must be >= 0, found " + version);
+        }
+        if (errorCode.equals("OK") != errorMessage.isEmpty()) {
+            throw new IllegalArgumentException("version " + version + ": error code " + errorCode + " and message '"
+                    + errorMessage + "' disagree; OK has no message");
+        }
     }
-    if (errorCode.equals("OK") != errorMessage.isEmpty()) {
-      throw new IllegalArgumentException("version " + version + ": error code " + errorCode
-          + " and message '" + errorMessage + "' disagree; OK has no message");
+
+    public static VersionReport of(long version, ServingState state) {
+        return new VersionReport(version, state, "OK", "");
     }
-  }
 
-  public static VersionReport of(long version, ServingState state) {
-    return new VersionReport(version, state, "OK", "");
-  }
-
-  public static VersionReport failed(long version, String errorCode, String message) {
-    return new VersionReport(version, ServingState.END, errorCode, message);
-  }
+    public static VersionReport failed(long version, String errorCode, String message) {
+        return new VersionReport(version, ServingState.END, errorCode, message);
+    }
 }

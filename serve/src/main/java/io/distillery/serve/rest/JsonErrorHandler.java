@@ -15,23 +15,23 @@ import org.eclipse.jetty.util.Callback;
  */
 final class JsonErrorHandler extends ErrorHandler {
 
-  JsonErrorHandler() {
-    setShowStacks(false);
-    setShowCauses(false);
-  }
-
-  @Override
-  protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
-                                  Callback callback) {
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, RestHandler.JSON);
-    response.write(true, ByteBuffer.wrap(ModelJson.error(text(code, message))), callback);
-  }
-
-  private static String text(int code, String message) {
-    String reason = HttpStatus.getMessage(code);
-    if (message == null || message.isBlank() || message.equals(reason)) {
-      return reason;
+    JsonErrorHandler() {
+        setShowStacks(false);
+        setShowCauses(false);
     }
-    return reason + ": " + RestRoute.printable(message);
-  }
+
+    @Override
+    protected void generateResponse(
+            Request request, Response response, int code, String message, Throwable cause, Callback callback) {
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, RestHandler.JSON);
+        response.write(true, ByteBuffer.wrap(ModelJson.error(text(code, message))), callback);
+    }
+
+    private static String text(int code, String message) {
+        String reason = HttpStatus.getMessage(code);
+        if (message == null || message.isBlank() || message.equals(reason)) {
+            return reason;
+        }
+        return reason + ": " + RestRoute.printable(message);
+    }
 }
