@@ -14,8 +14,10 @@ public sealed interface SparsitySchedule permits SparsitySchedule.ConstantSparsi
     /** End step of a schedule that prunes until training ends. */
     long NEVER_ENDS = -1;
 
-    /** Whether the masks are recomputed at {@code step}. */
-    boolean isUpdateStep(long step);
+    /** Whether the masks are recomputed at {@code step}: in [begin, end], every {@code frequency} steps. */
+    default boolean isUpdateStep(long step) {
+        return ScheduleChecks.inRangeAndOnFrequency(step, beginStep(), endStep(), frequency());
+    }
 
     /** Target fraction of pruned values at {@code step}, in [0, 1). */
     double sparsityAt(long step);
@@ -44,11 +46,6 @@ public sealed interface SparsitySchedule permits SparsitySchedule.ConstantSparsi
                                 + "), found " + endStep);
             }
             ScheduleChecks.frequency(frequency);
-        }
-
-        @Override
-        public boolean isUpdateStep(long step) {
-            return ScheduleChecks.inRangeAndOnFrequency(step, beginStep, endStep, frequency);
         }
 
         @Override
@@ -85,11 +82,6 @@ public sealed interface SparsitySchedule permits SparsitySchedule.ConstantSparsi
                 throw new IllegalArgumentException("prune.power must be finite and > 0, found " + power);
             }
             ScheduleChecks.frequency(frequency);
-        }
-
-        @Override
-        public boolean isUpdateStep(long step) {
-            return ScheduleChecks.inRangeAndOnFrequency(step, beginStep, endStep, frequency);
         }
 
         @Override

@@ -62,13 +62,9 @@ public record StageSummary(
      * changed config must not silently reuse (or crash on) weights trained for the old one. Records
      * written before layers and inputs were kept are only checked against the weights' shapes.
      *
+     * @param inputsNow the stage's pinned inputs now ({@link StagePlan#inputs()}); null not to check them
      * @throws StageMismatchException naming the stage and the first layer or input that differs
      */
-    public void checkFits(StagePlan plan, Weights weights) {
-        checkFits(plan.name(), plan.spec(), plan.inputs(), weights);
-    }
-
-    /** As {@link #checkFits(StagePlan, Weights)}; {@code inputsNow} null skips the inputs. */
     public void checkFits(String stage, ModelSpec spec, Map<String, String> inputsNow, Weights weights) {
         String where = "stage '" + stage + "': the stored result";
         try {

@@ -25,6 +25,10 @@ class StageSummaryTest {
                 plan, new StageResult(0, w, List.of(new EpochMetrics(0, 4, 0.5, 0.9, 32, 1.0)), 4), 0.91, 2.5);
     }
 
+    private static void check(StageSummary s, StagePlan plan, Weights w) {
+        s.checkFits(plan.name(), plan.spec(), plan.inputs(), w);
+    }
+
     @Test
     void readsBackWhatItWrote() throws Exception {
         StagePlan plan = new StagePlan.Teacher(SPEC, TRAINING);
@@ -35,7 +39,7 @@ class StageSummaryTest {
         assertEquals(List.of("dense(16,relu)", "dense(3)"), back.layers());
         assertEquals(w.sha256(), back.weightsSha256());
         assertTrue(new String(s.toJson()).contains("\"test_accuracy\" : 0.91"), new String(s.toJson()));
-        back.checkFits(plan, w);
+        check(back, plan, w);
     }
 
     @Test
@@ -43,8 +47,8 @@ class StageSummaryTest {
         Weights w = Initializer.glorotUniform(SPEC, 1);
         StageSummary s = summary(new StagePlan.Teacher(SPEC, TRAINING), w);
         ModelSpec wider = ModelSpec.of(new int[] {4}, 3, List.of("dense(32,relu)", "dense(3)"));
-        StageMismatchException e = assertThrows(
-                StageMismatchException.class, () -> s.checkFits(new StagePlan.Teacher(wider, TRAINING), w));
+        StageMismatchException e =
+                assertThrows(StageMismatchException.class, () -> check(s, new StagePlan.Teacher(wider, TRAINING), w));
         assertEquals(
                 "stage 'teacher': the stored result does not fit the configured model: layer dense_1"
                         + " (dense(32,relu)): dense_1/kernel is [4, 16] in the stored weights, [4, 32] in the configured model",
@@ -52,7 +56,7 @@ class StageSummaryTest {
 
         // Same shapes, other activation: named by its position and both spellings.
         ModelSpec linear = ModelSpec.of(new int[] {4}, 3, List.of("dense(16)", "dense(3)"));
-        e = assertThrows(StageMismatchException.class, () -> s.checkFits(new StagePlan.Teacher(linear, TRAINING), w));
+        e = assertThrows(StageMismatchException.class, () -> check(s, new StagePlan.Teacher(linear, TRAINING), w));
         assertTrue(
                 e.getMessage()
                         .startsWith(
@@ -68,13 +72,13 @@ class StageSummaryTest {
         StagePlan.Pruned plan = new StagePlan.Pruned(
                 new StagePlan.Model(SPEC, student), TRAINING, new StagePlan.Teaching(teacher, 0.5, 2), pruning);
         StageSummary s = summary(plan, student);
-        s.checkFits(plan, student);
+        check(s, plan, student);
         StagePlan.Pruned retaught = new StagePlan.Pruned(
                 plan.start(),
                 TRAINING,
                 new StagePlan.Teaching(new StagePlan.Model(SPEC, Initializer.glorotUniform(SPEC, 3)), 0.5, 2),
                 pruning);
-        StageMismatchException e = assertThrows(StageMismatchException.class, () -> s.checkFits(retaught, student));
+        StageMismatchException e = assertThrows(StageMismatchException.class, () -> check(s, retaught, student));
         assertTrue(
                 e.getMessage().startsWith("stage 'pruned': the stored result was trained from another teacher"),
                 e.getMessage());

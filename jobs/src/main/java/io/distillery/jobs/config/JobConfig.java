@@ -4,6 +4,7 @@ import io.distillery.core.model.ModelSpec;
 import io.distillery.core.train.OptimizerSpec;
 import io.distillery.core.train.TrainingLoop;
 import io.distillery.distill.DistillationLoss;
+import io.distillery.export.ExportFormat;
 import io.distillery.prune.PruningPlan;
 import java.util.List;
 import java.util.Map;
@@ -215,16 +216,27 @@ public record JobConfig(
 
     /** Which formats to write. */
     public record Export(List<String> formats, int calibrationBatches) implements java.io.Serializable {
-        public static final List<String> KNOWN = List.of("savedmodel", "tflite", "tflite-int8", "tfjs");
-
         public Export {
             require(formats != null && !formats.isEmpty(), "export.formats must list at least one format");
             for (String f : formats) {
-                require(KNOWN.contains(f), "export.formats: unknown format '" + f + "'; expected one of " + KNOWN);
+                try {
+                    ExportFormat.parse(f);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("export.formats: " + e.getMessage(), e);
+                }
             }
-            require(formats.contains("savedmodel"), "export.formats must include savedmodel (what serving loads)");
+            require(
+                    formats.contains(ExportFormat.SAVEDMODEL.key()),
+                    "export.formats must include savedmodel (what serving loads)");
             require(calibrationBatches >= 1, "export.calibration_batches must be >= 1, found " + calibrationBatches);
             formats = List.copyOf(formats);
+        }
+
+        public java.util.Set<ExportFormat> parsed() {
+            return formats.stream()
+                    .map(ExportFormat::parse)
+                    .collect(java.util.stream.Collectors.toCollection(
+                            () -> java.util.EnumSet.noneOf(ExportFormat.class)));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.distillery.jobs.pipeline;
 
 import io.distillery.core.model.ModelSpec;
+import io.distillery.export.savedmodel.SavedModelWriter;
 import io.distillery.jobs.config.ConfigLoader;
 import io.distillery.jobs.config.JobConfig;
 import io.distillery.prune.PruningScope;
@@ -57,7 +58,7 @@ public final class Deliver {
         Map<String, ExportStage.FormatReport> reports = ExportStage.export(
                 spec,
                 pruned.weights(),
-                config.export().formats(),
+                config.export().parsed(),
                 calibration.features(),
                 calibration.rows(),
                 test,
@@ -162,25 +163,15 @@ public final class Deliver {
         m.put(
                 "signature",
                 Map.of(
-                        "name", "serving_default",
-                        "input",
-                                Map.of(
-                                        "name",
-                                        "input",
-                                        "dtype",
-                                        "float32",
-                                        "shape",
-                                        Arrays.asList(-1, studentSpec.inputSize())),
-                        "output",
-                                Map.of(
-                                        "name",
-                                        "probabilities",
-                                        "dtype",
-                                        "float32",
-                                        "shape",
-                                        Arrays.asList(-1, studentSpec.numClasses()))));
+                        "name", SavedModelWriter.SIGNATURE,
+                        "input", tensor(SavedModelWriter.INPUT_KEY, studentSpec.inputSize()),
+                        "output", tensor(SavedModelWriter.OUTPUT_KEY, studentSpec.numClasses())));
         m.put("versions", Versions.all(spark.version()));
         return m;
+    }
+
+    private static Map<String, Object> tensor(String name, int width) {
+        return Map.of("name", name, "dtype", "float32", "shape", Arrays.asList(-1, width));
     }
 
     public static RunSummary summary(

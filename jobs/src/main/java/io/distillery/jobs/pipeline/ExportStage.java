@@ -2,6 +2,7 @@ package io.distillery.jobs.pipeline;
 
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
+import io.distillery.export.ExportFormat;
 import io.distillery.export.savedmodel.SavedModelWriter;
 import io.distillery.export.tfjs.TfjsWriter;
 import io.distillery.export.tflite.QuantizedModel;
@@ -12,8 +13,8 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -26,10 +27,6 @@ import org.tensorflow.types.TFloat32;
  * interpreter. A format's number is what a user of that format gets.
  */
 public final class ExportStage {
-    public static final String TFLITE = "model.tflite";
-    public static final String TFLITE_INT8 = "model_int8.tflite";
-    public static final String TFJS = "tfjs";
-
     private ExportStage() {}
 
     /** Per-format results: file (relative), bytes, test accuracy. */
@@ -38,7 +35,7 @@ public final class ExportStage {
     public static Map<String, FormatReport> export(
             ModelSpec spec,
             Weights weights,
-            List<String> formats,
+            Set<ExportFormat> formats,
             float[] calibration,
             int calibrationRows,
             TestSet test,
@@ -47,47 +44,46 @@ public final class ExportStage {
             throws IOException {
         Map<String, FormatReport> reports = new LinkedHashMap<>();
         SavedModelWriter.write(spec, weights, dir);
-        double savedModelAccuracy = savedModelAccuracy(dir, test, spec.numClasses());
-        reports.put(
-                "savedmodel",
-                new FormatReport(
-                        "savedmodel",
-                        "saved_model.pb",
-                        sizeOf(dir, "saved_model.pb", "variables"),
-                        savedModelAccuracy));
-        out.printf(
-                "export   savedmodel   %8d bytes  test accuracy %.4f%n",
-                reports.get("savedmodel").bytes(), savedModelAccuracy);
-        if (formats.contains("tflite")) {
+        long savedModelBytes = sizeOf(dir, "saved_model.pb", "variables");
+        report(
+                reports,
+                ExportFormat.SAVEDMODEL,
+                savedModelBytes,
+                savedModelAccuracy(dir, test, spec.numClasses()),
+                out);
+        if (formats.contains(ExportFormat.TFLITE)) {
             byte[] flat = TfLiteWriter.float32(spec, weights);
-            Files.write(dir.resolve(TFLITE), flat);
-            double acc;
-            try (TfLiteRunner runner = new TfLiteRunner(flat)) {
-                acc = test.accuracy(runner::probabilities, spec.numClasses());
-            }
-            reports.put("tflite", new FormatReport("tflite", TFLITE, flat.length, acc));
-            out.printf("export   tflite       %8d bytes  test accuracy %.4f%n", flat.length, acc);
+            Files.write(dir.resolve(ExportFormat.TFLITE.file()), flat);
+            report(reports, ExportFormat.TFLITE, flat.length, tfliteAccuracy(flat, test, spec), out);
         }
-        if (formats.contains("tflite-int8")) {
+        if (formats.contains(ExportFormat.TFLITE_INT8)) {
             QuantizedModel q = TfLiteWriter.int8(spec, weights, calibration, calibrationRows);
-            Files.write(dir.resolve(TFLITE_INT8), q.flatbuffer());
-            double acc;
-            try (TfLiteRunner runner = new TfLiteRunner(q.flatbuffer())) {
-                acc = test.accuracy(runner::probabilities, spec.numClasses());
-            }
-            reports.put("tflite-int8", new FormatReport("tflite-int8", TFLITE_INT8, q.sizeBytes(), acc));
-            out.printf("export   tflite-int8  %8d bytes  test accuracy %.4f%n", q.sizeBytes(), acc);
+            Files.write(dir.resolve(ExportFormat.TFLITE_INT8.file()), q.flatbuffer());
+            report(reports, ExportFormat.TFLITE_INT8, q.sizeBytes(), tfliteAccuracy(q.flatbuffer(), test, spec), out);
         }
-        if (formats.contains("tfjs")) {
-            List<Path> files = TfjsWriter.write(spec, weights, dir.resolve(TFJS));
+        if (formats.contains(ExportFormat.TFJS)) {
             long bytes = 0;
-            for (Path f : files) {
+            for (Path f : TfjsWriter.write(
+                    spec, weights, dir.resolve(ExportFormat.TFJS.file()).getParent())) {
                 bytes += Files.size(f);
             }
-            reports.put("tfjs", new FormatReport("tfjs", TFJS + "/" + TfjsWriter.MODEL_JSON, bytes, null));
-            out.printf("export   tfjs         %8d bytes  (%d files)%n", bytes, files.size());
+            report(reports, ExportFormat.TFJS, bytes, null, out);
         }
         return reports;
+    }
+
+    private static void report(
+            Map<String, FormatReport> reports, ExportFormat f, long bytes, Double accuracy, PrintStream out) {
+        reports.put(f.key(), new FormatReport(f.key(), f.file(), bytes, accuracy));
+        out.printf(
+                "export   %-12s %8d bytes  %s%n",
+                f.key(), bytes, accuracy == null ? "" : String.format("test accuracy %.4f", accuracy));
+    }
+
+    private static double tfliteAccuracy(byte[] flatbuffer, TestSet test, ModelSpec spec) {
+        try (TfLiteRunner runner = new TfLiteRunner(flatbuffer)) {
+            return test.accuracy(runner::probabilities, spec.numClasses());
+        }
     }
 
     /** Loads the SavedModel as a server would and runs its serving_default signature on the test set. */

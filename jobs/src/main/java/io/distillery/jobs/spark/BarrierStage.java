@@ -33,6 +33,8 @@ import scala.reflect.ClassTag$;
  * stage directory.
  */
 public final class BarrierStage {
+    private static final org.apache.logging.log4j.Logger LOG =
+            org.apache.logging.log4j.LogManager.getLogger(BarrierStage.class);
     public static final String RECORD = "workers.json";
     /** How long the first attempt waits for executors to register before refusing. */
     static final long FIRST_SLOT_WAIT_MS = 15_000;
@@ -234,8 +236,7 @@ public final class BarrierStage {
         try {
             request.stageDir().write(RECORD, out -> Json.MAPPER.writeValue(out, record));
         } catch (IOException e) {
-            System.err.println(
-                    "distillery: cannot write " + request.stageDir().uri() + "/" + RECORD + ": " + e.getMessage());
+            LOG.warn("cannot write {}/{}: {}", request.stageDir().uri(), RECORD, e.getMessage());
         }
     }
 

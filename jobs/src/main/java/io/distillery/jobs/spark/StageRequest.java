@@ -9,6 +9,8 @@ import java.io.Serializable;
 /**
  * A {@link StagePlan} and how the cluster runs it, shipped to executors with the task.
  *
+ * <p>The cluster settings are checked where they are read ({@link JobConfig.Spark}).
+ *
  * @param stageDir the stage's directory in the run directory
  * @param checkpointEverySteps rank 0 writes a checkpoint every so many steps (0: at epoch ends only)
  * @param maxAttempts runs of the stage before it fails ({@code spark.max_attempts})
@@ -24,23 +26,6 @@ public record StageRequest(
         long operationTimeoutMs,
         String resumeFrom)
         implements Serializable {
-
-    public StageRequest {
-        if (plan == null || stageDir == null) {
-            throw new IllegalArgumentException("a stage request needs a plan and a stage directory");
-        }
-        if (checkpointEverySteps < 0) {
-            throw new IllegalArgumentException(
-                    plan.name() + ": checkpoint_every_steps must be >= 0, found " + checkpointEverySteps);
-        }
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException(plan.name() + ": max_attempts must be >= 1, found " + maxAttempts);
-        }
-        if (operationTimeoutMs <= 0) {
-            throw new IllegalArgumentException(
-                    plan.name() + ": operation_timeout_ms must be > 0, found " + operationTimeoutMs);
-        }
-    }
 
     /** A fresh request with the checkpoint interval, attempts and TF timeout of the job's {@code spark} section. */
     public static StageRequest of(StagePlan plan, StageStore stageDir, JobConfig.Spark spark) {
