@@ -3,8 +3,6 @@ package io.distillery.jobs.failure;
 import io.distillery.core.train.TrainingDivergedException;
 import io.distillery.jobs.config.ConfigException;
 import io.distillery.jobs.data.DataException;
-import io.distillery.jobs.pipeline.MissingStageException;
-import io.distillery.jobs.pipeline.QualityGateException;
 import io.distillery.publish.ModelRepositoryException;
 import io.distillery.stage.StageMismatchException;
 import java.io.IOException;

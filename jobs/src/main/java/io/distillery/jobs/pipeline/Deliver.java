@@ -4,6 +4,8 @@ import io.distillery.core.model.ModelSpec;
 import io.distillery.export.savedmodel.SavedModelWriter;
 import io.distillery.jobs.config.ConfigLoader;
 import io.distillery.jobs.config.JobConfig;
+import io.distillery.jobs.failure.MissingStageException;
+import io.distillery.jobs.failure.QualityGateException;
 import io.distillery.prune.PruningScope;
 import io.distillery.prune.SparsityReport;
 import io.distillery.publish.PublishOptions;

@@ -10,6 +10,7 @@ import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.data.DataLoader;
 import io.distillery.jobs.data.DataStats;
 import io.distillery.jobs.data.DataValidator;
+import io.distillery.jobs.failure.MissingStageException;
 import io.distillery.jobs.spark.BarrierPreflight;
 import io.distillery.jobs.spark.ProgressMonitor;
 import io.distillery.jobs.spark.StageRequest;

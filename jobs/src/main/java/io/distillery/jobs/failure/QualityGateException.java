@@ -1,4 +1,4 @@
-package io.distillery.jobs.pipeline;
+package io.distillery.jobs.failure;
 
 /**
  * A model that trained but is not good enough to publish (for example a pruned student that lost
