@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -28,6 +29,11 @@ public final class Checkpoints {
 
     /** The newest checkpoint that reads back, or null; a corrupt one is skipped for the one before it. */
     public static Checkpoint latest(StageStore dir) {
+        return latest(dir, LOG::warn);
+    }
+
+    /** As {@link #latest(StageStore)}, telling {@code warn} (the user's terminal) of every unreadable one. */
+    public static Checkpoint latest(StageStore dir, Consumer<String> warn) {
         try {
             List<String> names = new ArrayList<>(dir.list(DIR));
             Collections.reverse(names);
@@ -35,12 +41,8 @@ public final class Checkpoints {
                 try {
                     return new Checkpoint(name, read(dir, name).step());
                 } catch (RuntimeException e) {
-                    LOG.warn(
-                            "checkpoint {}/{}/{} is unreadable ({}); trying the previous one",
-                            dir.uri(),
-                            DIR,
-                            name,
-                            e.getMessage());
+                    warn.accept("checkpoint " + dir.uri() + "/" + DIR + "/" + name + " is unreadable (" + e.getMessage()
+                            + "); trying the previous one");
                 }
             }
             return null;

@@ -71,7 +71,8 @@ public final class BarrierStage {
 
         ClassTag<WorkerResult> tag = ClassTag$.MODULE$.apply(WorkerResult.class);
         for (int attempt = 1; ; attempt++) {
-            Checkpoints.Checkpoint from = Checkpoints.latest(request.stageDir());
+            Checkpoints.Checkpoint from =
+                    Checkpoints.latest(request.stageDir(), m -> System.err.println("distillery: " + m));
             long fromStep = from == null ? 0 : from.step();
             System.out.printf(
                     "%-16s attempt %d of %d: %d workers, %d steps per epoch (%d per worker), %s%n",

@@ -33,7 +33,8 @@ public final class StageRunner {
         if (workers != 1) {
             throw new IllegalArgumentException("stage " + request.stage() + ": no partitions to train on");
         }
-        Checkpoints.Checkpoint from = Checkpoints.latest(request.stageDir());
+        Checkpoints.Checkpoint from =
+                Checkpoints.latest(request.stageDir(), m -> System.err.println("distillery: " + m));
         if (from != null) {
             System.out.printf("%-16s resuming from checkpoint step %d%n", request.stage(), from.step());
         }
