@@ -1,6 +1,5 @@
 package io.distillery.export;
 
-import io.distillery.core.model.LayerSpec;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.NamedArray;
 import io.distillery.core.model.Weights;
@@ -32,7 +31,7 @@ public final class CheckedWeights {
      * @throws IllegalArgumentException naming the array, the expected and the found shape or value
      */
     public static CheckedWeights of(ModelSpec spec, Weights weights, String format) {
-        LinkedHashMap<String, long[]> expected = expectedShapes(spec);
+        Map<String, long[]> expected = spec.variableShapes();
         LinkedHashMap<String, NamedArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             String name = e.getKey();
@@ -85,29 +84,5 @@ public final class CheckedWeights {
             throw new IllegalArgumentException("no weight " + name + " in the spec's layers; have " + arrays.keySet());
         }
         return a;
-    }
-
-    private static LinkedHashMap<String, long[]> expectedShapes(ModelSpec spec) {
-        LinkedHashMap<String, long[]> out = new LinkedHashMap<>();
-        List<int[]> shapes = spec.outputShapes();
-        int[] in = spec.inputShape();
-        List<ModelSpec.NamedLayer> layers = spec.namedLayers();
-        for (int i = 0; i < layers.size(); i++) {
-            String name = layers.get(i).name();
-            LayerSpec layer = layers.get(i).spec();
-            if (layer instanceof LayerSpec.Dense d) {
-                out.put(name + "/kernel", new long[] {in[0], d.units()});
-                out.put(name + "/bias", new long[] {d.units()});
-            } else if (layer instanceof LayerSpec.Conv2D c) {
-                int k = c.kernelSize();
-                out.put(name + "/kernel", new long[] {k, k, in[2], c.filters()});
-                out.put(name + "/bias", new long[] {c.filters()});
-            } else if (layer.hasWeights()) {
-                throw new IllegalArgumentException("layer " + name + " (" + layer
-                        + ") has weights whose shapes export does not know;" + " expected dense or conv2d");
-            }
-            in = shapes.get(i);
-        }
-        return out;
     }
 }

@@ -33,6 +33,22 @@ public final class TestModels {
                     "dense(8,relu)",
                     "dense(3)"));
 
+    /**
+     * A MobileNet-style model using every mobile layer kind: a stride-2 SAME convolution on an even input
+     * (TensorFlow pads one row at the bottom only), a separable block (depthwise, then 1×1), average
+     * pooling, a strided VALID depthwise convolution with multiplier 2, ReLU6, global average pooling.
+     */
+    public static final ModelSpec MOBILE = ModelSpec.of(
+            new int[] {12, 12, 2},
+            4,
+            List.of(
+                    "conv2d(6,3,relu6,same,2)", // [6,6,6]
+                    "separable(8,3,relu6,same)", // [6,6,6] then [6,6,8]
+                    "avgpool(2)", // [3,3,8]
+                    "dwconv2d(2,2,relu,valid,1)", // [2,2,16]
+                    "globalavgpool", // [16]
+                    "dense(4)"));
+
     /** Flatten on input that core's graph already holds flat: a rank-2 spec input, a flat one. */
     public static final ModelSpec FLAT_RANK2 =
             ModelSpec.of(new int[] {3, 4}, 3, List.of("dropout(0.1)", "flatten", "dense(6,relu)", "dense(3)"));

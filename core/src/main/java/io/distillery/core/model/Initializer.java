@@ -15,14 +15,20 @@ public final class Initializer {
     public static Weights glorotUniform(ModelSpec spec, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<NamedArray> arrays = new ArrayList<>();
+        java.util.Set<String> depthwise = new java.util.HashSet<>();
+        spec.namedLayers().stream()
+                .filter(l -> l.spec() instanceof LayerSpec.DepthwiseConv2D)
+                .forEach(l -> depthwise.add(l.name() + "/kernel"));
         spec.variableShapes().forEach((name, shape) -> {
             if (name.endsWith("/kernel")) {
                 // Fan-in and fan-out: the last two dimensions times the receptive field (1 for a dense kernel).
+                // A depthwise filter sees one input channel: its fan-in is the window alone (Keras counts
+                // every input channel, which shrinks each depthwise layer's output by √channels).
                 long receptive = 1;
                 for (int i = 0; i < shape.length - 2; i++) {
                     receptive *= shape[i];
                 }
-                int fanIn = (int) (receptive * shape[shape.length - 2]);
+                int fanIn = (int) (receptive * (depthwise.contains(name) ? 1 : shape[shape.length - 2]));
                 int fanOut = (int) (receptive * shape[shape.length - 1]);
                 arrays.add(glorot(name, shape, fanIn, fanOut, random));
             } else {

@@ -6,11 +6,21 @@ import java.util.Locale;
  * One layer of a model, as written in a job config. Layers are plain values; {@link ModelGraph} turns
  * them into TensorFlow ops with stable names ({@code dense_1/kernel}, {@code conv2d_2/bias}).
  *
- * <p>The textual form is the one used in YAML configs: {@code conv2d(32,3,relu)}, {@code maxpool(2)},
- * {@code flatten}, {@code dense(128,relu)}, {@code dropout(0.25)}, {@code dense(10)}.
+ * <p>The textual form is the one used in YAML configs: {@code conv2d(32,3,relu)}, {@code
+ * conv2d(64,3,relu6,same,2)} (stride 2), {@code dwconv2d(3,1,relu6,same)}, {@code maxpool(2)}, {@code
+ * avgpool(2)}, {@code globalavgpool}, {@code flatten}, {@code dense(128,relu)}, {@code dropout(0.25)},
+ * {@code dense(10)}; {@link #parseAll} also reads {@code separable(64,3,relu6,same)}, a depthwise and a
+ * 1×1 pointwise convolution.
  */
 public sealed interface LayerSpec extends java.io.Serializable
-        permits LayerSpec.Dense, LayerSpec.Conv2D, LayerSpec.MaxPool2D, LayerSpec.Flatten, LayerSpec.Dropout {
+        permits LayerSpec.Dense,
+                LayerSpec.Conv2D,
+                LayerSpec.DepthwiseConv2D,
+                LayerSpec.MaxPool2D,
+                LayerSpec.AvgPool2D,
+                LayerSpec.GlobalAvgPool,
+                LayerSpec.Flatten,
+                LayerSpec.Dropout {
 
     /** Prefix of this layer kind's scope names: {@code dense}, {@code conv2d}, ... */
     String kind();
@@ -23,16 +33,23 @@ public sealed interface LayerSpec extends java.io.Serializable
     /** Activation applied after a layer's affine part. */
     enum Activation {
         NONE,
-        RELU;
+        RELU,
+        /** {@code min(max(x, 0), 6)}: MobileNet's, and the range int8 quantization likes. */
+        RELU6;
 
         static Activation parse(String text, String layer) {
             return switch (text.trim().toLowerCase(Locale.ROOT)) {
                 case "", "none", "linear" -> NONE;
                 case "relu" -> RELU;
+                case "relu6" -> RELU6;
                 default ->
                     throw new IllegalArgumentException(
-                            "layer " + layer + ": unknown activation '" + text + "'; expected relu or none");
+                            "layer " + layer + ": unknown activation '" + text + "'; expected relu, relu6 or none");
             };
+        }
+
+        String key() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -64,12 +81,13 @@ public sealed interface LayerSpec extends java.io.Serializable
         public String toString() {
             return activation == Activation.NONE
                     ? "dense(" + units + ")"
-                    : "dense(" + units + "," + activation.name().toLowerCase(Locale.ROOT) + ")";
+                    : "dense(" + units + "," + activation.key() + ")";
         }
     }
 
-    /** 2-D convolution over NHWC input, stride 1; kernel {@code [k, k, in, filters]} (HWIO). */
-    record Conv2D(int filters, int kernelSize, Activation activation, Padding padding) implements LayerSpec {
+    /** 2-D convolution over NHWC input; kernel {@code [k, k, in, filters]} (HWIO). */
+    record Conv2D(int filters, int kernelSize, Activation activation, Padding padding, int stride)
+            implements LayerSpec {
         public Conv2D {
             if (filters <= 0) {
                 throw new IllegalArgumentException("conv2d: filters must be > 0, found " + filters);
@@ -77,6 +95,13 @@ public sealed interface LayerSpec extends java.io.Serializable
             if (kernelSize <= 0) {
                 throw new IllegalArgumentException("conv2d: kernel size must be > 0, found " + kernelSize);
             }
+            if (stride <= 0) {
+                throw new IllegalArgumentException("conv2d: stride must be > 0, found " + stride);
+            }
+        }
+
+        public Conv2D(int filters, int kernelSize, Activation activation, Padding padding) {
+            this(filters, kernelSize, activation, padding, 1);
         }
 
         @Override
@@ -91,9 +116,39 @@ public sealed interface LayerSpec extends java.io.Serializable
 
         @Override
         public String toString() {
-            return "conv2d(" + filters + "," + kernelSize + ","
-                    + activation.name().toLowerCase(Locale.ROOT) + ","
-                    + padding.name().toLowerCase(Locale.ROOT) + ")";
+            return "conv2d(" + filters + "," + kernelSize + "," + activation.key() + ","
+                    + padding.name().toLowerCase(Locale.ROOT) + (stride == 1 ? "" : "," + stride) + ")";
+        }
+    }
+
+    /**
+     * Depthwise 2-D convolution: each input channel convolved with its own {@code multiplier} filters;
+     * kernel {@code [k, k, in, multiplier]}, {@code in × multiplier} outputs, as TensorFlow's
+     * {@code DepthwiseConv2dNative}.
+     */
+    record DepthwiseConv2D(int kernelSize, int multiplier, Activation activation, Padding padding, int stride)
+            implements LayerSpec {
+        public DepthwiseConv2D {
+            if (kernelSize <= 0 || multiplier <= 0 || stride <= 0) {
+                throw new IllegalArgumentException("dwconv2d: kernel size, multiplier and stride must be > 0, found "
+                        + kernelSize + ", " + multiplier + ", " + stride);
+            }
+        }
+
+        @Override
+        public String kind() {
+            return "dwconv2d";
+        }
+
+        @Override
+        public boolean hasWeights() {
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return "dwconv2d(" + kernelSize + "," + multiplier + "," + activation.key() + ","
+                    + padding.name().toLowerCase(Locale.ROOT) + (stride == 1 ? "" : "," + stride) + ")";
         }
     }
 
@@ -113,6 +168,38 @@ public sealed interface LayerSpec extends java.io.Serializable
         @Override
         public String toString() {
             return "maxpool(" + poolSize + ")";
+        }
+    }
+
+    /** Average pooling with a square window and a stride equal to the window, VALID padding. */
+    record AvgPool2D(int poolSize) implements LayerSpec {
+        public AvgPool2D {
+            if (poolSize <= 0) {
+                throw new IllegalArgumentException("avgpool: pool size must be > 0, found " + poolSize);
+            }
+        }
+
+        @Override
+        public String kind() {
+            return "avgpool";
+        }
+
+        @Override
+        public String toString() {
+            return "avgpool(" + poolSize + ")";
+        }
+    }
+
+    /** The mean of each channel over height and width: {@code [N, H, W, C]} to {@code [N, C]}. */
+    record GlobalAvgPool() implements LayerSpec {
+        @Override
+        public String kind() {
+            return "globalavgpool";
+        }
+
+        @Override
+        public String toString() {
+            return "globalavgpool";
         }
     }
 
@@ -175,12 +262,30 @@ public sealed interface LayerSpec extends java.io.Serializable
                             args.length > 1 ? Activation.parse(args[1], text) : Activation.NONE);
                 }
                 case "conv2d" -> {
-                    need(text, args, 2, 4);
+                    need(text, args, 2, 5);
                     yield new Conv2D(
                             Integer.parseInt(args[0]),
                             Integer.parseInt(args[1]),
-                            args.length > 2 ? Activation.parse(args[2], text) : Activation.NONE,
-                            args.length > 3 ? Padding.valueOf(args[3].toUpperCase(Locale.ROOT)) : Padding.VALID);
+                            activation(args, 2, text),
+                            padding(args, 3, text),
+                            args.length > 4 ? Integer.parseInt(args[4]) : 1);
+                }
+                case "dwconv2d", "depthwiseconv2d" -> {
+                    need(text, args, 1, 5);
+                    yield new DepthwiseConv2D(
+                            Integer.parseInt(args[0]),
+                            args.length > 1 ? Integer.parseInt(args[1]) : 1,
+                            activation(args, 2, text),
+                            padding(args, 3, text),
+                            args.length > 4 ? Integer.parseInt(args[4]) : 1);
+                }
+                case "avgpool", "avgpool2d" -> {
+                    need(text, args, 1, 1);
+                    yield new AvgPool2D(Integer.parseInt(args[0]));
+                }
+                case "globalavgpool" -> {
+                    need(text, args, 0, 0);
+                    yield new GlobalAvgPool();
                 }
                 case "maxpool", "maxpool2d" -> {
                     need(text, args, 1, 1);
@@ -196,7 +301,8 @@ public sealed interface LayerSpec extends java.io.Serializable
                 }
                 default ->
                     throw new IllegalArgumentException(
-                            "unknown layer '" + text + "'; expected dense, conv2d, maxpool, flatten or dropout");
+                            "unknown layer '" + text + "'; expected dense, conv2d, dwconv2d, separable, maxpool,"
+                                    + " avgpool, globalavgpool, flatten or dropout");
             };
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("layer '" + text + "': not a number: " + e.getMessage(), e);
@@ -206,6 +312,46 @@ public sealed interface LayerSpec extends java.io.Serializable
             }
             throw new IllegalArgumentException("layer '" + text + "': " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Parses one entry of a config's layer list: one layer, or for {@code separable(filters, k[, act[,
+     * padding[, stride]]])} the depthwise convolution (no activation) and the 1×1 convolution that
+     * make a separable one, as Keras's {@code SeparableConv2D} computes it.
+     */
+    static java.util.List<LayerSpec> parseAll(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT).replace(" ", "");
+        if (!t.startsWith("separable(") || !t.endsWith(")")) {
+            return java.util.List.of(parse(text));
+        }
+        String[] args = t.substring("separable(".length(), t.length() - 1).split(",");
+        need(text, args, 2, 5);
+        try {
+            String padding = args.length > 3 ? args[3] : "valid";
+            String stride = args.length > 4 ? args[4] : "1";
+            return java.util.List.of(
+                    parse("dwconv2d(" + args[1] + ",1,none," + padding + "," + stride + ")"),
+                    parse("conv2d(" + args[0] + ",1," + (args.length > 2 ? args[2] : "none") + ",valid)"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("layer '" + text + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static Activation activation(String[] args, int i, String text) {
+        return args.length > i ? Activation.parse(args[i], text) : Activation.NONE;
+    }
+
+    private static Padding padding(String[] args, int i, String text) {
+        if (args.length <= i) {
+            return Padding.VALID;
+        }
+        return switch (args[i]) {
+            case "valid" -> Padding.VALID;
+            case "same" -> Padding.SAME;
+            default ->
+                throw new IllegalArgumentException(
+                        "layer '" + text + "': padding must be valid or same, found '" + args[i] + "'");
+        };
     }
 
     private static void need(String text, String[] args, int min, int max) {

@@ -23,7 +23,7 @@ import org.tensorflow.types.TInt64;
  * <ul>
  *   <li>{@value #INPUT}: float placeholder {@code [batch, inputSize]}, features flat;
  *   <li>{@code <layer>/kernel}, {@code <layer>/bias}: variables, Keras layouts (dense {@code [in,
- *       out]}, conv2d HWIO);
+ *       out]}, conv2d HWIO, dwconv2d {@code [k, k, in, multiplier]});
  *   <li>{@value #LOGITS} and {@value #PROBABILITIES} (softmax) outputs;
  *   <li>{@code load/<layer>/kernel}: placeholders with assign ops, how weights get in.
  * </ul>
@@ -96,9 +96,23 @@ public final class ModelGraph {
                 Variable<TFloat32> bias = variable(named.name(), "bias", Shape.of(c.filters()));
                 x = scope.nn.biasAdd(
                         scope.nn.conv2d(
-                                x, kernel, List.of(1L, 1L, 1L, 1L), c.padding().name()),
+                                x, kernel, strides(c.stride()), c.padding().name()),
                         bias);
                 x = activate(scope, x, c.activation());
+            } else if (layer instanceof LayerSpec.DepthwiseConv2D d) {
+                Variable<TFloat32> kernel = variable(
+                        named.name(), "kernel", Shape.of(d.kernelSize(), d.kernelSize(), shape[2], d.multiplier()));
+                Variable<TFloat32> bias = variable(named.name(), "bias", Shape.of((long) shape[2] * d.multiplier()));
+                x = scope.nn.biasAdd(
+                        scope.nn.depthwiseConv2dNative(
+                                x, kernel, strides(d.stride()), d.padding().name()),
+                        bias);
+                x = activate(scope, x, d.activation());
+            } else if (layer instanceof LayerSpec.AvgPool2D p) {
+                long k = p.poolSize();
+                x = scope.nn.avgPool(x, List.of(1L, k, k, 1L), List.of(1L, k, k, 1L), "VALID");
+            } else if (layer instanceof LayerSpec.GlobalAvgPool) {
+                x = scope.math.mean(x, scope.constant(new int[] {1, 2}));
             } else if (layer instanceof LayerSpec.MaxPool2D p) {
                 int k = p.poolSize();
                 x = scope.nn.maxPool(
@@ -142,9 +156,14 @@ public final class ModelGraph {
         return v;
     }
 
+    private static List<Long> strides(int stride) {
+        return List.of(1L, (long) stride, (long) stride, 1L);
+    }
+
     private static Operand<TFloat32> activate(Ops scope, Operand<TFloat32> x, LayerSpec.Activation activation) {
         return switch (activation) {
             case RELU -> scope.nn.relu(x);
+            case RELU6 -> scope.nn.relu6(x);
             case NONE -> x;
         };
     }

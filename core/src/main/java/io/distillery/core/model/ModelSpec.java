@@ -45,7 +45,7 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
         List<LayerSpec> parsed = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             try {
-                parsed.add(LayerSpec.parse(layers.get(i)));
+                parsed.addAll(LayerSpec.parseAll(layers.get(i)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("model layer " + (i + 1) + ": " + e.getMessage(), e);
             }
@@ -100,6 +100,9 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
             } else if (named.get(i).spec() instanceof LayerSpec.Conv2D c) {
                 out.put(name + "/kernel", new long[] {c.kernelSize(), c.kernelSize(), last(in), c.filters()});
                 out.put(name + "/bias", new long[] {c.filters()});
+            } else if (named.get(i).spec() instanceof LayerSpec.DepthwiseConv2D d) {
+                out.put(name + "/kernel", new long[] {d.kernelSize(), d.kernelSize(), last(in), d.multiplier()});
+                out.put(name + "/bias", new long[] {(long) last(in) * d.multiplier()});
             }
             in = shapes.get(i);
         }
@@ -113,6 +116,28 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
             total += java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
         }
         return total;
+    }
+
+    /** A table of the layers, their output shapes and parameter counts, as Keras's {@code summary()}. */
+    public String summary() {
+        java.util.Map<String, long[]> variables = variableShapes();
+        List<NamedLayer> named = namedLayers();
+        List<int[]> shapes = outputShapes();
+        StringBuilder out =
+                new StringBuilder(String.format("  %-16s %-28s %-16s %10s%n", "layer", "", "output", "params"));
+        for (int i = 0; i < named.size(); i++) {
+            long params = 0;
+            for (var e : variables.entrySet()) {
+                if (e.getKey().startsWith(named.get(i).name() + "/")) {
+                    params += Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b);
+                }
+            }
+            out.append(String.format(
+                    "  %-16s %-28s %-16s %,10d%n",
+                    named.get(i).name(), named.get(i).spec(), Arrays.toString(shapes.get(i)), params));
+        }
+        return out.append(String.format("  %-62s %,10d%n", "total", parameterCount()))
+                .toString();
     }
 
     /**
@@ -183,6 +208,26 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
         }
     }
 
+    /**
+     * The output shape of a sliding window over {@code [height, width, channels]}, as TensorFlow computes
+     * it: SAME gives {@code ceil(in / stride)}, VALID {@code floor((in - k) / stride) + 1}.
+     *
+     * @param where the error prefix, ending in the window's name ({@code kernel}, {@code pool})
+     * @param channels the output channels, or -1 to keep the input's
+     */
+    private static int[] window(String where, int[] shape, int k, int stride, LayerSpec.Padding padding, int channels) {
+        if (shape.length != 3) {
+            throw new IllegalArgumentException(where.substring(0, where.lastIndexOf(": ") + 2)
+                    + "needs [height, width, channels] input, found " + Arrays.toString(shape));
+        }
+        int h = padding == LayerSpec.Padding.SAME ? (shape[0] + stride - 1) / stride : (shape[0] - k) / stride + 1;
+        int w = padding == LayerSpec.Padding.SAME ? (shape[1] + stride - 1) / stride : (shape[1] - k) / stride + 1;
+        if (shape[0] < k && padding == LayerSpec.Padding.VALID || shape[1] < k && padding == LayerSpec.Padding.VALID) {
+            throw new IllegalArgumentException(where + " larger than its input " + Arrays.toString(shape));
+        }
+        return new int[] {h, w, channels < 0 ? shape[2] : channels};
+    }
+
     private static List<int[]> shapes(int[] inputShape, List<LayerSpec> layers) {
         List<int[]> out = new ArrayList<>();
         int[] shape = inputShape.clone();
@@ -196,28 +241,22 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
                 }
                 shape = new int[] {d.units()};
             } else if (layer instanceof LayerSpec.Conv2D c) {
-                if (shape.length != 3) {
-                    throw new IllegalArgumentException(
-                            where + "needs [height, width, channels] input, found " + Arrays.toString(shape));
-                }
-                int h = c.padding() == LayerSpec.Padding.SAME ? shape[0] : shape[0] - c.kernelSize() + 1;
-                int w = c.padding() == LayerSpec.Padding.SAME ? shape[1] : shape[1] - c.kernelSize() + 1;
-                if (h <= 0 || w <= 0) {
-                    throw new IllegalArgumentException(
-                            where + "kernel larger than its input " + Arrays.toString(shape));
-                }
-                shape = new int[] {h, w, c.filters()};
+                shape = window(where + "kernel", shape, c.kernelSize(), c.stride(), c.padding(), c.filters());
+            } else if (layer instanceof LayerSpec.DepthwiseConv2D d) {
+                shape = window(
+                        where + "kernel",
+                        shape,
+                        d.kernelSize(),
+                        d.stride(),
+                        d.padding(),
+                        shape.length == 3 ? shape[2] * d.multiplier() : 0);
             } else if (layer instanceof LayerSpec.MaxPool2D p) {
-                if (shape.length != 3) {
-                    throw new IllegalArgumentException(
-                            where + "needs [height, width, channels] input, found " + Arrays.toString(shape));
-                }
-                int h = shape[0] / p.poolSize();
-                int w = shape[1] / p.poolSize();
-                if (h <= 0 || w <= 0) {
-                    throw new IllegalArgumentException(where + "pool larger than its input " + Arrays.toString(shape));
-                }
-                shape = new int[] {h, w, shape[2]};
+                shape = window(where + "pool", shape, p.poolSize(), p.poolSize(), LayerSpec.Padding.VALID, -1);
+            } else if (layer instanceof LayerSpec.AvgPool2D p) {
+                shape = window(where + "pool", shape, p.poolSize(), p.poolSize(), LayerSpec.Padding.VALID, -1);
+            } else if (layer instanceof LayerSpec.GlobalAvgPool) {
+                shape = window(where + "pool", shape, 1, 1, LayerSpec.Padding.VALID, -1);
+                shape = new int[] {shape[2]};
             } else if (layer instanceof LayerSpec.Flatten) {
                 int n = 1;
                 for (int d : shape) {

@@ -34,7 +34,65 @@ class ModelSpecTest {
     }
 
     @Test
+    void mobileLayersFollowTensorFlowsShapesAndCountTheirParameters() {
+        ModelSpec spec = ModelSpec.of(
+                new int[] {28, 28, 1},
+                10,
+                List.of(
+                        "conv2d(16,3,relu6,same,2)", // SAME, stride 2: ceil(28 / 2) = 14
+                        "separable(32,3,relu6,same,2)", // dwconv2d(3,1,none,same,2) then conv2d(32,1,relu6,valid)
+                        "dwconv2d(3,2,relu6,valid)", // VALID: (7 - 3) / 1 + 1 = 5, 32 × 2 channels
+                        "avgpool(2)",
+                        "globalavgpool",
+                        "dense(10)"));
+        assertEquals(
+                List.of(
+                        "conv2d(16,3,relu6,same,2)",
+                        "dwconv2d(3,1,none,same,2)",
+                        "conv2d(32,1,relu6,valid)",
+                        "dwconv2d(3,2,relu6,valid)",
+                        "avgpool(2)",
+                        "globalavgpool",
+                        "dense(10)"),
+                spec.layers().stream().map(LayerSpec::toString).toList());
+        List<int[]> shapes = spec.outputShapes();
+        assertArrayEquals(new int[] {14, 14, 16}, shapes.get(0));
+        assertArrayEquals(new int[] {7, 7, 16}, shapes.get(1));
+        assertArrayEquals(new int[] {7, 7, 32}, shapes.get(2));
+        assertArrayEquals(new int[] {5, 5, 64}, shapes.get(3));
+        assertArrayEquals(new int[] {2, 2, 64}, shapes.get(4));
+        assertArrayEquals(new int[] {64}, shapes.get(5));
+        assertArrayEquals(new long[] {3, 3, 32, 2}, spec.variableShapes().get("dwconv2d_2/kernel"));
+        // 160 + (144 + 16) + (512 + 32) + (576 + 64) + 650: Keras's count for the same layers.
+        assertEquals(160 + 160 + 544 + 640 + 650, spec.parameterCount());
+        String summary = spec.summary();
+        assertTrue(
+                summary.contains("dwconv2d_2       dwconv2d(3,2,relu6,valid)    [5, 5, 64]              640"), summary);
+        assertTrue(summary.lines().reduce((a, b) -> b).orElseThrow().matches("  total\\s+2,154"), summary);
+        // The textual form parses back to the same layers (what a run records).
+        assertEquals(
+                spec,
+                ModelSpec.of(
+                        new int[] {28, 28, 1},
+                        10,
+                        spec.layers().stream().map(LayerSpec::toString).toList()));
+    }
+
+    @Test
     void badSpecsNameTheLayer() {
+        IllegalArgumentException padding = assertThrows(
+                IllegalArgumentException.class,
+                () -> ModelSpec.of(
+                        new int[] {8, 8, 1}, 10, List.of("separable(8,3,relu,full)", "flatten", "dense(10)")));
+        assertEquals(
+                "model layer 1: layer 'separable(8,3,relu,full)': layer 'dwconv2d(3,1,none,full,1)': padding"
+                        + " must be valid or same, found 'full'",
+                padding.getMessage());
+        IllegalArgumentException pool = assertThrows(
+                IllegalArgumentException.class,
+                () -> ModelSpec.of(new int[] {4, 4, 1}, 10, List.of("avgpool(5)", "flatten", "dense(10)")));
+        assertEquals("model layer 1 avgpool(5): pool larger than its input [4, 4, 1]", pool.getMessage());
+
         IllegalArgumentException zero = assertThrows(
                 IllegalArgumentException.class,
                 () -> ModelSpec.of(new int[] {784}, 10, List.of("dense(0,relu)", "dense(10)")));

@@ -62,6 +62,30 @@ class TrainerTest {
         }
     }
 
+    /** Gradients flow through strided, depthwise and pointwise convolutions, ReLU6 and both poolings. */
+    @Test
+    void aMobileNetStyleModelLearns() {
+        ModelSpec mobile = ModelSpec.of(
+                new int[] {2, 2, 1},
+                3,
+                List.of(
+                        "conv2d(8,1,relu6,same)",
+                        "separable(8,2,relu6,same)",
+                        "avgpool(1)",
+                        "globalavgpool",
+                        "dense(3)"));
+        // The blobs' 4 features as a 2×2 image.
+        try (Shard train = blobs(allocator, 600, 1);
+                Trainer t =
+                        new Trainer(Trainer.Options.local(mobile, Loss.crossEntropy(), OptimizerSpec.adam(0.02), 3))) {
+            t.load(Initializer.glorotUniform(mobile, 3));
+            double before = t.evaluate(train, 100).accuracy();
+            TrainingLoop.run(t, train, new TrainingLoop.Plan(8, 32, 0, 3), new TrainingLoop.Listener() {});
+            double after = t.evaluate(train, 100).accuracy();
+            assertTrue(after > 0.9 && after > before + 0.2, "accuracy " + before + " -> " + after);
+        }
+    }
+
     @Test
     void sgdWithMomentumAlsoLearns() {
         try (Shard train = blobs(allocator, 600, 1);

@@ -29,13 +29,8 @@ final class TfjsLayers {
         ObjectNode config = common(layer.name());
         config.put("filters", conv.filters());
         config.putArray("kernel_size").add(conv.kernelSize()).add(conv.kernelSize());
-        config.putArray("strides").add(1).add(1);
-        config.put(
-                "padding",
-                switch (conv.padding()) {
-                    case SAME -> "same";
-                    case VALID -> "valid";
-                });
+        config.putArray("strides").add(conv.stride()).add(conv.stride());
+        config.put("padding", padding(conv.padding()));
         config.put("data_format", "channels_last");
         config.putArray("dilation_rate").add(1).add(1);
         config.put("activation", mapping.activation(layer, conv.activation()));
@@ -43,14 +38,62 @@ final class TfjsLayers {
         return layer("Conv2D", config);
     }
 
-    static ObjectNode maxPool(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping) {
-        int k = ((LayerSpec.MaxPool2D) layer.spec()).poolSize();
+    /** Keras DepthwiseConv2D: its kernel is the weight {@code depthwise_kernel} ({@link TfjsWriter}). */
+    static ObjectNode depthwiseConv2d(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping) {
+        LayerSpec.DepthwiseConv2D conv = (LayerSpec.DepthwiseConv2D) layer.spec();
         ObjectNode config = common(layer.name());
+        config.putArray("kernel_size").add(conv.kernelSize()).add(conv.kernelSize());
+        config.putArray("strides").add(conv.stride()).add(conv.stride());
+        config.put("padding", padding(conv.padding()));
+        config.put("depth_multiplier", conv.multiplier());
+        config.put("data_format", "channels_last");
+        config.putArray("dilation_rate").add(1).add(1);
+        config.put("activation", mapping.activation(layer, conv.activation()));
+        config.put("use_bias", true);
+        ObjectNode kernelInit = config.putObject("depthwise_initializer");
+        kernelInit.put("class_name", "GlorotUniform");
+        kernelInit.putObject("config").putNull("seed");
+        ObjectNode biasInit = config.putObject("bias_initializer");
+        biasInit.put("class_name", "Zeros");
+        biasInit.putObject("config");
+        for (String key : new String[] {
+            "depthwise_regularizer",
+            "bias_regularizer",
+            "activity_regularizer",
+            "depthwise_constraint",
+            "bias_constraint"
+        }) {
+            config.putNull(key);
+        }
+        return layer("DepthwiseConv2D", config);
+    }
+
+    static ObjectNode avgPool(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping) {
+        return pool("AveragePooling2D", layer.name(), ((LayerSpec.AvgPool2D) layer.spec()).poolSize());
+    }
+
+    static ObjectNode globalAvgPool(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping) {
+        ObjectNode config = common(layer.name());
+        config.put("data_format", "channels_last");
+        config.put("keepdims", false);
+        return layer("GlobalAveragePooling2D", config);
+    }
+
+    private static String padding(LayerSpec.Padding padding) {
+        return padding == LayerSpec.Padding.SAME ? "same" : "valid";
+    }
+
+    static ObjectNode maxPool(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping) {
+        return pool("MaxPooling2D", layer.name(), ((LayerSpec.MaxPool2D) layer.spec()).poolSize());
+    }
+
+    private static ObjectNode pool(String className, String name, int k) {
+        ObjectNode config = common(name);
         config.putArray("pool_size").add(k).add(k);
         config.put("padding", "valid");
         config.putArray("strides").add(k).add(k);
         config.put("data_format", "channels_last");
-        return layer("MaxPooling2D", config);
+        return layer(className, config);
     }
 
     /**

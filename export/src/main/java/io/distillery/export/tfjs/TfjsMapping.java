@@ -19,10 +19,16 @@ record TfjsMapping(
             Map.of(
                     LayerSpec.Dense.class, TfjsLayers::dense,
                     LayerSpec.Conv2D.class, TfjsLayers::conv2d,
+                    LayerSpec.DepthwiseConv2D.class, TfjsLayers::depthwiseConv2d,
                     LayerSpec.MaxPool2D.class, TfjsLayers::maxPool,
+                    LayerSpec.AvgPool2D.class, TfjsLayers::avgPool,
+                    LayerSpec.GlobalAvgPool.class, TfjsLayers::globalAvgPool,
                     LayerSpec.Flatten.class, TfjsLayers::flatten,
                     LayerSpec.Dropout.class, TfjsLayers::dropout),
-            Map.of(LayerSpec.Activation.NONE, "linear", LayerSpec.Activation.RELU, "relu"));
+            Map.of(
+                    LayerSpec.Activation.NONE, "linear",
+                    LayerSpec.Activation.RELU, "relu",
+                    LayerSpec.Activation.RELU6, "relu6"));
 
     TfjsMapping {
         layers = Map.copyOf(layers);

@@ -16,7 +16,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -89,9 +91,14 @@ public final class TfjsWriter {
         ArrayNode paths = group.putArray("paths");
         shardFiles.forEach(p -> paths.add(p.getFileName().toString()));
         ArrayNode specs = group.putArray("weights");
+        Set<String> depthwise = new HashSet<>();
+        spec.namedLayers().stream()
+                .filter(l -> l.spec() instanceof io.distillery.core.model.LayerSpec.DepthwiseConv2D)
+                .forEach(l -> depthwise.add(l.name() + "/kernel"));
         for (NamedArray a : arrays) {
             ObjectNode w = specs.addObject();
-            w.put("name", a.name());
+            // Keras names a depthwise layer's kernel depthwise_kernel, and TF.js loads weights by name.
+            w.put("name", depthwise.contains(a.name()) ? a.name().replace("/kernel", "/depthwise_kernel") : a.name());
             ArrayNode shape = w.putArray("shape");
             for (long d : a.shape()) {
                 shape.add(d);

@@ -30,7 +30,7 @@ final class Float32Encoding implements TensorEncoding {
     }
 
     @Override
-    public int weights(TfLiteModelBuilder model, String name, int[] shape, float[] values, boolean perChannel) {
+    public int weights(TfLiteModelBuilder model, String name, int[] shape, float[] values, int channelAxis) {
         return model.constant(name, TensorType.FLOAT32, shape, TfLiteModelBuilder.littleEndian(values), null);
     }
 

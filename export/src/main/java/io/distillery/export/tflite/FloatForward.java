@@ -9,9 +9,9 @@ import java.util.List;
  * The float model run in plain Java, one row at a time, keeping every layer's output: what int8
  * calibration needs (the range of each intermediate activation), which {@link
  * io.distillery.core.model.Predictor} does not expose. Same semantics as core's graph: NHWC, HWIO
- * kernels, stride-1 convolutions with TensorFlow's SAME padding (the extra row/column at the
- * bottom/right), VALID max pooling with stride = window, dropout as the identity. Tested against
- * Predictor.
+ * kernels, strided convolutions (regular and depthwise) with TensorFlow's SAME padding (the extra
+ * row/column at the bottom/right), VALID max and average pooling with stride = window, global average
+ * pooling, dropout as the identity. Tested against Predictor.
  */
 final class FloatForward {
     private final ModelSpec spec;
@@ -48,13 +48,29 @@ final class FloatForward {
             if (layer instanceof LayerSpec.Dense d) {
                 x = dense(x, kernels[i], biases[i], d.units(), d.activation());
             } else if (layer instanceof LayerSpec.Conv2D c) {
-                x = conv(x, in, kernels[i], biases[i], c, shapes.get(i));
+                x = conv(x, in, kernels[i], biases[i], c.kernelSize(), c.stride(), c.padding(), 0, shapes.get(i));
+                x = activate(x, c.activation());
+            } else if (layer instanceof LayerSpec.DepthwiseConv2D d) {
+                x = conv(
+                        x,
+                        in,
+                        kernels[i],
+                        biases[i],
+                        d.kernelSize(),
+                        d.stride(),
+                        d.padding(),
+                        d.multiplier(),
+                        shapes.get(i));
+                x = activate(x, d.activation());
             } else if (layer instanceof LayerSpec.MaxPool2D p) {
-                x = maxPool(x, in, p.poolSize(), shapes.get(i));
+                x = pool(x, in, p.poolSize(), shapes.get(i), true);
+            } else if (layer instanceof LayerSpec.AvgPool2D p) {
+                x = pool(x, in, p.poolSize(), shapes.get(i), false);
+            } else if (layer instanceof LayerSpec.GlobalAvgPool) {
+                x = globalAvgPool(x, in);
             } else if (!(layer instanceof LayerSpec.Flatten || layer instanceof LayerSpec.Dropout)) {
                 throw new IllegalStateException("float reference: no Java implementation of layer "
-                        + layers.get(i).name() + " (" + layer
-                        + "); expected dense, conv2d, maxpool, flatten or dropout");
+                        + layers.get(i).name() + " (" + layer + ")");
             }
             out[i] = x;
             in = shapes.get(i);
@@ -76,46 +92,65 @@ final class FloatForward {
         return activate(y, activation);
     }
 
-    private static float[] conv(float[] x, int[] in, float[] kernel, float[] bias, LayerSpec.Conv2D c, int[] outShape) {
+    /**
+     * A convolution over NHWC; {@code multiplier} 0 for a regular one (HWIO kernel), else a depthwise
+     * one with that many filters per input channel ({@code [k, k, in, multiplier]}).
+     */
+    private static float[] conv(
+            float[] x,
+            int[] in,
+            float[] kernel,
+            float[] bias,
+            int k,
+            int stride,
+            LayerSpec.Padding padding,
+            int multiplier,
+            int[] outShape) {
         int h = in[0];
         int w = in[1];
         int channels = in[2];
-        int k = c.kernelSize();
-        int filters = c.filters();
         int oh = outShape[0];
         int ow = outShape[1];
-        // TensorFlow SAME at stride 1 pads k-1 in total, the smaller half at the top/left.
-        int pad = c.padding() == LayerSpec.Padding.SAME ? (k - 1) / 2 : 0;
+        int filters = outShape[2];
+        int padTop = padding == LayerSpec.Padding.SAME ? Math.max((oh - 1) * stride + k - h, 0) / 2 : 0;
+        int padLeft = padding == LayerSpec.Padding.SAME ? Math.max((ow - 1) * stride + k - w, 0) / 2 : 0;
         float[] y = new float[oh * ow * filters];
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
                 int o = (oy * ow + ox) * filters;
                 System.arraycopy(bias, 0, y, o, filters);
                 for (int dy = 0; dy < k; dy++) {
-                    int iy = oy + dy - pad;
+                    int iy = oy * stride + dy - padTop;
                     if (iy < 0 || iy >= h) {
                         continue;
                     }
                     for (int dx = 0; dx < k; dx++) {
-                        int ix = ox + dx - pad;
+                        int ix = ox * stride + dx - padLeft;
                         if (ix < 0 || ix >= w) {
                             continue;
                         }
                         for (int ci = 0; ci < channels; ci++) {
                             float xv = x[(iy * w + ix) * channels + ci];
-                            int kb = ((dy * k + dx) * channels + ci) * filters;
-                            for (int f = 0; f < filters; f++) {
-                                y[o + f] += xv * kernel[kb + f];
+                            if (multiplier == 0) {
+                                int kb = ((dy * k + dx) * channels + ci) * filters;
+                                for (int f = 0; f < filters; f++) {
+                                    y[o + f] += xv * kernel[kb + f];
+                                }
+                            } else {
+                                int kb = ((dy * k + dx) * channels + ci) * multiplier;
+                                for (int m = 0; m < multiplier; m++) {
+                                    y[o + ci * multiplier + m] += xv * kernel[kb + m];
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        return activate(y, c.activation());
+        return y;
     }
 
-    private static float[] maxPool(float[] x, int[] in, int pool, int[] outShape) {
+    private static float[] pool(float[] x, int[] in, int pool, int[] outShape, boolean max) {
         int w = in[1];
         int channels = in[2];
         int oh = outShape[0];
@@ -124,23 +159,38 @@ final class FloatForward {
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
                 for (int ci = 0; ci < channels; ci++) {
-                    float m = Float.NEGATIVE_INFINITY;
+                    float m = max ? Float.NEGATIVE_INFINITY : 0f;
                     for (int dy = 0; dy < pool; dy++) {
                         for (int dx = 0; dx < pool; dx++) {
-                            m = Math.max(m, x[((oy * pool + dy) * w + ox * pool + dx) * channels + ci]);
+                            float v = x[((oy * pool + dy) * w + ox * pool + dx) * channels + ci];
+                            m = max ? Math.max(m, v) : m + v;
                         }
                     }
-                    y[(oy * ow + ox) * channels + ci] = m;
+                    y[(oy * ow + ox) * channels + ci] = max ? m : m / (pool * pool);
                 }
             }
         }
         return y;
     }
 
+    private static float[] globalAvgPool(float[] x, int[] in) {
+        int channels = in[2];
+        int cells = in[0] * in[1];
+        float[] y = new float[channels];
+        for (int i = 0; i < x.length; i++) {
+            y[i % channels] += x[i];
+        }
+        for (int c = 0; c < channels; c++) {
+            y[c] /= cells;
+        }
+        return y;
+    }
+
     private static float[] activate(float[] y, LayerSpec.Activation activation) {
-        if (activation == LayerSpec.Activation.RELU) {
+        if (activation == LayerSpec.Activation.RELU || activation == LayerSpec.Activation.RELU6) {
+            float top = activation == LayerSpec.Activation.RELU6 ? 6f : Float.POSITIVE_INFINITY;
             for (int i = 0; i < y.length; i++) {
-                y[i] = Math.max(y[i], 0f);
+                y[i] = Math.min(Math.max(y[i], 0f), top);
             }
         } else if (activation != LayerSpec.Activation.NONE) {
             throw new IllegalStateException("float reference: no Java implementation of activation " + activation);

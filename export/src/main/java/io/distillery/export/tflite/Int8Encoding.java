@@ -57,27 +57,31 @@ final class Int8Encoding implements TensorEncoding {
     }
 
     @Override
-    public int weights(TfLiteModelBuilder model, String name, int[] shape, float[] values, boolean perChannel) {
-        int channels = perChannel ? shape[0] : 1;
-        int perGroup = values.length / channels;
+    public int weights(TfLiteModelBuilder model, String name, int[] shape, float[] values, int channelAxis) {
+        int channels = channelAxis < 0 ? 1 : shape[channelAxis];
+        int inner = 1; // values between two channels' neighbours: the dimensions after the axis
+        for (int d = channelAxis + 1; channelAxis >= 0 && d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        float[] maxAbs = new float[channels];
+        for (int i = 0; i < values.length; i++) {
+            int c = channelAxis < 0 ? 0 : (i / inner) % channels;
+            maxAbs[c] = Math.max(maxAbs[c], Math.abs(values[i]));
+        }
         float[] scales = new float[channels];
-        byte[] q = new byte[values.length];
         for (int c = 0; c < channels; c++) {
-            float maxAbs = 0f;
-            for (int i = c * perGroup; i < (c + 1) * perGroup; i++) {
-                maxAbs = Math.max(maxAbs, Math.abs(values[i]));
-            }
             // An all-zero channel (pruning makes them) quantizes to zeros at any scale; 1/127 keeps it valid.
-            scales[c] = maxAbs > 0 ? maxAbs / 127f : 1f / 127f;
-            for (int i = c * perGroup; i < (c + 1) * perGroup; i++) {
-                long v = Math.round(values[i] / (double) scales[c]);
-                q[i] = (byte) Math.max(-127, Math.min(127, v));
-            }
+            scales[c] = maxAbs[c] > 0 ? maxAbs[c] / 127f : 1f / 127f;
+        }
+        byte[] q = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            long v = Math.round(values[i] / (double) scales[channelAxis < 0 ? 0 : (i / inner) % channels]);
+            q[i] = (byte) Math.max(-127, Math.min(127, v));
         }
         QuantizationParametersT params = new QuantizationParametersT();
         params.setScale(scales);
         params.setZeroPoint(new long[channels]);
-        params.setQuantizedDimension(0);
+        params.setQuantizedDimension(Math.max(0, channelAxis));
         return model.constant(name, TensorType.INT8, shape, q, params);
     }
 
@@ -122,14 +126,18 @@ final class Int8Encoding implements TensorEncoding {
     @Override
     public int version(int builtin) {
         return switch (builtin) {
-            case BuiltinOperator.CONV_2D -> 3; // int8 with per-channel filters
+            case BuiltinOperator.CONV_2D, BuiltinOperator.DEPTHWISE_CONV_2D -> 3; // int8, per-channel filters
             case BuiltinOperator.FULLY_CONNECTED -> 4;
-            case BuiltinOperator.MAX_POOL_2D, BuiltinOperator.SOFTMAX -> 2;
+            case BuiltinOperator.MAX_POOL_2D,
+                    BuiltinOperator.AVERAGE_POOL_2D,
+                    BuiltinOperator.MEAN,
+                    BuiltinOperator.SOFTMAX -> 2;
             case BuiltinOperator.RESHAPE -> 1;
             default ->
                 throw new IllegalStateException(
                         FORMAT + ": no int8 version known for operator " + TensorEncoding.builtinName(builtin)
-                                + "; expected CONV_2D, FULLY_CONNECTED, MAX_POOL_2D, RESHAPE or SOFTMAX");
+                                + "; expected CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, MAX_POOL_2D,"
+                                + " AVERAGE_POOL_2D, MEAN, RESHAPE or SOFTMAX");
         };
     }
 

@@ -25,9 +25,10 @@ interface TensorEncoding {
     /**
      * A constant weight tensor already in TFLite layout, output channels first.
      *
-     * @param perChannel whether the op reads one scale per output channel (int8 only)
+     * @param channelAxis the axis of the output channels when the op reads one scale per channel
+     *     (int8 only: 0 for CONV_2D's OHWI, 3 for DEPTHWISE_CONV_2D's [1, k, k, C]), or -1 for one scale
      */
-    int weights(TfLiteModelBuilder model, String name, int[] shape, float[] values, boolean perChannel);
+    int weights(TfLiteModelBuilder model, String name, int[] shape, float[] values, int channelAxis);
 
     /** The bias of an op whose {@code input} and {@code weights} tensors exist already. */
     int bias(TfLiteModelBuilder model, String name, float[] values, int input, int weights);

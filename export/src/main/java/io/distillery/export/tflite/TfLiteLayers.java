@@ -6,10 +6,12 @@ import org.tensorflow.lite.schema.BuiltinOperator;
 import org.tensorflow.lite.schema.BuiltinOptions;
 import org.tensorflow.lite.schema.BuiltinOptionsUnion;
 import org.tensorflow.lite.schema.Conv2DOptionsT;
+import org.tensorflow.lite.schema.DepthwiseConv2DOptionsT;
 import org.tensorflow.lite.schema.FullyConnectedOptionsT;
 import org.tensorflow.lite.schema.FullyConnectedOptionsWeightsFormat;
 import org.tensorflow.lite.schema.Padding;
 import org.tensorflow.lite.schema.Pool2DOptionsT;
+import org.tensorflow.lite.schema.ReducerOptionsT;
 import org.tensorflow.lite.schema.ReshapeOptionsT;
 import org.tensorflow.lite.schema.TensorType;
 
@@ -34,7 +36,7 @@ final class TfLiteLayers {
         TfLiteModelBuilder model = step.model();
         TensorEncoding enc = step.encoding();
         // TFLite 2.6's int8 FULLY_CONNECTED reads a single weight scale: per tensor.
-        int weights = enc.weights(model, name + "/kernel", new int[] {out, in}, outIn, false);
+        int weights = enc.weights(model, name + "/kernel", new int[] {out, in}, outIn, -1);
         int bias = enc.bias(model, name + "/bias", step.weights().bias(name).values(), step.input(), weights);
         int output = enc.layerOutput(model, step.outputName(), new int[] {out}, step.index());
 
@@ -51,7 +53,7 @@ final class TfLiteLayers {
         return output;
     }
 
-    /** CONV_2D, stride 1, fused activation; the HWIO kernel is stored OHWI. */
+    /** CONV_2D with fused activation; the HWIO kernel is stored OHWI. */
     static int conv2d(LayerEmitter.Step step) {
         LayerSpec.Conv2D conv = (LayerSpec.Conv2D) step.layer().spec();
         byte fused = step.fused(conv.activation());
@@ -72,7 +74,7 @@ final class TfLiteLayers {
         }
         TfLiteModelBuilder model = step.model();
         TensorEncoding enc = step.encoding();
-        int weights = enc.weights(model, name + "/kernel", new int[] {out, k, k, in}, ohwi, true);
+        int weights = enc.weights(model, name + "/kernel", new int[] {out, k, k, in}, ohwi, 0);
         int bias = enc.bias(model, name + "/bias", step.weights().bias(name).values(), step.input(), weights);
         int output = enc.layerOutput(model, step.outputName(), step.outputShape(), step.index());
 
@@ -82,8 +84,8 @@ final class TfLiteLayers {
                     case SAME -> Padding.SAME;
                     case VALID -> Padding.VALID;
                 });
-        options.setStrideH(1);
-        options.setStrideW(1);
+        options.setStrideH(conv.stride());
+        options.setStrideW(conv.stride());
         options.setDilationHFactor(1);
         options.setDilationWFactor(1);
         options.setFusedActivationFunction(fused);
@@ -96,25 +98,99 @@ final class TfLiteLayers {
         return output;
     }
 
+    /**
+     * DEPTHWISE_CONV_2D with fused activation. TensorFlow's {@code [k, k, in, multiplier]} kernel is, in
+     * memory, TFLite's {@code [1, k, k, in × multiplier]}: output channel {@code c × multiplier + m}.
+     */
+    static int depthwiseConv2d(LayerEmitter.Step step) {
+        LayerSpec.DepthwiseConv2D conv =
+                (LayerSpec.DepthwiseConv2D) step.layer().spec();
+        byte fused = step.fused(conv.activation());
+        String name = step.layer().name();
+        int k = conv.kernelSize();
+        int channels = step.inputShape()[2] * conv.multiplier();
+        TfLiteModelBuilder model = step.model();
+        TensorEncoding enc = step.encoding();
+        int weights = enc.weights(
+                model,
+                name + "/kernel",
+                new int[] {1, k, k, channels},
+                step.weights().kernel(name).values(),
+                3);
+        int bias = enc.bias(model, name + "/bias", step.weights().bias(name).values(), step.input(), weights);
+        int output = enc.layerOutput(model, step.outputName(), step.outputShape(), step.index());
+        DepthwiseConv2DOptionsT options = new DepthwiseConv2DOptionsT();
+        options.setPadding(conv.padding() == LayerSpec.Padding.SAME ? Padding.SAME : Padding.VALID);
+        options.setStrideH(conv.stride());
+        options.setStrideW(conv.stride());
+        options.setDepthMultiplier(conv.multiplier());
+        options.setDilationHFactor(1);
+        options.setDilationWFactor(1);
+        options.setFusedActivationFunction(fused);
+        model.operator(
+                BuiltinOperator.DEPTHWISE_CONV_2D,
+                enc.version(BuiltinOperator.DEPTHWISE_CONV_2D),
+                new int[] {step.input(), weights, bias},
+                new int[] {output},
+                union(BuiltinOptions.DepthwiseConv2DOptions, options));
+        return output;
+    }
+
     /** MAX_POOL_2D, window = stride = pool size, VALID. */
     static int maxPool(LayerEmitter.Step step) {
-        LayerSpec.MaxPool2D pool = (LayerSpec.MaxPool2D) step.layer().spec();
+        return pool(
+                step,
+                BuiltinOperator.MAX_POOL_2D,
+                ((LayerSpec.MaxPool2D) step.layer().spec()).poolSize());
+    }
+
+    /** AVERAGE_POOL_2D, window = stride = pool size, VALID; int8 keeps the input's scale, as the kernel wants. */
+    static int avgPool(LayerEmitter.Step step) {
+        return pool(
+                step,
+                BuiltinOperator.AVERAGE_POOL_2D,
+                ((LayerSpec.AvgPool2D) step.layer().spec()).poolSize());
+    }
+
+    private static int pool(LayerEmitter.Step step, int builtin, int size) {
         TfLiteModelBuilder model = step.model();
         TensorEncoding enc = step.encoding();
         int output = enc.sameAs(model, step.outputName(), step.outputShape(), step.input());
         Pool2DOptionsT options = new Pool2DOptionsT();
         options.setPadding(Padding.VALID);
-        options.setStrideH(pool.poolSize());
-        options.setStrideW(pool.poolSize());
-        options.setFilterHeight(pool.poolSize());
-        options.setFilterWidth(pool.poolSize());
+        options.setStrideH(size);
+        options.setStrideW(size);
+        options.setFilterHeight(size);
+        options.setFilterWidth(size);
         options.setFusedActivationFunction(ActivationFunctionType.NONE);
         model.operator(
-                BuiltinOperator.MAX_POOL_2D,
-                enc.version(BuiltinOperator.MAX_POOL_2D),
+                builtin,
+                enc.version(builtin),
                 new int[] {step.input()},
                 new int[] {output},
                 union(BuiltinOptions.Pool2DOptions, options));
+        return output;
+    }
+
+    /** MEAN over height and width ({@code axis = [1, 2]}, dimensions dropped); int8 keeps the input's scale. */
+    static int globalAvgPool(LayerEmitter.Step step) {
+        TfLiteModelBuilder model = step.model();
+        TensorEncoding enc = step.encoding();
+        int axis = model.constant(
+                step.outputName() + "/axis",
+                TensorType.INT32,
+                new int[] {2},
+                TfLiteModelBuilder.littleEndian(new int[] {1, 2}),
+                null);
+        int output = enc.sameAs(model, step.outputName(), step.outputShape(), step.input());
+        ReducerOptionsT options = new ReducerOptionsT();
+        options.setKeepDims(false);
+        model.operator(
+                BuiltinOperator.MEAN,
+                enc.version(BuiltinOperator.MEAN),
+                new int[] {step.input(), axis},
+                new int[] {output},
+                union(BuiltinOptions.ReducerOptions, options));
         return output;
     }
 

@@ -20,12 +20,16 @@ record TfLiteMapping(
             Map.of(
                     LayerSpec.Dense.class, TfLiteLayers::dense,
                     LayerSpec.Conv2D.class, TfLiteLayers::conv2d,
+                    LayerSpec.DepthwiseConv2D.class, TfLiteLayers::depthwiseConv2d,
                     LayerSpec.MaxPool2D.class, TfLiteLayers::maxPool,
+                    LayerSpec.AvgPool2D.class, TfLiteLayers::avgPool,
+                    LayerSpec.GlobalAvgPool.class, TfLiteLayers::globalAvgPool,
                     LayerSpec.Flatten.class, TfLiteLayers::flatten,
                     LayerSpec.Dropout.class, TfLiteLayers::dropout),
             Map.of(
                     LayerSpec.Activation.NONE, ActivationFunctionType.NONE,
-                    LayerSpec.Activation.RELU, ActivationFunctionType.RELU));
+                    LayerSpec.Activation.RELU, ActivationFunctionType.RELU,
+                    LayerSpec.Activation.RELU6, ActivationFunctionType.RELU6));
 
     TfLiteMapping {
         layers = Map.copyOf(layers);

@@ -61,6 +61,11 @@ class TfjsWriterTest {
     }
 
     @Test
+    void mobileModelMatchesTensorFlow() throws IOException {
+        assertMatchesReference(TestModels.MOBILE, dir.resolve("mobile"), 4 << 20, 33);
+    }
+
+    @Test
     void flattenOfAlreadyFlatInputMatchesTensorFlow() throws IOException {
         // TF.js's Flatten wants rank >= 3: these flatten layers become same-size Reshapes.
         assertMatchesReference(TestModels.FLAT_RANK2, dir.resolve("rank2"), TfjsWriter.DEFAULT_SHARD_BYTES, 35);

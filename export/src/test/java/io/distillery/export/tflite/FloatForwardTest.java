@@ -15,9 +15,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FloatForwardTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"dense", "conv"})
+    @ValueSource(strings = {"dense", "conv", "mobile"})
     void logitsMatchTensorFlow(String which) {
-        ModelSpec spec = which.equals("dense") ? TestModels.DENSE : TestModels.CONV;
+        ModelSpec spec = switch (which) {
+            case "dense" -> TestModels.DENSE;
+            case "conv" -> TestModels.CONV;
+            default -> TestModels.MOBILE;
+        };
         Weights weights = TestModels.randomWeights(spec, 21);
         int rows = 5;
         float[] x = TestModels.gaussianRows(rows, spec.inputSize(), 22);

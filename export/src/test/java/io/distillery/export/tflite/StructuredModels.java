@@ -79,8 +79,14 @@ final class StructuredModels {
                 rhs[i][train.labels()[r]] += f[i] * 8.0; // one-hot × 8: confident softmax
             }
         }
+        // Ridge, scaled to the features: deep random nets (pooling, ReLU6) give small features that a
+        // fixed penalty would flatten into one class.
+        double meanDiagonal = 0;
         for (int i = 0; i < d; i++) {
-            gram[i][i] += 1.0;
+            meanDiagonal += gram[i][i] / d;
+        }
+        for (int i = 0; i < d; i++) {
+            gram[i][i] += 1e-3 * meanDiagonal;
         }
         double[][] solution = solve(gram, rhs);
         float[] kernel = new float[features * classes];
@@ -93,6 +99,20 @@ final class StructuredModels {
         }
         return weights.with(new NamedArray(head + "/kernel", new long[] {features, classes}, kernel))
                 .with(new NamedArray(head + "/bias", new long[] {classes}, bias));
+    }
+
+    /** The last layer's kernel and bias times {@code factor}: the same predictions, more confident. */
+    static Weights sharpen(ModelSpec spec, Weights weights, float factor) {
+        String head = spec.namedLayers().get(spec.namedLayers().size() - 1).name();
+        for (String name : new String[] {head + "/kernel", head + "/bias"}) {
+            NamedArray a = weights.get(name);
+            float[] v = a.values().clone();
+            for (int i = 0; i < v.length; i++) {
+                v[i] *= factor;
+            }
+            weights = weights.with(new NamedArray(name, a.shape(), v));
+        }
+        return weights;
     }
 
     /** Solves {@code a x = b} for symmetric positive definite {@code a} (Cholesky). */

@@ -35,6 +35,11 @@ class TfLiteFloat32Test {
     }
 
     @Test
+    void mobileModelMatchesTensorFlow() {
+        assertMatchesReference(TestModels.MOBILE, 15);
+    }
+
+    @Test
     void flattenOfAlreadyFlatInputMatchesTensorFlow() {
         assertMatchesReference(TestModels.FLAT_RANK2, 13);
         assertMatchesReference(TestModels.FLAT_RANK1, 14);

@@ -41,6 +41,27 @@ class TfLiteInt8Test {
         assertTrue(ratio <= 0.30, "int8 " + quantized.sizeBytes() + " B / float " + float32.length + " B = " + ratio);
     }
 
+    /** Strided, depthwise and pointwise convolutions, ReLU6, average and global average pooling. */
+    static final ModelSpec MOBILE = ModelSpec.of(
+            new int[] {12, 12, 1},
+            10,
+            List.of(
+                    "conv2d(16,3,relu6,same,2)", // [6,6,16]
+                    "separable(64,3,relu6,same)", // [6,6,64]
+                    "avgpool(2)", // [3,3,64]
+                    "dwconv2d(3,2,relu6,valid)", // [1,1,128]: spatial detail survives the pooling below
+                    "globalavgpool", // [128]
+                    "dense(10)"));
+
+    @Test
+    void mobileNetStyleModelAgreesWithFloatModel() {
+        StructuredModels.Data train = StructuredModels.data(MOBILE, 2000, 5, 6);
+        StructuredModels.Data test = StructuredModels.data(MOBILE, 300, 5, 7);
+        // Pooled features are small and alike: the fitted head is right but timid until sharpened.
+        Weights weights = StructuredModels.sharpen(MOBILE, StructuredModels.fit(MOBILE, train, 8), 2f);
+        assertAgreement(MOBILE, weights, train, test);
+    }
+
     @Test
     void cnnAgreesWithFloatModel() {
         StructuredModels.Data train = StructuredModels.data(CNN, 600, 5, 6);

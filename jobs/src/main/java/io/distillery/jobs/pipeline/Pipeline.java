@@ -189,6 +189,8 @@ public final class Pipeline {
     }
 
     public StageOutcome prunedStudent() throws IOException {
+        // The stage just before is the one to name when neither has run.
+        requireDone(StagePlan.STUDENT, studentSpec(), null, "distill");
         StagePlan.Model teacher = requireDone(teacherPlan(), "teacher").model();
         StagePlan.Model student = requireDone(distilledPlan(teacher), "distill").model();
         JobConfig.Training fineTuning = config.prune().training(config.student().layers());
@@ -233,8 +235,11 @@ public final class Pipeline {
         recordConfig();
         StageRequest request = StageRequest.of(plan, dir, config.spark());
         out.printf(
-                "%-16s training %s for %d epochs%n",
-                name, plan.spec().layers(), plan.training().loop().epochs());
+                "%-16s training %s for %d epochs%n%s",
+                name,
+                plan.spec().layers(),
+                plan.training().loop().epochs(),
+                plan.spec().summary());
         long started = System.nanoTime();
         StageResult result;
         try (ProgressMonitor monitor = new ProgressMonitor(dir, name, out)) {
@@ -271,10 +276,15 @@ public final class Pipeline {
     }
 
     private StageOutcome requireDone(StagePlan plan, String command) throws IOException {
-        StageOutcome o = load(plan.name(), plan.spec(), plan.inputs());
+        return requireDone(plan.name(), plan.spec(), plan.inputs(), command);
+    }
+
+    private StageOutcome requireDone(String name, ModelSpec spec, Map<String, String> inputs, String command)
+            throws IOException {
+        StageOutcome o = load(name, spec, inputs);
         if (o == null) {
-            throw new MissingStageException("stage '" + plan.name() + "' has no result in " + run.uri()
-                    + "; run `distillery " + command + " --run-id " + runId + "` first (or `distillery pipeline`)");
+            throw new MissingStageException("stage '" + name + "' has no result in " + run.uri() + "; run `distillery "
+                    + command + " --run-id " + runId + "` first (or `distillery pipeline`)");
         }
         return o;
     }
