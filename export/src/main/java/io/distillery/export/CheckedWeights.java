@@ -73,6 +73,11 @@ public final class CheckedWeights {
         return require(layerName + "/bias");
     }
 
+    /** Any of the spec's arrays by name, e.g. {@code batchnorm_1/gamma}. */
+    public NamedArray get(String name) {
+        return require(name);
+    }
+
     /** All arrays in layer order, kernel before bias. */
     public List<NamedArray> inOrder() {
         return new ArrayList<>(arrays.values());

@@ -49,6 +49,27 @@ public final class TestModels {
                     "globalavgpool", // [16]
                     "dense(4)"));
 
+    /**
+     * Batch norm after a convolution, a depthwise convolution and a dense layer (each without activation,
+     * batch norm carrying it: what TFLite folds), and once after pooling (what only TF.js can express).
+     */
+    public static final ModelSpec BATCH_NORM = ModelSpec.of(
+            new int[] {8, 8, 2},
+            3,
+            List.of(
+                    "conv2d(6,3,none,same,2)",
+                    "batchnorm(relu6)",
+                    "dwconv2d(3,1,none,same)",
+                    "batchnorm(relu)",
+                    "flatten",
+                    "dense(8)",
+                    "batchnorm",
+                    "dense(3)"));
+
+    /** Batch norm where no layer can take it: after pooling. */
+    public static final ModelSpec BATCH_NORM_AFTER_POOL = ModelSpec.of(
+            new int[] {8, 8, 2}, 3, List.of("conv2d(4,3,relu)", "maxpool(2)", "batchnorm", "flatten", "dense(3)"));
+
     /** Flatten on input that core's graph already holds flat: a rank-2 spec input, a flat one. */
     public static final ModelSpec FLAT_RANK2 =
             ModelSpec.of(new int[] {3, 4}, 3, List.of("dropout(0.1)", "flatten", "dense(6,relu)", "dense(3)"));
@@ -56,12 +77,23 @@ public final class TestModels {
     public static final ModelSpec FLAT_RANK1 =
             ModelSpec.of(new int[] {12}, 3, List.of("flatten", "dense(6,relu)", "dense(3)"));
 
-    /** Glorot kernels and random non-zero biases, so that bias handling is tested too. */
+    /**
+     * Glorot kernels and random non-zero biases, so that bias handling is tested too; batch norm gets
+     * random gamma, beta, means and (positive) variances, as a trained one has.
+     */
     public static Weights randomWeights(ModelSpec spec, long seed) {
         Weights weights = Initializer.glorotUniform(spec, seed);
         SplittableRandom random = new SplittableRandom(seed + 1);
         for (NamedArray a : weights.asMap().values()) {
-            if (a.name().endsWith("/bias")) {
+            if (a.name().endsWith("/gamma") || a.name().endsWith("/moving_variance")) {
+                float[] v = new float[a.values().length];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (0.5 + random.nextDouble());
+                }
+                weights = weights.with(new NamedArray(a.name(), a.shape(), v));
+            } else if (a.name().endsWith("/bias")
+                    || a.name().endsWith("/beta")
+                    || a.name().endsWith("/moving_mean")) {
                 float[] b = new float[a.values().length];
                 for (int i = 0; i < b.length; i++) {
                     b[i] = (float) (random.nextDouble() - 0.5) * 0.4f;

@@ -30,8 +30,11 @@ import org.junit.jupiter.api.Test;
 class StageBodyTest {
     private static final int ROWS = 240;
     private static final int BATCH = 20;
+    /** Dropout and batch norm: the two layers whose training-time behaviour a resume must reproduce. */
     private static final ModelSpec DROPOUT = ModelSpec.of(
-            new int[] {4}, 3, List.of("dense(32,relu)", "dropout(0.5)", "dense(16,relu)", "dropout(0.3)", "dense(3)"));
+            new int[] {4},
+            3,
+            List.of("dense(32)", "batchnorm(relu)", "dropout(0.5)", "dense(16,relu)", "dropout(0.3)", "dense(3)"));
 
     private static StagePlan.Teacher teacher(ModelSpec spec, int epochs) {
         return new StagePlan.Teacher(
@@ -101,7 +104,10 @@ class StageBodyTest {
                 Shard s1 = Blobs.shard(allocator, ROWS, 2)) {
             List<Shard> shards = List.of(s0, s1);
             StageResult[] whole = runTwo(pool, shards, teacher(DROPOUT, 3), new MemoryStore(), null);
-            assertEquals(whole[0].weights(), whole[1].weights(), "the all-reduce keeps the ranks in sync");
+            assertEquals(whole[0].weights(), whole[1].weights(), "the all-reduces keep the ranks in sync");
+            float[] movingMean =
+                    whole[0].weights().get("batchnorm_1/moving_mean").values();
+            assertTrue(movingMean[0] != 0f, "batch norm's moving mean followed the batches");
 
             MemoryStore store = new MemoryStore();
             runTwo(pool, shards, teacher(DROPOUT, 1), store, null);

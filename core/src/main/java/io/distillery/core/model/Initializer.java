@@ -32,7 +32,12 @@ public final class Initializer {
                 int fanOut = (int) (receptive * shape[shape.length - 1]);
                 arrays.add(glorot(name, shape, fanIn, fanOut, random));
             } else {
-                arrays.add(new NamedArray(name, shape, new float[(int) shape[0]]));
+                // Biases, beta and moving means start at 0; batch norm's gamma and moving variance at 1.
+                float[] v = new float[(int) shape[0]];
+                if (name.endsWith("/gamma") || name.endsWith("/moving_variance")) {
+                    java.util.Arrays.fill(v, 1f);
+                }
+                arrays.add(new NamedArray(name, shape, v));
             }
         });
         return new Weights(arrays);

@@ -9,7 +9,7 @@ import java.util.Locale;
  * <p>The textual form is the one used in YAML configs: {@code conv2d(32,3,relu)}, {@code
  * conv2d(64,3,relu6,same,2)} (stride 2), {@code dwconv2d(3,1,relu6,same)}, {@code maxpool(2)}, {@code
  * avgpool(2)}, {@code globalavgpool}, {@code flatten}, {@code dense(128,relu)}, {@code dropout(0.25)},
- * {@code dense(10)}; {@link #parseAll} also reads {@code separable(64,3,relu6,same)}, a depthwise and a
+ * {@code dense(10)}, {@code batchnorm(relu6)}; {@link #parseAll} also reads {@code separable(64,3,relu6,same)}, a depthwise and a
  * 1×1 pointwise convolution.
  */
 public sealed interface LayerSpec extends java.io.Serializable
@@ -19,6 +19,7 @@ public sealed interface LayerSpec extends java.io.Serializable
                 LayerSpec.MaxPool2D,
                 LayerSpec.AvgPool2D,
                 LayerSpec.GlobalAvgPool,
+                LayerSpec.BatchNorm,
                 LayerSpec.Flatten,
                 LayerSpec.Dropout {
 
@@ -171,6 +172,37 @@ public sealed interface LayerSpec extends java.io.Serializable
         }
     }
 
+    /**
+     * Batch normalization over the last axis, then an activation: the batch's statistics while training
+     * (the moving averages follow them with {@code momentum}), the moving averages at inference. Keras's
+     * defaults: momentum 0.99, epsilon 0.001. Variables {@code gamma}, {@code beta} (trained),
+     * {@code moving_mean}, {@code moving_variance} (not trained), one value per channel.
+     */
+    record BatchNorm(Activation activation, double momentum, double epsilon) implements LayerSpec {
+        public static final double MOMENTUM = 0.99;
+        public static final double EPSILON = 1e-3;
+
+        public BatchNorm {
+            if (!(momentum >= 0 && momentum < 1) || !(epsilon > 0)) {
+                throw new IllegalArgumentException(
+                        "batchnorm: momentum must be in [0, 1) and epsilon > 0, found " + momentum + ", " + epsilon);
+            }
+        }
+
+        @Override
+        public String kind() {
+            return "batchnorm";
+        }
+
+        @Override
+        public String toString() {
+            if (momentum == MOMENTUM && epsilon == EPSILON) {
+                return activation == Activation.NONE ? "batchnorm" : "batchnorm(" + activation.key() + ")";
+            }
+            return "batchnorm(" + activation.key() + "," + momentum + "," + epsilon + ")";
+        }
+    }
+
     /** Average pooling with a square window and a stride equal to the window, VALID padding. */
     record AvgPool2D(int poolSize) implements LayerSpec {
         public AvgPool2D {
@@ -283,6 +315,13 @@ public sealed interface LayerSpec extends java.io.Serializable
                     need(text, args, 1, 1);
                     yield new AvgPool2D(Integer.parseInt(args[0]));
                 }
+                case "batchnorm", "batchnormalization" -> {
+                    need(text, args, 0, 3);
+                    yield new BatchNorm(
+                            activation(args, 0, text),
+                            args.length > 1 ? Double.parseDouble(args[1]) : BatchNorm.MOMENTUM,
+                            args.length > 2 ? Double.parseDouble(args[2]) : BatchNorm.EPSILON);
+                }
                 case "globalavgpool" -> {
                     need(text, args, 0, 0);
                     yield new GlobalAvgPool();
@@ -301,8 +340,8 @@ public sealed interface LayerSpec extends java.io.Serializable
                 }
                 default ->
                     throw new IllegalArgumentException(
-                            "unknown layer '" + text + "'; expected dense, conv2d, dwconv2d, separable, maxpool,"
-                                    + " avgpool, globalavgpool, flatten or dropout");
+                            "unknown layer '" + text + "'; expected dense, conv2d, dwconv2d, separable, batchnorm,"
+                                    + " maxpool, avgpool, globalavgpool, flatten or dropout");
             };
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("layer '" + text + "': not a number: " + e.getMessage(), e);

@@ -15,6 +15,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
@@ -59,6 +60,7 @@ public final class ModelGraph {
     private final Operand<TFloat32> logits;
     private final Operand<TFloat32> probabilities;
     private final LinkedHashMap<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
+    private final List<Statistic> statistics = new ArrayList<>();
     private final LinkedHashMap<String, Placeholder<TFloat32>> loadInputs = new LinkedHashMap<>();
     private final LinkedHashMap<String, Op> loadOps = new LinkedHashMap<>();
 
@@ -111,6 +113,8 @@ public final class ModelGraph {
             } else if (layer instanceof LayerSpec.AvgPool2D p) {
                 long k = p.poolSize();
                 x = scope.nn.avgPool(x, List.of(1L, k, k, 1L), List.of(1L, k, k, 1L), "VALID");
+            } else if (layer instanceof LayerSpec.BatchNorm b) {
+                x = batchNorm(scope, named.name(), x, shape, b, mode);
             } else if (layer instanceof LayerSpec.GlobalAvgPool) {
                 x = scope.math.mean(x, scope.constant(new int[] {1, 2}));
             } else if (layer instanceof LayerSpec.MaxPool2D p) {
@@ -154,6 +158,55 @@ public final class ModelGraph {
         loadOps.put(full, load.withName(name + "_assign").assign(v, value));
         variables.put(full, v);
         return v;
+    }
+
+    /**
+     * {@code gamma · (x − mean) / √(variance + ε) + beta}, then the activation. A training graph blends
+     * the batch's statistics and the moving ones with the training flag (1 while training, 0 when the
+     * trainer evaluates), and leaves the moving averages' update to the trainer ({@link #statistics()}).
+     */
+    private Operand<TFloat32> batchNorm(
+            Ops scope, String name, Operand<TFloat32> x, int[] shape, LayerSpec.BatchNorm b, Mode mode) {
+        Shape channels = Shape.of(shape[shape.length - 1]);
+        Variable<TFloat32> gamma = variable(name, "gamma", channels);
+        Variable<TFloat32> beta = variable(name, "beta", channels);
+        Variable<TFloat32> movingMean = variable(name, "moving_mean", channels);
+        Variable<TFloat32> movingVariance = variable(name, "moving_variance", channels);
+        Operand<TFloat32> mean = movingMean;
+        Operand<TFloat32> variance = movingVariance;
+        if (mode == Mode.TRAIN) {
+            Operand<TInt32> axes = scope.constant(shape.length == 3 ? new int[] {0, 1, 2} : new int[] {0});
+            Operand<TFloat32> batchMean = scope.math.mean(x, axes);
+            Operand<TFloat32> batchVariance = scope.math.mean(scope.math.squaredDifference(x, batchMean), axes);
+            statistics.add(new Statistic(movingMean, batchMean, b.momentum()));
+            statistics.add(new Statistic(movingVariance, batchVariance, b.momentum()));
+            Operand<TFloat32> moving = scope.math.sub(scope.constant(1f), training);
+            mean = scope.math.add(scope.math.mul(training, batchMean), scope.math.mul(moving, movingMean));
+            variance = scope.math.add(scope.math.mul(training, batchVariance), scope.math.mul(moving, movingVariance));
+        }
+        Operand<TFloat32> scale =
+                scope.math.mul(gamma, scope.math.rsqrt(scope.math.add(variance, scope.constant((float) b.epsilon()))));
+        Operand<TFloat32> shift = scope.math.sub(beta, scope.math.mul(mean, scale));
+        return activate(scope, scope.math.add(scope.math.mul(x, scale), shift), b.activation());
+    }
+
+    /**
+     * A moving average the trainer updates after each step: {@code moving ← momentum · moving + (1 −
+     * momentum) · batch}. Data-parallel trainers average {@code batch} over the workers first, so that
+     * every worker keeps the same moving averages.
+     */
+    public record Statistic(Variable<TFloat32> moving, Operand<TFloat32> batch, double momentum) {}
+
+    /** The batch-norm statistics of a training graph (empty for inference, or without batch norm). */
+    public List<Statistic> statistics() {
+        return Collections.unmodifiableList(statistics);
+    }
+
+    /** The variables the optimizer trains: all but batch norm's moving averages. */
+    public Map<String, Variable<TFloat32>> trainableVariables() {
+        Map<String, Variable<TFloat32>> out = new LinkedHashMap<>(variables);
+        out.keySet().removeIf(n -> n.endsWith("/moving_mean") || n.endsWith("/moving_variance"));
+        return out;
     }
 
     private static List<Long> strides(int stride) {

@@ -100,6 +100,10 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
             } else if (named.get(i).spec() instanceof LayerSpec.Conv2D c) {
                 out.put(name + "/kernel", new long[] {c.kernelSize(), c.kernelSize(), last(in), c.filters()});
                 out.put(name + "/bias", new long[] {c.filters()});
+            } else if (named.get(i).spec() instanceof LayerSpec.BatchNorm) {
+                for (String v : BATCH_NORM_VARIABLES) {
+                    out.put(name + "/" + v, new long[] {last(in)});
+                }
             } else if (named.get(i).spec() instanceof LayerSpec.DepthwiseConv2D d) {
                 out.put(name + "/kernel", new long[] {d.kernelSize(), d.kernelSize(), last(in), d.multiplier()});
                 out.put(name + "/bias", new long[] {(long) last(in) * d.multiplier()});
@@ -109,7 +113,10 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
         return out;
     }
 
-    /** Number of trainable parameters (kernels and biases). */
+    /** A batch-norm layer's variables, Keras's names; the moving ones are not trained. */
+    public static final List<String> BATCH_NORM_VARIABLES = List.of("gamma", "beta", "moving_mean", "moving_variance");
+
+    /** Number of parameters: kernels, biases and batch norm's four vectors (as Keras counts them). */
     public long parameterCount() {
         long total = 0;
         for (long[] shape : variableShapes().values()) {
@@ -264,7 +271,7 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
                 }
                 shape = new int[] {n};
             }
-            // Dropout keeps the shape.
+            // Dropout and batch norm keep the shape.
             out.add(shape.clone());
         }
         return out;

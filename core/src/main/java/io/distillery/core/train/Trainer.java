@@ -117,8 +117,9 @@ public final class Trainer implements AutoCloseable {
                             TFloat32.class),
                     tf.constant(0));
 
-            List<String> names = new ArrayList<>(model.variables().keySet());
-            List<Variable<TFloat32>> vars = new ArrayList<>(model.variables().values());
+            List<String> names = new ArrayList<>(model.trainableVariables().keySet());
+            List<Variable<TFloat32>> vars =
+                    new ArrayList<>(model.trainableVariables().values());
             List<Operand<TFloat32>> grads = reduce(tf, vars, tf.gradients(loss, vars));
 
             // Apply nothing until every gradient exists: an update of dense_2/kernel must not race with
@@ -186,14 +187,53 @@ public final class Trainer implements AutoCloseable {
                 Ops afterApply = maskOps.withControlDependencies(List.of(applied));
                 reMasks.add(afterApply.assign(var, afterApply.math.mul(var, mask)));
             }
-            this.trainTarget = reMasks.isEmpty()
-                    ? applied
-                    : tf.withControlDependencies(reMasks).withName("train").noOp();
+            List<Op> done = new ArrayList<>(reMasks);
+            done.add(applied);
+            done.addAll(updateStatistics(tf.withSubScope("statistics").withControlDependencies(gradOps)));
+            this.trainTarget =
+                    tf.withControlDependencies(done).withName("train").noOp();
             this.session = options.sessionFactory().apply(graph);
         } catch (RuntimeException e) {
             graph.close();
             throw e;
         }
+    }
+
+    /**
+     * Batch norm's moving averages, updated once the backward pass is done. Data-parallel workers average
+     * the batch statistics first (one all-reduce for all of them), so their moving averages stay equal.
+     */
+    private List<Op> updateStatistics(Ops tf) {
+        List<ModelGraph.Statistic> stats = model.statistics();
+        if (stats.isEmpty()) {
+            return List.of();
+        }
+        List<Operand<TFloat32>> batch = new ArrayList<>();
+        stats.forEach(s -> batch.add(s.batch()));
+        if (!options.reducer().isLocal()) {
+            int[] sizes = stats.stream()
+                    .mapToInt(s -> (int) s.moving().shape().size())
+                    .toArray();
+            Operand<TFloat32> reduced = options.reducer().reduce(tf, tf.concat(batch, tf.constant(0)));
+            var parts = tf.splitV(reduced, tf.constant(sizes), tf.constant(0), (long) sizes.length);
+            batch.clear();
+            for (int i = 0; i < sizes.length; i++) {
+                @SuppressWarnings("unchecked")
+                Operand<TFloat32> part =
+                        (Operand<TFloat32>) (Operand<?>) parts.output().get(i);
+                batch.add(part);
+            }
+        }
+        List<Op> updates = new ArrayList<>();
+        for (int i = 0; i < stats.size(); i++) {
+            ModelGraph.Statistic s = stats.get(i);
+            float m = (float) s.momentum();
+            updates.add(tf.assign(
+                    s.moving(),
+                    tf.math.add(
+                            tf.math.mul(s.moving(), tf.constant(m)), tf.math.mul(batch.get(i), tf.constant(1 - m)))));
+        }
+        return updates;
     }
 
     private List<Operand<TFloat32>> reduce(Ops tf, List<Variable<TFloat32>> vars, Gradients gradients) {

@@ -68,6 +68,41 @@ final class TfjsLayers {
         return layer("DepthwiseConv2D", config);
     }
 
+    /** Keras BatchNormalization over the last axis (its activation is a layer of its own: {@link #activation}). */
+    static ObjectNode batchNorm(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping) {
+        LayerSpec.BatchNorm bn = (LayerSpec.BatchNorm) layer.spec();
+        mapping.activation(layer, bn.activation()); // an unmapped activation fails here, before any I/O
+        ObjectNode config = common(layer.name());
+        config.put("axis", -1);
+        config.put("momentum", bn.momentum());
+        config.put("epsilon", bn.epsilon());
+        config.put("center", true);
+        config.put("scale", true);
+        String[][] initializers = {
+            {"beta_initializer", "Zeros"},
+            {"gamma_initializer", "Ones"},
+            {"moving_mean_initializer", "Zeros"},
+            {"moving_variance_initializer", "Ones"}
+        };
+        for (String[] init : initializers) {
+            ObjectNode node = config.putObject(init[0]);
+            node.put("class_name", init[1]);
+            node.putObject("config");
+        }
+        for (String key :
+                new String[] {"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"}) {
+            config.putNull(key);
+        }
+        return layer("BatchNormalization", config);
+    }
+
+    /** A Keras Activation layer, e.g. after batch norm. */
+    static ObjectNode activation(String name, String activation) {
+        ObjectNode config = common(name);
+        config.put("activation", activation);
+        return layer("Activation", config);
+    }
+
     static ObjectNode avgPool(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping) {
         return pool("AveragePooling2D", layer.name(), ((LayerSpec.AvgPool2D) layer.spec()).poolSize());
     }
@@ -137,9 +172,7 @@ final class TfjsLayers {
     }
 
     static ObjectNode softmax(String name) {
-        ObjectNode config = common(name);
-        config.put("activation", "softmax");
-        return layer("Activation", config);
+        return activation(name, "softmax");
     }
 
     private static ObjectNode common(String name) {

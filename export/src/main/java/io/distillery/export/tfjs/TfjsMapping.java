@@ -23,6 +23,7 @@ record TfjsMapping(
                     LayerSpec.MaxPool2D.class, TfjsLayers::maxPool,
                     LayerSpec.AvgPool2D.class, TfjsLayers::avgPool,
                     LayerSpec.GlobalAvgPool.class, TfjsLayers::globalAvgPool,
+                    LayerSpec.BatchNorm.class, TfjsLayers::batchNorm,
                     LayerSpec.Flatten.class, TfjsLayers::flatten,
                     LayerSpec.Dropout.class, TfjsLayers::dropout),
             Map.of(

@@ -3,6 +3,7 @@ package io.distillery.export.tfjs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.distillery.core.model.LayerSpec;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.NamedArray;
 import io.distillery.core.model.Weights;
@@ -93,7 +94,7 @@ public final class TfjsWriter {
         ArrayNode specs = group.putArray("weights");
         Set<String> depthwise = new HashSet<>();
         spec.namedLayers().stream()
-                .filter(l -> l.spec() instanceof io.distillery.core.model.LayerSpec.DepthwiseConv2D)
+                .filter(l -> l.spec() instanceof LayerSpec.DepthwiseConv2D)
                 .forEach(l -> depthwise.add(l.name() + "/kernel"));
         for (NamedArray a : arrays) {
             ObjectNode w = specs.addObject();
@@ -126,6 +127,10 @@ public final class TfjsWriter {
         for (int i = 0; i < named.size(); i++) {
             ModelSpec.NamedLayer layer = named.get(i);
             layers.add(mapping.writer(layer).write(layer, shape, mapping));
+            if (layer.spec() instanceof LayerSpec.BatchNorm bn && bn.activation() != LayerSpec.Activation.NONE) {
+                layers.add(TfjsLayers.activation(
+                        layer.name() + "_activation", mapping.activation(layer, bn.activation())));
+            }
             shape = GraphShapes.of(shapes.get(i));
         }
         layers.add(TfjsLayers.softmax("probabilities"));

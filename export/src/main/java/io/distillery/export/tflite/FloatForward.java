@@ -19,6 +19,7 @@ final class FloatForward {
     private final List<int[]> shapes;
     private final float[][] kernels;
     private final float[][] biases;
+    private final CheckedWeights weights;
 
     FloatForward(ModelSpec spec, CheckedWeights weights) {
         this.spec = spec;
@@ -26,6 +27,7 @@ final class FloatForward {
         this.shapes = spec.outputShapes();
         this.kernels = new float[layers.size()][];
         this.biases = new float[layers.size()][];
+        this.weights = weights;
         for (int i = 0; i < layers.size(); i++) {
             if (layers.get(i).spec().hasWeights()) {
                 kernels[i] = weights.kernel(layers.get(i).name()).values();
@@ -68,6 +70,8 @@ final class FloatForward {
                 x = pool(x, in, p.poolSize(), shapes.get(i), false);
             } else if (layer instanceof LayerSpec.GlobalAvgPool) {
                 x = globalAvgPool(x, in);
+            } else if (layer instanceof LayerSpec.BatchNorm b) {
+                x = batchNorm(x, layers.get(i).name(), b);
             } else if (!(layer instanceof LayerSpec.Flatten || layer instanceof LayerSpec.Dropout)) {
                 throw new IllegalStateException("float reference: no Java implementation of layer "
                         + layers.get(i).name() + " (" + layer + ")");
@@ -171,6 +175,20 @@ final class FloatForward {
             }
         }
         return y;
+    }
+
+    private float[] batchNorm(float[] x, String name, LayerSpec.BatchNorm b) {
+        float[] gamma = weights.get(name + "/gamma").values();
+        float[] beta = weights.get(name + "/beta").values();
+        float[] mean = weights.get(name + "/moving_mean").values();
+        float[] variance = weights.get(name + "/moving_variance").values();
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            int c = i % gamma.length;
+            float scale = (float) (gamma[c] / Math.sqrt(variance[c] + b.epsilon()));
+            y[i] = x[i] * scale + (beta[c] - mean[c] * scale);
+        }
+        return activate(y, b.activation());
     }
 
     private static float[] globalAvgPool(float[] x, int[] in) {

@@ -202,6 +202,11 @@ final class TfLiteLayers {
         return reshape(step.model(), step.encoding(), step.outputName(), step.input(), step.outputShape());
     }
 
+    /** Never emitted: {@link BatchNormFolding} folds every batch norm into the layer before it first. */
+    static int batchNorm(LayerEmitter.Step step) {
+        throw new IllegalStateException(step.layer().name() + ": batch norm reached the TFLite emitters unfolded");
+    }
+
     /** The identity at inference: no operator. */
     static int dropout(LayerEmitter.Step step) {
         return step.input();

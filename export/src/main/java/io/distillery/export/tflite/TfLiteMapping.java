@@ -24,6 +24,7 @@ record TfLiteMapping(
                     LayerSpec.MaxPool2D.class, TfLiteLayers::maxPool,
                     LayerSpec.AvgPool2D.class, TfLiteLayers::avgPool,
                     LayerSpec.GlobalAvgPool.class, TfLiteLayers::globalAvgPool,
+                    LayerSpec.BatchNorm.class, TfLiteLayers::batchNorm,
                     LayerSpec.Flatten.class, TfLiteLayers::flatten,
                     LayerSpec.Dropout.class, TfLiteLayers::dropout),
             Map.of(

@@ -42,14 +42,20 @@ public final class TfLiteWriter {
         return int8(spec, weights, calibrationRows, rows, TfLiteMapping.DEFAULT);
     }
 
-    static byte[] float32(ModelSpec spec, Weights weights, TfLiteMapping mapping) {
-        CheckedWeights checked = CheckedWeights.of(spec, weights, FLOAT32);
+    static byte[] float32(ModelSpec original, Weights weights, TfLiteMapping mapping) {
+        CheckedWeights.of(original, weights, FLOAT32);
+        BatchNormFolding.Folded folded = BatchNormFolding.fold(original, weights, FLOAT32);
+        ModelSpec spec = folded.spec();
+        CheckedWeights checked = CheckedWeights.of(spec, folded.weights(), FLOAT32);
         return TfLiteGraph.build(spec, checked, new Float32Encoding(), mapping);
     }
 
     static QuantizedModel int8(
-            ModelSpec spec, Weights weights, float[] calibrationRows, int rows, TfLiteMapping mapping) {
-        CheckedWeights checked = CheckedWeights.of(spec, weights, INT8);
+            ModelSpec original, Weights weights, float[] calibrationRows, int rows, TfLiteMapping mapping) {
+        CheckedWeights.of(original, weights, INT8);
+        BatchNormFolding.Folded folded = BatchNormFolding.fold(original, weights, INT8);
+        ModelSpec spec = folded.spec();
+        CheckedWeights checked = CheckedWeights.of(spec, folded.weights(), INT8);
         // Fail on an unmapped layer before spending time on calibration.
         spec.namedLayers().forEach(layer -> mapping.emitter(layer, INT8));
         Calibration calibration = Calibration.run(spec, checked, calibrationRows, rows);

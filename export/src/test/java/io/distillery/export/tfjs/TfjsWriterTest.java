@@ -66,6 +66,12 @@ class TfjsWriterTest {
     }
 
     @Test
+    void batchNormIsABatchNormalizationLayerAnywhere() throws IOException {
+        assertMatchesReference(TestModels.BATCH_NORM, dir.resolve("bn"), 4 << 20, 34);
+        assertMatchesReference(TestModels.BATCH_NORM_AFTER_POOL, dir.resolve("bn-pool"), 4 << 20, 35);
+    }
+
+    @Test
     void flattenOfAlreadyFlatInputMatchesTensorFlow() throws IOException {
         // TF.js's Flatten wants rank >= 3: these flatten layers become same-size Reshapes.
         assertMatchesReference(TestModels.FLAT_RANK2, dir.resolve("rank2"), TfjsWriter.DEFAULT_SHARD_BYTES, 35);

@@ -15,11 +15,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FloatForwardTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"dense", "conv", "mobile"})
+    @ValueSource(strings = {"dense", "conv", "mobile", "batchnorm"})
     void logitsMatchTensorFlow(String which) {
         ModelSpec spec = switch (which) {
             case "dense" -> TestModels.DENSE;
             case "conv" -> TestModels.CONV;
+            case "batchnorm" -> TestModels.BATCH_NORM;
             default -> TestModels.MOBILE;
         };
         Weights weights = TestModels.randomWeights(spec, 21);

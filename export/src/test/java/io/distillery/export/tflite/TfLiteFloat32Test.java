@@ -40,6 +40,31 @@ class TfLiteFloat32Test {
     }
 
     @Test
+    void batchNormIsFoldedIntoTheLayerBeforeIt() {
+        assertMatchesReference(TestModels.BATCH_NORM, 16);
+        // Three fused operators where the graph has conv, batch norm and activation: no batch norm left.
+        assertEquals(
+                java.util.List.of(
+                        "RESHAPE",
+                        "CONV_2D",
+                        "DEPTHWISE_CONV_2D",
+                        "RESHAPE",
+                        "FULLY_CONNECTED",
+                        "FULLY_CONNECTED",
+                        "SOFTMAX"),
+                operators(TfLiteWriter.float32(TestModels.BATCH_NORM, randomWeights(TestModels.BATCH_NORM, 16))));
+        io.distillery.export.UnsupportedLayerException e = assertThrows(
+                io.distillery.export.UnsupportedLayerException.class,
+                () -> TfLiteWriter.float32(
+                        TestModels.BATCH_NORM_AFTER_POOL, randomWeights(TestModels.BATCH_NORM_AFTER_POOL, 1)));
+        assertEquals(
+                "TFLite float32 cannot express layer batchnorm_1 (batchnorm): batch norm is folded into the"
+                        + " conv2d, dwconv2d or dense layer just before it, which must have no activation of its own; found"
+                        + " maxpool(2)",
+                e.getMessage());
+    }
+
+    @Test
     void flattenOfAlreadyFlatInputMatchesTensorFlow() {
         assertMatchesReference(TestModels.FLAT_RANK2, 13);
         assertMatchesReference(TestModels.FLAT_RANK1, 14);
@@ -73,6 +98,14 @@ class TfLiteFloat32Test {
             assertEquals(spec.numClasses(), runner.numClasses());
             assertArrayEquals(new String[] {"serving_default"}, runner.signatures());
         }
+    }
+
+    private static java.util.List<String> operators(byte[] flatbuffer) {
+        ModelT model = ModelT.deserializeFromBinary(flatbuffer);
+        return Arrays.stream(model.getSubgraphs()[0].getOperators())
+                .map(op -> TensorEncoding.builtinName(
+                        model.getOperatorCodes()[(int) op.getOpcodeIndex()].getBuiltinCode()))
+                .toList();
     }
 
     @Test
