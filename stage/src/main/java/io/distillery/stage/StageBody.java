@@ -59,7 +59,8 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
                     place.reducer(),
                     dropoutSeed(loop.seed(), rank),
                     masked,
-                    place.sessions());
+                    place.sessions(),
+                    plan.training().recipe());
             try (Trainer trainer = new Trainer(options)) {
                 // The driver chose the checkpoint: every worker resumes from the same file, in sync.
                 if (resumeFrom != null) {

@@ -4,6 +4,7 @@ import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
 import io.distillery.core.train.Loss;
 import io.distillery.core.train.OptimizerSpec;
+import io.distillery.core.train.Recipe;
 import io.distillery.core.train.TrainingLoop;
 import io.distillery.distill.DistillationLoss;
 import io.distillery.prune.PruningPlan;
@@ -45,8 +46,20 @@ public sealed interface StagePlan extends Serializable
         return Map.of();
     }
 
-    /** The loop (epochs, batch, seed) and the optimizer. */
-    record Training(TrainingLoop.Plan loop, OptimizerSpec optimizer) implements Serializable {}
+    /** The loop (epochs, batch, seed), the optimizer and the rest of the recipe. */
+    record Training(TrainingLoop.Plan loop, OptimizerSpec optimizer, Recipe recipe) implements Serializable {
+        public Training {
+            recipe = recipe == null ? Recipe.PLAIN : recipe;
+        }
+
+        public Training(TrainingLoop.Plan loop, OptimizerSpec optimizer) {
+            this(loop, optimizer, Recipe.PLAIN);
+        }
+
+        Training withLoop(TrainingLoop.Plan newLoop) {
+            return new Training(newLoop, optimizer, recipe);
+        }
+    }
 
     /** A trained model: architecture and weights. */
     record Model(ModelSpec spec, Weights weights) implements Serializable {
@@ -78,7 +91,7 @@ public sealed interface StagePlan extends Serializable
 
         @Override
         public Teacher withLoop(TrainingLoop.Plan loop) {
-            return new Teacher(spec, new Training(loop, training.optimizer()));
+            return new Teacher(spec, training.withLoop(loop));
         }
     }
 
@@ -91,7 +104,7 @@ public sealed interface StagePlan extends Serializable
 
         @Override
         public Scratch withLoop(TrainingLoop.Plan loop) {
-            return new Scratch(spec, new Training(loop, training.optimizer()));
+            return new Scratch(spec, training.withLoop(loop));
         }
     }
 
@@ -104,7 +117,7 @@ public sealed interface StagePlan extends Serializable
 
         @Override
         public Distilled withLoop(TrainingLoop.Plan loop) {
-            return new Distilled(spec, new Training(loop, training.optimizer()), teaching);
+            return new Distilled(spec, training.withLoop(loop), teaching);
         }
 
         @Override
@@ -136,7 +149,7 @@ public sealed interface StagePlan extends Serializable
 
         @Override
         public Pruned withLoop(TrainingLoop.Plan loop) {
-            return new Pruned(start, new Training(loop, training.optimizer()), teaching, pruning);
+            return new Pruned(start, training.withLoop(loop), teaching, pruning);
         }
 
         @Override

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /** A stage store in memory, for tests: files by path. */
-final class MemoryStore implements StageStore {
+class MemoryStore implements StageStore {
     final Map<String, byte[]> files = new ConcurrentSkipListMap<>();
 
     @Override

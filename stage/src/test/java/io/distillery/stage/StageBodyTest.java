@@ -3,14 +3,17 @@ package io.distillery.stage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillery.core.data.Shard;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
 import io.distillery.core.testing.Blobs;
+import io.distillery.core.train.Augmentation;
 import io.distillery.core.train.CollectiveWorker;
 import io.distillery.core.train.OptimizerSpec;
+import io.distillery.core.train.Recipe;
 import io.distillery.core.train.Replica;
 import io.distillery.core.train.TrainingLoop;
 import io.distillery.prune.PruningPlan;
@@ -19,6 +22,7 @@ import io.distillery.prune.SparsityReport;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,13 +36,29 @@ class StageBodyTest {
     private static final int BATCH = 20;
     /** Dropout and batch norm: the two layers whose training-time behaviour a resume must reproduce. */
     private static final ModelSpec DROPOUT = ModelSpec.of(
-            new int[] {4},
+            new int[] {2, 2, 1},
             3,
-            List.of("dense(32)", "batchnorm(relu)", "dropout(0.5)", "dense(16,relu)", "dropout(0.3)", "dense(3)"));
+            List.of(
+                    "conv2d(16,1,none,same)",
+                    "batchnorm(relu)",
+                    "dropout(0.3)",
+                    "flatten",
+                    "dense(16,relu)",
+                    "dropout(0.3)",
+                    "dense(3)"));
+
+    /** Everything random or step-dependent a stage can do: what a resume must repeat exactly. */
+    private static final Recipe EVERYTHING =
+            new Recipe(Recipe.Schedule.COSINE, 1, 0.01, 0.1, new Augmentation(1, true));
 
     private static StagePlan.Teacher teacher(ModelSpec spec, int epochs) {
+        return teacher(spec, epochs, Recipe.PLAIN);
+    }
+
+    private static StagePlan.Teacher teacher(ModelSpec spec, int epochs, Recipe recipe) {
         return new StagePlan.Teacher(
-                spec, new StagePlan.Training(new TrainingLoop.Plan(epochs, BATCH, 0, 11), OptimizerSpec.adam(0.01)));
+                spec,
+                new StagePlan.Training(new TrainingLoop.Plan(epochs, BATCH, 0, 11), OptimizerSpec.adam(0.01), recipe));
     }
 
     @Test
@@ -70,16 +90,19 @@ class StageBodyTest {
     void aStageWithDropoutResumedMidEpochIsBitIdenticalToAnUninterruptedOne() throws Exception {
         try (BufferAllocator allocator = new RootAllocator();
                 Shard shard = Blobs.shard(allocator, ROWS, 1)) {
-            Weights whole = new StageBody(teacher(DROPOUT, 3), new MemoryStore(), 0, null)
+            Weights whole = new StageBody(teacher(DROPOUT, 3, EVERYTHING), new MemoryStore(), 0, null)
                     .run(0, shard, () -> Replica.LOCAL)
                     .weights();
 
-            MemoryStore store = new MemoryStore();
-            // "Stopped": only the first epoch ran; its newest checkpoint is step 10 of 12, mid-epoch.
-            new StageBody(teacher(DROPOUT, 1), store, 5, null).run(0, shard, () -> Replica.LOCAL);
+            MemoryStore store = new CrashingStore();
+            // Killed when it writes its third checkpoint: the newest is step 10 of 12, mid-epoch.
+            assertThrows(
+                    CrashingStore.Crash.class,
+                    () -> new StageBody(teacher(DROPOUT, 3, EVERYTHING), store, 5, null)
+                            .run(0, shard, () -> Replica.LOCAL));
             Checkpoints.Checkpoint from = Checkpoints.latest(store);
             assertEquals(10, from.step());
-            Weights resumed = new StageBody(teacher(DROPOUT, 3), store, 5, from.name())
+            Weights resumed = new StageBody(teacher(DROPOUT, 3, EVERYTHING), store, 5, from.name())
                     .run(0, shard, () -> Replica.LOCAL)
                     .weights();
 
@@ -103,22 +126,45 @@ class StageBodyTest {
                 Shard s0 = Blobs.shard(allocator, ROWS, 1);
                 Shard s1 = Blobs.shard(allocator, ROWS, 2)) {
             List<Shard> shards = List.of(s0, s1);
-            StageResult[] whole = runTwo(pool, shards, teacher(DROPOUT, 3), new MemoryStore(), null);
+            StageResult[] whole = runTwo(pool, shards, teacher(DROPOUT, 3, EVERYTHING), new MemoryStore(), null);
             assertEquals(whole[0].weights(), whole[1].weights(), "the all-reduces keep the ranks in sync");
             float[] movingMean =
                     whole[0].weights().get("batchnorm_1/moving_mean").values();
             assertTrue(movingMean[0] != 0f, "batch norm's moving mean followed the batches");
 
-            MemoryStore store = new MemoryStore();
-            runTwo(pool, shards, teacher(DROPOUT, 1), store, null);
+            MemoryStore store = new CrashingStore();
+            // Rank 0 dies at its third checkpoint; rank 1 then times out waiting for it in the all-reduce.
+            ExecutionException killed = assertThrows(
+                    ExecutionException.class, () -> runTwo(pool, shards, teacher(DROPOUT, 3, EVERYTHING), store, null));
+            assertTrue(killed.getCause() instanceof CrashingStore.Crash, killed.toString());
             Checkpoints.Checkpoint from = Checkpoints.latest(store);
             assertEquals(10, from.step());
-            StageResult[] resumed = runTwo(pool, shards, teacher(DROPOUT, 3), store, from.name());
+            StageResult[] resumed = runTwo(pool, shards, teacher(DROPOUT, 3, EVERYTHING), store, from.name());
 
             assertEquals(whole[0].weights().sha256(), resumed[0].weights().sha256());
             assertEquals(whole[0].weights(), resumed[1].weights());
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** A store whose process "dies" the first time it writes the checkpoint of step 15. */
+    private static final class CrashingStore extends MemoryStore {
+        private boolean crashed;
+
+        static final class Crash extends RuntimeException {
+            Crash() {
+                super("killed while writing the checkpoint of step 15");
+            }
+        }
+
+        @Override
+        public void write(String name, IoConsumer<java.io.OutputStream> writer) throws java.io.IOException {
+            if (name.equals(Checkpoints.DIR + "/step-0000000015.ckpt") && !crashed) {
+                crashed = true;
+                throw new Crash();
+            }
+            super.write(name, writer);
         }
     }
 
@@ -134,11 +180,24 @@ class StageBodyTest {
         List<Future<StageResult>> futures = new ArrayList<>();
         for (int rank = 0; rank < 2; rank++) {
             int r = rank;
-            CollectiveWorker worker = CollectiveWorker.start(new CollectiveWorker.Spec(addresses, r, 30_000, "", 1));
+            CollectiveWorker worker = CollectiveWorker.start(new CollectiveWorker.Spec(addresses, r, 5_000, "", 1));
             futures.add(pool.submit(() -> new StageBody(plan, store, 5, resumeFrom)
                     .run(r, shards.get(r), () -> new Replica(worker.reducer(), worker::openSession))));
         }
-        return new StageResult[] {futures.get(0).get(), futures.get(1).get()};
+        // Both ranks end before this returns, failed or not: none may still hold a shard's batch.
+        StageResult[] out = new StageResult[2];
+        ExecutionException first = null;
+        for (int r = 0; r < 2; r++) {
+            try {
+                out[r] = futures.get(r).get();
+            } catch (ExecutionException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        return out;
     }
 
     @Test

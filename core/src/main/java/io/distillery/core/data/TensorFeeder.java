@@ -33,6 +33,17 @@ public final class TensorFeeder {
 
     /** A fixed-size-list float column as a {@code [rows, width]} tensor. */
     public static TFloat32 floats(VectorSchemaRoot batch, String column) {
+        return floats(batch, column, null);
+    }
+
+    /** Changes a batch's values in place before they become a tensor (e.g. augmentation). */
+    @FunctionalInterface
+    public interface Transform {
+        void apply(float[] values, int rows);
+    }
+
+    /** As {@link #floats(VectorSchemaRoot, String)}, with {@code transform} (or null) applied to the rows first. */
+    public static TFloat32 floats(VectorSchemaRoot batch, String column, Transform transform) {
         if (batch.getVector(column) == null) {
             throw new IllegalArgumentException("batch has no column " + column + "; has " + batch.getSchema());
         }
@@ -49,6 +60,9 @@ public final class TensorFeeder {
                 .order(ByteOrder.LITTLE_ENDIAN)
                 .asFloatBuffer()
                 .get(values, 0, n);
+        if (transform != null) {
+            transform.apply(values, rows);
+        }
         return TFloat32.tensorOf(
                 Shape.of(rows, width), DataBuffers.of(values, true, false).narrow(n));
     }

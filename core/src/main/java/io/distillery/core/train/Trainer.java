@@ -48,6 +48,8 @@ public final class Trainer implements AutoCloseable {
      * @param maskedVariables variables multiplied by a 0/1 mask after every step (pruning)
      * @param sessionFactory opens the session on the built graph (a local one, or one targeted at a TF
      *     server for data-parallel training)
+     * @param recipe learning-rate schedule, weight decay, label smoothing, augmentation ({@link
+     *     Recipe#PLAIN} for none)
      */
     public record Options(
             ModelSpec model,
@@ -56,23 +58,33 @@ public final class Trainer implements AutoCloseable {
             GradientReducer reducer,
             long seed,
             Set<String> maskedVariables,
-            Function<Graph, Session> sessionFactory) {
+            Function<Graph, Session> sessionFactory,
+            Recipe recipe) {
         public Options {
             reducer = reducer == null ? GradientReducer.LOCAL : reducer;
             maskedVariables = maskedVariables == null ? Set.of() : Set.copyOf(maskedVariables);
             sessionFactory = sessionFactory == null ? Session::new : sessionFactory;
+            recipe = recipe == null ? Recipe.PLAIN : recipe;
+            if (!recipe.augmentation().isNone() && model.inputShape().length != 3) {
+                throw new IllegalArgumentException("augmentation needs images ([height, width, channels] input), found"
+                        + " input shape " + java.util.Arrays.toString(model.inputShape()));
+            }
         }
 
         public static Options local(ModelSpec model, Loss loss, OptimizerSpec optimizer, long seed) {
-            return new Options(model, loss, optimizer, GradientReducer.LOCAL, seed, Set.of(), null);
+            return new Options(model, loss, optimizer, GradientReducer.LOCAL, seed, Set.of(), null, null);
         }
 
         public Options withMasks(Set<String> masked) {
-            return new Options(model, loss, optimizer, reducer, seed, masked, sessionFactory);
+            return new Options(model, loss, optimizer, reducer, seed, masked, sessionFactory, recipe);
         }
 
         public Options withReducer(GradientReducer r, Function<Graph, Session> factory) {
-            return new Options(model, loss, optimizer, r, seed, maskedVariables, factory);
+            return new Options(model, loss, optimizer, r, seed, maskedVariables, factory, recipe);
+        }
+
+        public Options withRecipe(Recipe r) {
+            return new Options(model, loss, optimizer, reducer, seed, maskedVariables, sessionFactory, r);
         }
     }
 
@@ -88,6 +100,9 @@ public final class Trainer implements AutoCloseable {
     private final Op trainTarget;
     private final Placeholder<TFloat32> beta1Power;
     private final Placeholder<TFloat32> beta2Power;
+    private final Operand<TFloat32> learningRate;
+    private long stepsPerEpoch;
+    private long totalSteps;
     private final SlotVariables slots;
     private final SlotVariables masks;
     private long step;
@@ -103,9 +118,18 @@ public final class Trainer implements AutoCloseable {
             this.labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
             Operand<TFloat32> oneHot =
                     tf.oneHot(labels, tf.constant(spec.numClasses()), tf.constant(1f), tf.constant(0f));
+            // Label smoothing moves ε of each target to the other classes: (1 − ε) · one-hot + ε / K.
+            double eps = options.recipe().labelSmoothing();
+            Operand<TFloat32> targets = eps == 0
+                    ? oneHot
+                    : tf.oneHot(
+                            labels,
+                            tf.constant(spec.numClasses()),
+                            tf.constant((float) (1 - eps + eps / spec.numClasses())),
+                            tf.constant((float) (eps / spec.numClasses())));
             LossInputs inputs = new LossInputs(
                     model.logits(),
-                    oneHot,
+                    targets,
                     (name, width) -> columns.computeIfAbsent(
                             name,
                             n -> tf.withName(n).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, width)))));
@@ -133,7 +157,9 @@ public final class Trainer implements AutoCloseable {
             OptimizerSpec o = options.optimizer();
             this.slots = new SlotVariables(opt);
             List<Op> applies = new ArrayList<>();
-            Operand<TFloat32> lr = opt.constant((float) o.learningRate());
+            this.learningRate = opt.withName("learning_rate")
+                    .placeholderWithDefault(opt.constant((float) o.learningRate()), Shape.scalar());
+            Operand<TFloat32> lr = learningRate;
             if (o.kind() == OptimizerSpec.Kind.ADAM) {
                 this.beta1Power =
                         opt.withName("beta1_power").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
@@ -170,7 +196,7 @@ public final class Trainer implements AutoCloseable {
                     }
                 }
             }
-            Op applied = tf.withControlDependencies(applies)
+            Op applied = tf.withControlDependencies(decayed(apply, applies, lr))
                     .withName("apply_gradients")
                     .noOp();
 
@@ -197,6 +223,28 @@ public final class Trainer implements AutoCloseable {
             graph.close();
             throw e;
         }
+    }
+
+    /**
+     * Decoupled weight decay (Loshchilov & Hutter's AdamW): once the optimizer has updated them, kernels
+     * lose {@code lr × weight_decay} of themselves. Biases and batch norm are left alone.
+     */
+    private List<Op> decayed(Ops apply, List<Op> applies, Operand<TFloat32> lr) {
+        double decay = options.recipe().weightDecay();
+        if (decay == 0) {
+            return applies;
+        }
+        Ops after = apply.withControlDependencies(applies);
+        Operand<TFloat32> factor =
+                after.math.sub(after.constant(1f), after.math.mul(lr, after.constant((float) decay)));
+        List<Op> out = new ArrayList<>();
+        model.trainableVariables().forEach((name, v) -> {
+            if (name.endsWith("/kernel")) {
+                out.add(after.assign(v, after.math.mul(v, factor)));
+            }
+        });
+        out.addAll(applies);
+        return out;
     }
 
     /**
@@ -312,6 +360,15 @@ public final class Trainer implements AutoCloseable {
         masks.load(session, new Weights(arrays));
     }
 
+    /**
+     * The length of the stage, which the learning-rate schedule follows ({@link TrainingLoop#run} sets
+     * it); until set, the rate is the optimizer's.
+     */
+    public void plan(long stepsPerEpoch, long totalSteps) {
+        this.stepsPerEpoch = stepsPerEpoch;
+        this.totalSteps = totalSteps;
+    }
+
     /** One optimizer step on an Arrow batch (columns {@code features}, {@code label}, extras). */
     public StepResult step(VectorSchemaRoot batch) {
         checkOpen("step");
@@ -319,6 +376,10 @@ public final class Trainer implements AutoCloseable {
         try {
             Session.Runner runner = session.runner();
             feedBatch(runner, batch, feeds, true);
+            TFloat32 rate = TFloat32.scalarOf((float)
+                    options.recipe().learningRate(options.optimizer().learningRate(), step, stepsPerEpoch, totalSteps));
+            feeds.add(rate);
+            runner.feed(learningRate, rate);
             TFloat32 trainingFlag = TFloat32.scalarOf(1f);
             feeds.add(trainingFlag);
             runner.feed(model.training(), trainingFlag);
@@ -376,8 +437,16 @@ public final class Trainer implements AutoCloseable {
         return new Evaluation(rows == 0 ? 0 : lossSum / rows, rows == 0 ? 0 : (double) correctSum / rows, rows);
     }
 
+    /** @param all a training step's batch: every column, augmented (an evaluation's: features and labels) */
     private void feedBatch(Session.Runner runner, VectorSchemaRoot batch, List<Tensor> feeds, boolean all) {
-        TFloat32 x = TensorFeeder.floats(batch, Columns.FEATURES);
+        Augmentation augmentation = options.recipe().augmentation();
+        TFloat32 x = TensorFeeder.floats(
+                batch,
+                Columns.FEATURES,
+                all && !augmentation.isNone()
+                        ? (values, rows) ->
+                                augmentation.apply(values, rows, options.model().inputShape(), options.seed(), step)
+                        : null);
         feeds.add(x);
         TInt32 y = TensorFeeder.labels(batch);
         feeds.add(y);

@@ -83,6 +83,7 @@ public final class TrainingLoop {
         }
         List<EpochMetrics> out = new ArrayList<>();
         int steps = plan.steps(shard.rows());
+        trainer.plan(steps, (long) plan.epochs() * steps);
         int firstEpoch = (int) (trainer.step() / steps);
         for (int epoch = firstEpoch; epoch < plan.epochs(); epoch++) {
             long started = System.nanoTime();

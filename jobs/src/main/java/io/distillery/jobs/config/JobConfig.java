@@ -1,7 +1,9 @@
 package io.distillery.jobs.config;
 
 import io.distillery.core.model.ModelSpec;
+import io.distillery.core.train.Augmentation;
 import io.distillery.core.train.OptimizerSpec;
+import io.distillery.core.train.Recipe;
 import io.distillery.core.train.TrainingLoop;
 import io.distillery.distill.DistillationLoss;
 import io.distillery.export.ExportFormat;
@@ -49,6 +51,8 @@ public record JobConfig(
         // And every optimizer: a typo in prune.optimizer used to surface after three training stages.
         teacher.optimizerSpec("teacher");
         student.optimizerSpec("student");
+        teacher.recipe(data, "teacher");
+        student.recipe(data, "student");
         prune.training(student.layers()).optimizerSpec("prune");
     }
 
@@ -130,13 +134,51 @@ public record JobConfig(
 
     /** One model's architecture and its training schedule. */
     public record Training(
-            List<String> layers, int epochs, int batchSize, String optimizer, double learningRate, double momentum)
+            List<String> layers,
+            int epochs,
+            int batchSize,
+            String optimizer,
+            double learningRate,
+            double momentum,
+            String lrSchedule,
+            int warmupEpochs,
+            double weightDecay,
+            double labelSmoothing,
+            List<String> augment)
             implements java.io.Serializable {
         public Training {
             require(layers != null && !layers.isEmpty(), "layers must list at least one layer");
             require(epochs >= 0, "epochs must be >= 0, found " + epochs);
             require(batchSize >= 1, "batch_size must be >= 1, found " + batchSize);
             layers = List.copyOf(layers);
+            lrSchedule = lrSchedule == null ? "constant" : lrSchedule;
+            augment = augment == null ? List.of() : List.copyOf(augment);
+        }
+
+        /** A plain loop: constant rate, no decay, smoothing or augmentation (the pruning fine-tune's). */
+        public Training(
+                List<String> layers,
+                int epochs,
+                int batchSize,
+                String optimizer,
+                double learningRate,
+                double momentum) {
+            this(layers, epochs, batchSize, optimizer, learningRate, momentum, "constant", 0, 0, 0, List.of());
+        }
+
+        /** Schedule, weight decay, label smoothing and augmentation, checked against the data's shape. */
+        public Recipe recipe(Data data, String section) {
+            try {
+                Augmentation augmentation = Augmentation.parse(augment);
+                if (!augmentation.isNone() && data.inputShape().size() != 3) {
+                    throw new IllegalArgumentException("augment needs images (data.input_shape [height, width,"
+                            + " channels]), found data.input_shape " + data.inputShape());
+                }
+                return new Recipe(
+                        Recipe.Schedule.parse(lrSchedule), warmupEpochs, weightDecay, labelSmoothing, augmentation);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(section + "." + e.getMessage(), e);
+            }
         }
 
         public ModelSpec modelSpec(Data data, String section) {

@@ -215,7 +215,8 @@ public final class Pipeline {
     }
 
     private StagePlan.Training training(JobConfig.Training t, String section) {
-        return new StagePlan.Training(t.plan(config.seed()), t.optimizerSpec(section));
+        return new StagePlan.Training(
+                t.plan(config.seed()), t.optimizerSpec(section), t.recipe(config.data(), section));
     }
 
     private StagePlan.Teaching teaching(StagePlan.Model teacher) {

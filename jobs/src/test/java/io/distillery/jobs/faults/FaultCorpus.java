@@ -364,6 +364,19 @@ public final class FaultCorpus {
                         "prune.optimizer must be adam or sgd, found 'rmsprop'",
                         d -> pipeline(d, "prune.optimizer=rmsprop")),
                 config(
+                        "augment-flat-data",
+                        "teacher.augment needs images (data.input_shape [height, width, channels]), found"
+                                + " data.input_shape [784]",
+                        d -> pipeline(
+                                d,
+                                "data.input_shape=[784]",
+                                "teacher.layers=[dense(16,relu),dense(10)]",
+                                "teacher.augment=[flip]")),
+                config(
+                        "lr-schedule-unknown",
+                        "student.lr_schedule must be constant or cosine, found 'step'",
+                        d -> pipeline(d, "student.lr_schedule=step")),
+                config(
                         "learning-rate-zero-student",
                         "student.learning_rate must be > 0, found 0.0",
                         d -> pipeline(d, "student.learning_rate=0")),
