@@ -21,6 +21,7 @@ public record StageSummary(
         String weightsSha256,
         Map<String, String> inputs,
         double testAccuracy,
+        Double validationAccuracy,
         double seconds,
         long steps,
         long parameters,
@@ -34,7 +35,9 @@ public record StageSummary(
         epochs = epochs == null ? List.of() : List.copyOf(epochs);
     }
 
-    public static StageSummary of(StagePlan plan, StageResult result, double testAccuracy, double seconds) {
+    /** @param validationAccuracy on a validation split, or null without one */
+    public static StageSummary of(
+            StagePlan plan, StageResult result, double testAccuracy, Double validationAccuracy, double seconds) {
         Weights w = result.weights();
         return new StageSummary(
                 plan.name(),
@@ -42,6 +45,7 @@ public record StageSummary(
                 w.sha256(),
                 plan.inputs(),
                 testAccuracy,
+                validationAccuracy,
                 seconds,
                 result.steps(),
                 w.size(),

@@ -22,7 +22,7 @@ class StageSummaryTest {
 
     private static StageSummary summary(StagePlan plan, Weights w) {
         return StageSummary.of(
-                plan, new StageResult(0, w, List.of(new EpochMetrics(0, 4, 0.5, 0.9, 32, 1.0)), 4), 0.91, 2.5);
+                plan, new StageResult(0, w, List.of(new EpochMetrics(0, 4, 0.5, 0.9, 32, 1.0)), 4), 0.91, 0.93, 2.5);
     }
 
     private static void check(StageSummary s, StagePlan plan, Weights w) {

@@ -70,7 +70,8 @@ public record JobConfig(
             List<Integer> inputShape,
             int numClasses,
             int limit,
-            int testLimit)
+            int testLimit,
+            double validationFraction)
             implements java.io.Serializable {
         public Data {
             require(train != null && !train.isBlank(), "data.train must be set");
@@ -86,6 +87,9 @@ public record JobConfig(
             require(numClasses >= 2, "data.num_classes must be >= 2, found " + numClasses);
             require(limit >= 0, "data.limit must be >= 0, found " + limit);
             require(testLimit >= 0, "data.test_limit must be >= 0, found " + testLimit);
+            require(
+                    validationFraction >= 0 && validationFraction <= 0.5,
+                    "data.validation_fraction must be in [0, 0.5], found " + validationFraction);
             inputShape = List.copyOf(inputShape);
         }
 

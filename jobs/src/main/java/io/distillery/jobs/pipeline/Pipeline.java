@@ -58,6 +58,7 @@ public final class Pipeline {
     private DataStats trainStats;
     private DataStats testStats;
     private TestSet testSet;
+    private TestSet validationSet;
 
     public Pipeline(JobConfig config, String runId, SparkSession spark, PrintStream out) {
         this.config = config;
@@ -108,6 +109,17 @@ public final class Pipeline {
         if (d.limit() > 0) {
             indexed = indexed.orderBy(ROW_ID).limit(d.limit());
         }
+        Dataset<Row> validationRaw = null;
+        if (d.validationFraction() > 0) {
+            // A fixed share of rows, picked by a hash of their place and the seed: the same rows every run.
+            var held = functions
+                    .pmod(
+                            functions.xxhash64(functions.col(ROW_ID), functions.lit(config.seed())),
+                            functions.lit(1_000_000))
+                    .lt(functions.lit(Math.round(d.validationFraction() * 1_000_000)));
+            validationRaw = indexed.filter(held).orderBy(ROW_ID).drop(ROW_ID);
+            indexed = indexed.filter(functions.not(held));
+        }
         Dataset<Row> trainRaw = indexed.drop(ROW_ID);
         Dataset<Row> testRaw = DataLoader.read(spark, d.test(), d.format(), "test", 1);
         if (d.testLimit() > 0) {
@@ -130,10 +142,19 @@ public final class Pipeline {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         trainPartitions = train.queryExecution().toRdd().toJavaRDD();
         testSet = TestSet.collect(testRaw, d.width(), d.testLimit());
+        Map<String, Object> record = new LinkedHashMap<>(Map.of("train", trainStats, "test", testStats));
+        if (validationRaw != null) {
+            validationSet = TestSet.collect(validationRaw, d.width(), 0);
+            record.put("validation", Map.of("rows", validationSet.rows(), "fraction", d.validationFraction()));
+        }
         out.printf(
-                "data     %d training rows (hash %s), %d test rows, %d worker(s)%n",
-                trainStats.rows(), trainStats.hash(), testSet.rows(), workers);
-        run.writeString("data.json", JSON.writeValueAsString(Map.of("train", trainStats, "test", testStats)));
+                "data     %d training rows (hash %s), %s%d test rows, %d worker(s)%n",
+                trainStats.rows(),
+                trainStats.hash(),
+                validationSet == null ? "" : validationSet.rows() + " validation rows, ",
+                testSet.rows(),
+                workers);
+        run.writeString("data.json", JSON.writeValueAsString(record));
     }
 
     /**
@@ -248,12 +269,18 @@ public final class Pipeline {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         double accuracy = testSet.accuracy(plan.spec(), result.weights());
-        out.printf("%-16s test accuracy %.4f (%.0f s)%n", name, accuracy, seconds);
+        Double validation = validationSet == null ? null : validationSet.accuracy(plan.spec(), result.weights());
+        out.printf(
+                "%-16s test accuracy %.4f%s (%.0f s)%n",
+                name,
+                accuracy,
+                validation == null ? "" : String.format(java.util.Locale.ROOT, ", validation %.4f", validation),
+                seconds);
         dir.write(WEIGHTS, result.weights()::write);
-        StageSummary summary = StageSummary.of(plan, result, accuracy, seconds);
+        StageSummary summary = StageSummary.of(plan, result, accuracy, validation, seconds);
         dir.write(StageSummary.FILE, o -> o.write(summary.toJson()));
         MetricsLog.append(run, name, result.epochs(), accuracy);
-        return new StageOutcome(name, plan.spec(), result.weights(), accuracy, result.epochs(), seconds);
+        return new StageOutcome(name, plan.spec(), result.weights(), accuracy, validation, result.epochs(), seconds);
     }
 
     /** A finished stage's outcome from the run directory, or null; fails if it no longer fits {@code spec}. */
@@ -273,7 +300,8 @@ public final class Pipeline {
         Weights w = Weights.read(new ByteArrayInputStream(dir.read(WEIGHTS)));
         StageSummary summary = StageSummary.parse(dir.read(StageSummary.FILE));
         summary.checkFits(name, spec, inputs, w);
-        return new StageOutcome(name, spec, w, summary.testAccuracy(), List.of(), summary.seconds());
+        return new StageOutcome(
+                name, spec, w, summary.testAccuracy(), summary.validationAccuracy(), List.of(), summary.seconds());
     }
 
     private StageOutcome requireDone(StagePlan plan, String command) throws IOException {

@@ -9,10 +9,17 @@ import java.util.List;
 /**
  * A trained model of a run, as the pipeline keeps it: weights, test accuracy and training record.
  *
+ * @param validationAccuracy on the held-out training rows ({@code data.validation_fraction}), or null
  * @param epochs epoch metrics of this run of the stage (empty if it was already done)
  */
 public record StageOutcome(
-        String stage, ModelSpec spec, Weights weights, double testAccuracy, List<EpochMetrics> epochs, double seconds) {
+        String stage,
+        ModelSpec spec,
+        Weights weights,
+        double testAccuracy,
+        Double validationAccuracy,
+        List<EpochMetrics> epochs,
+        double seconds) {
 
     /** Architecture and weights, as a later stage's input. */
     public StagePlan.Model model() {

@@ -373,6 +373,10 @@ public final class FaultCorpus {
                                 "teacher.layers=[dense(16,relu),dense(10)]",
                                 "teacher.augment=[flip]")),
                 config(
+                        "validation-fraction-too-large",
+                        "data.validation_fraction must be in [0, 0.5], found 0.7",
+                        d -> pipeline(d, "data.validation_fraction=0.7")),
+                config(
                         "lr-schedule-unknown",
                         "student.lr_schedule must be constant or cosine, found 'step'",
                         d -> pipeline(d, "student.lr_schedule=step")),
@@ -519,6 +523,31 @@ public final class FaultCorpus {
                         .then((d, r) -> Files.exists(d.resolve("runs/fault/student/result.json"))
                                 ? List.of("a student was distilled from the mismatched teacher")
                                 : List.of()),
+                // A validation split: held out of training, recorded, and what the pruning gate decides on.
+                new FaultCase(
+                                "validation-split",
+                                "run",
+                                ExitCodes.OK,
+                                "validation rows",
+                                PIPELINE_TIMEOUT,
+                                d -> pipeline(d, "data.validation_fraction=0.2"))
+                        .then((d, r) -> {
+                            JsonNode data = JSON.readTree(
+                                    d.resolve("runs/fault/data.json").toFile());
+                            long train = data.at("/train/rows").asLong();
+                            long held = data.at("/validation/rows").asLong();
+                            JsonNode pruned = JSON.readTree(
+                                    d.resolve("runs/fault/pruned/result.json").toFile());
+                            List<String> problems = new ArrayList<>();
+                            if (train + held != 1200 || held < 180 || held > 300) {
+                                problems.add(
+                                        "expected about 240 of 1,200 rows held out, found " + train + " + " + held);
+                            }
+                            if (!pruned.path("validation_accuracy").isNumber()) {
+                                problems.add("pruned/result.json has no validation_accuracy: " + pruned);
+                            }
+                            return problems;
+                        }),
                 // A version that is not there is a wrong path (exit 2), not a storage failure to retry (exit 4).
                 new FaultCase(
                         "verify-missing-version",
