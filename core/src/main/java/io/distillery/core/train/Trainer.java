@@ -101,6 +101,9 @@ public final class Trainer implements AutoCloseable {
     private final Placeholder<TFloat32> beta1Power;
     private final Placeholder<TFloat32> beta2Power;
     private final Operand<TFloat32> learningRate;
+    /** The step, for batch norm's moving averages (their momentum starts low). */
+    private final Placeholder<TInt64> statisticsStep;
+
     private long stepsPerEpoch;
     private long totalSteps;
     private final SlotVariables slots;
@@ -215,6 +218,8 @@ public final class Trainer implements AutoCloseable {
             }
             List<Op> done = new ArrayList<>(reMasks);
             done.add(applied);
+            this.statisticsStep =
+                    tf.withName("statistics_step").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
             done.addAll(updateStatistics(tf.withSubScope("statistics").withControlDependencies(gradOps)));
             this.trainTarget =
                     tf.withControlDependencies(done).withName("train").noOp();
@@ -272,14 +277,19 @@ public final class Trainer implements AutoCloseable {
                 batch.add(part);
             }
         }
+        // As TensorFlow's ExponentialMovingAverage with num_updates: momentum min(m, (1 + t) / (10 + t))
+        // at step t, so that the averages leave their initial values within the first steps (with 0.99
+        // from the start, a short run infers on statistics that are mostly the initial 0 and 1).
+        Operand<TFloat32> t = tf.dtypes.cast(statisticsStep, TFloat32.class);
+        Operand<TFloat32> early = tf.math.div(tf.math.add(tf.constant(1f), t), tf.math.add(tf.constant(10f), t));
         List<Op> updates = new ArrayList<>();
         for (int i = 0; i < stats.size(); i++) {
             ModelGraph.Statistic s = stats.get(i);
-            float m = (float) s.momentum();
+            Operand<TFloat32> m = tf.math.minimum(tf.constant((float) s.momentum()), early);
             updates.add(tf.assign(
                     s.moving(),
                     tf.math.add(
-                            tf.math.mul(s.moving(), tf.constant(m)), tf.math.mul(batch.get(i), tf.constant(1 - m)))));
+                            tf.math.mul(s.moving(), m), tf.math.mul(batch.get(i), tf.math.sub(tf.constant(1f), m)))));
         }
         return updates;
     }
@@ -386,6 +396,11 @@ public final class Trainer implements AutoCloseable {
             TInt64 dropoutSeed = TInt64.vectorOf(options.seed(), step);
             feeds.add(dropoutSeed);
             runner.feed(model.dropoutSeed(), dropoutSeed);
+            if (!model.statistics().isEmpty()) {
+                TInt64 t = TInt64.scalarOf(step);
+                feeds.add(t);
+                runner.feed(statisticsStep, t);
+            }
             if (beta1Power != null) {
                 long t = step + 1;
                 TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(OptimizerSpec.BETA1, t));
