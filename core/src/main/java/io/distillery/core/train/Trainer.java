@@ -82,10 +82,6 @@ public final class Trainer implements AutoCloseable {
         public Options withReducer(GradientReducer r, Function<Graph, Session> factory) {
             return new Options(model, loss, optimizer, r, seed, maskedVariables, factory, recipe);
         }
-
-        public Options withRecipe(Recipe r) {
-            return new Options(model, loss, optimizer, reducer, seed, maskedVariables, sessionFactory, r);
-        }
     }
 
     private final Options options;
