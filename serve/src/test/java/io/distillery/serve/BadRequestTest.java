@@ -112,17 +112,24 @@ class BadRequestTest {
                 http.post("/v1/models/fashion:predict", "{\"instances\": [[{\"b64\": \"aGk=\"}]]}"));
     }
 
+    /**
+     * A 100 MB Content-Length is refused from the headers: the client sends none of the body and still
+     * gets its 413. (Sending the body with an HTTP client raced the server's close: the client could
+     * see a reset before the response, "header parser received no bytes".)
+     */
     @Test
     void hundredMegabyteBodyIsRefusedWithoutReadingIt() throws Exception {
-        byte[] body = new byte[100 << 20];
-        Arrays.fill(body, (byte) ' ');
-        body[0] = '{';
-        body[body.length - 1] = '}';
-
-        assertError(
-                413,
-                "over this server's limit of " + MAX_BODY + " bytes",
-                http.post("/v1/models/fashion:predict", body));
+        try (Socket socket = new Socket("127.0.0.1", server.restPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream()
+                    .write(("POST /v1/models/fashion:predict HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    + "Content-Type: application/json\r\nContent-Length: " + (100 << 20) + "\r\n\r\n{")
+                            .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String response = readAll(socket.getInputStream());
+            assertTrue(response.startsWith("HTTP/1.1 413 "), response);
+            assertTrue(response.contains("over this server's limit of " + MAX_BODY + " bytes"), response);
+        }
     }
 
     @Test
