@@ -1,0 +1,83 @@
+package io.distillery.core.testing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.StdArrays;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * A linear classifier written as a SavedModel the way Keras lays one out, not the way Distillery does:
+ * an NHWC input key such as {@code conv2d_input} with a {@code -1} batch dimension, an output key such
+ * as {@code dense_1}, a softmax at the end, Keras-style op names. Its logits are {@code x · kernel}
+ * (x flattened), so a test knows what every row must score.
+ */
+public final class KerasLikeSavedModel {
+    private KerasLikeSavedModel() {}
+
+    /**
+     * @param inputShape the declared input shape, batch dimension first ({@code -1})
+     * @param kernel {@code [width][classes]}
+     * @param softmax whether the output is probabilities (Keras's default) or logits
+     * @param intInput declare an int32 input instead (a signature that does not fit float data)
+     */
+    public static void write(
+            Path dir,
+            String signatureKey,
+            String inputKey,
+            long[] inputShape,
+            String outputKey,
+            float[][] kernel,
+            boolean softmax,
+            boolean intInput)
+            throws IOException {
+        try (Graph g = new Graph()) {
+            Ops tf = Ops.create(g);
+            int width = kernel.length;
+            Operand<TFloat32> x;
+            Operand<?> input;
+            if (intInput) {
+                Placeholder<TInt32> p = tf.withName("serving_default_" + inputKey)
+                        .placeholder(TInt32.class, Placeholder.shape(Shape.of(inputShape)));
+                input = p;
+                x = tf.dtypes.cast(p, TFloat32.class);
+            } else {
+                Placeholder<TFloat32> p = tf.withName("serving_default_" + inputKey)
+                        .placeholder(TFloat32.class, Placeholder.shape(Shape.of(inputShape)));
+                input = p;
+                x = p;
+            }
+            Variable<TFloat32> w = tf.withSubScope("sequential")
+                    .withSubScope("dense_1")
+                    .withName("kernel")
+                    .variable(Shape.of(width, kernel[0].length), TFloat32.class);
+            var init = tf.assign(w, tf.constant(StdArrays.ndCopyOf(kernel)));
+            Operand<TFloat32> logits = tf.linalg.matMul(tf.reshape(x, tf.constant(new long[] {-1, width})), w);
+            Operand<TFloat32> out = softmax
+                    ? tf.withName("StatefulPartitionedCall").nn.softmax(logits)
+                    : tf.withName("StatefulPartitionedCall").identity(logits);
+            try (Session s = new Session(g)) {
+                s.run(init);
+                Signature sig = Signature.builder()
+                        .key(signatureKey)
+                        .methodName("tensorflow/serving/predict")
+                        .input(inputKey, input)
+                        .output(outputKey, out)
+                        .build();
+                SavedModelBundle.exporter(dir.toString())
+                        .withSession(s)
+                        .withSignature(sig)
+                        .export();
+            }
+        }
+    }
+}
