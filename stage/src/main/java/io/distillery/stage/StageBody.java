@@ -8,10 +8,13 @@ import io.distillery.core.train.Replica;
 import io.distillery.core.train.StepResult;
 import io.distillery.core.train.Trainer;
 import io.distillery.core.train.TrainingLoop;
+import io.distillery.distill.SavedModelTeacher;
 import io.distillery.distill.SoftTargets;
 import io.distillery.prune.PruningListener;
 import io.distillery.prune.PruningScope;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -88,8 +91,27 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
         return seed + rank * 0x9E3779B97F4A7C15L;
     }
 
-    private static Shard withTeacher(Shard raw, StagePlan.Teaching t) {
-        return SoftTargets.attach(raw, t.teacher().spec(), t.teacher().weights(), StagePlan.Teaching.SCORING_BATCH);
+    private Shard withTeacher(Shard raw, StagePlan.Teaching t) {
+        if (t.teacher() instanceof StagePlan.Model m) {
+            return SoftTargets.attach(raw, m.spec(), m.weights(), StagePlan.Teaching.SCORING_BATCH);
+        }
+        StagePlan.Brought b = (StagePlan.Brought) t.teacher();
+        List<Path> dirs = new ArrayList<>();
+        for (SavedModelTeacher.Options options : b.teachers()) {
+            try {
+                dirs.add(store.localCopy(options.uri()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(
+                        "teacher " + options.uri() + ": cannot be fetched: " + e.getMessage(), e);
+            }
+        }
+        return SoftTargets.attach(
+                raw,
+                b.teachers(),
+                dirs,
+                plan.spec().inputShape(),
+                plan.spec().numClasses(),
+                StagePlan.Teaching.SCORING_BATCH);
     }
 
     /** Rank 0's progress files and checkpoints. */

@@ -7,9 +7,11 @@ import io.distillery.core.train.OptimizerSpec;
 import io.distillery.core.train.Recipe;
 import io.distillery.core.train.TrainingLoop;
 import io.distillery.distill.DistillationLoss;
+import io.distillery.distill.SavedModelTeacher;
 import io.distillery.prune.PruningPlan;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -61,10 +63,37 @@ public sealed interface StagePlan extends Serializable
         }
     }
 
+    /** Where soft targets come from: a model trained in this run, or teachers the user brought. */
+    sealed interface TeacherSource extends Serializable permits Model, Brought {
+        /** What pins this teacher in a stage's inputs: a hash of its weights, or of its SavedModels. */
+        String sha256();
+    }
+
     /** A trained model: architecture and weights. */
-    record Model(ModelSpec spec, Weights weights) implements Serializable {
+    record Model(ModelSpec spec, Weights weights) implements TeacherSource {
         public Model {
             spec.checkWeights(weights);
+        }
+
+        @Override
+        public String sha256() {
+            return weights.sha256();
+        }
+    }
+
+    /**
+     * SavedModels the user brought, checked against the data before any training; several are an
+     * ensemble, their logits (or log-probabilities) averaged.
+     *
+     * @param teachers how to read each, its output already resolved (never {@code AUTO})
+     * @param sha256 of their {@code saved_model.pb} files, in order, hashed together
+     */
+    record Brought(List<SavedModelTeacher.Options> teachers, String sha256) implements TeacherSource {
+        public Brought {
+            teachers = List.copyOf(teachers);
+            if (teachers.isEmpty()) {
+                throw new IllegalArgumentException("no teacher SavedModel given");
+            }
         }
     }
 
@@ -73,7 +102,7 @@ public sealed interface StagePlan extends Serializable
      *
      * @param alpha weight of the cross-entropy with the labels; 1 − α goes to the soft targets
      */
-    record Teaching(Model teacher, double alpha, double temperature) implements Serializable {
+    record Teaching(TeacherSource teacher, double alpha, double temperature) implements Serializable {
         /** Rows per batch when the teacher scores a shard once, before training: memory, not accuracy. */
         public static final int SCORING_BATCH = 512;
 
@@ -127,7 +156,7 @@ public sealed interface StagePlan extends Serializable
 
         @Override
         public Map<String, String> inputs() {
-            return Map.of("teacher", teaching.teacher().weights().sha256());
+            return Map.of("teacher", teaching.teacher().sha256());
         }
     }
 
@@ -161,7 +190,7 @@ public sealed interface StagePlan extends Serializable
         public Map<String, String> inputs() {
             Map<String, String> in = new LinkedHashMap<>();
             in.put("start", start.weights().sha256());
-            in.put("teacher", teaching.teacher().weights().sha256());
+            in.put("teacher", teaching.teacher().sha256());
             return in;
         }
     }

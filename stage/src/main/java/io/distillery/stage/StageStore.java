@@ -32,6 +32,19 @@ public interface StageStore extends Serializable {
 
     void delete(String name) throws IOException;
 
+    /**
+     * A local directory holding what {@code uri} holds (a teacher's SavedModel), fetched at most once per
+     * process. This default reads local paths and {@code file:} URIs in place.
+     */
+    default java.nio.file.Path localCopy(String uri) throws IOException {
+        java.nio.file.Path p =
+                uri.startsWith("file:") ? java.nio.file.Path.of(java.net.URI.create(uri)) : java.nio.file.Path.of(uri);
+        if (!java.nio.file.Files.isDirectory(p)) {
+            throw new java.io.FileNotFoundException(uri + " is not a directory");
+        }
+        return p;
+    }
+
     /** A consumer that may throw {@link IOException}. */
     @FunctionalInterface
     interface IoConsumer<T> {

@@ -40,6 +40,30 @@ public final class KerasLikeSavedModel {
             boolean softmax,
             boolean intInput)
             throws IOException {
+        write(
+                dir,
+                signatureKey,
+                inputKey,
+                inputShape,
+                outputKey,
+                kernel,
+                new float[kernel[0].length],
+                softmax,
+                intInput);
+    }
+
+    /** The same with a bias: logits {@code x · kernel + bias}. */
+    public static void write(
+            Path dir,
+            String signatureKey,
+            String inputKey,
+            long[] inputShape,
+            String outputKey,
+            float[][] kernel,
+            float[] bias,
+            boolean softmax,
+            boolean intInput)
+            throws IOException {
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);
             int width = kernel.length;
@@ -60,13 +84,20 @@ public final class KerasLikeSavedModel {
                     .withSubScope("dense_1")
                     .withName("kernel")
                     .variable(Shape.of(width, kernel[0].length), TFloat32.class);
-            var init = tf.assign(w, tf.constant(StdArrays.ndCopyOf(kernel)));
-            Operand<TFloat32> logits = tf.linalg.matMul(tf.reshape(x, tf.constant(new long[] {-1, width})), w);
+            Variable<TFloat32> b = tf.withSubScope("sequential")
+                    .withSubScope("dense_1")
+                    .withName("bias")
+                    .variable(Shape.of(bias.length), TFloat32.class);
+            var initW = tf.assign(w, tf.constant(StdArrays.ndCopyOf(kernel)));
+            var initB = tf.assign(b, tf.constant(bias));
+            Operand<TFloat32> logits =
+                    tf.math.add(tf.linalg.matMul(tf.reshape(x, tf.constant(new long[] {-1, width})), w), b);
             Operand<TFloat32> out = softmax
                     ? tf.withName("StatefulPartitionedCall").nn.softmax(logits)
                     : tf.withName("StatefulPartitionedCall").identity(logits);
             try (Session s = new Session(g)) {
-                s.run(init);
+                s.run(initW);
+                s.run(initB);
                 Signature sig = Signature.builder()
                         .key(signatureKey)
                         .methodName("tensorflow/serving/predict")

@@ -6,6 +6,7 @@ import io.distillery.core.train.OptimizerSpec;
 import io.distillery.core.train.Recipe;
 import io.distillery.core.train.TrainingLoop;
 import io.distillery.distill.DistillationLoss;
+import io.distillery.distill.SavedModelTeacher;
 import io.distillery.export.ExportFormat;
 import io.distillery.prune.PruningPlan;
 import java.util.List;
@@ -54,6 +55,12 @@ public record JobConfig(
         teacher.recipe(data, "teacher");
         student.recipe(data, "student");
         prune.training(student.layers()).optimizerSpec("prune");
+        require(student.savedModel() == null, "student.saved_model: only the teacher can be brought as a SavedModel");
+    }
+
+    /** Whether the teacher is brought as SavedModels instead of trained here. */
+    public boolean teacherBrought() {
+        return teacher.savedModel() != null && teacher.savedModel().given();
     }
 
     static void require(boolean ok, String message) {
@@ -148,7 +155,10 @@ public record JobConfig(
             int warmupEpochs,
             double weightDecay,
             double labelSmoothing,
-            List<String> augment)
+            List<String> augment,
+
+            @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            BroughtTeacher savedModel)
             implements java.io.Serializable {
         public Training {
             require(layers != null && !layers.isEmpty(), "layers must list at least one layer");
@@ -167,7 +177,7 @@ public record JobConfig(
                 String optimizer,
                 double learningRate,
                 double momentum) {
-            this(layers, epochs, batchSize, optimizer, learningRate, momentum, "constant", 0, 0, 0, List.of());
+            this(layers, epochs, batchSize, optimizer, learningRate, momentum, "constant", 0, 0, 0, List.of(), null);
         }
 
         /** Schedule, weight decay, label smoothing and augmentation, checked against the data's shape. */
@@ -203,6 +213,48 @@ public record JobConfig(
 
         public TrainingLoop.Plan plan(long seed) {
             return new TrainingLoop.Plan(epochs, batchSize, 0, seed);
+        }
+    }
+
+    /**
+     * A teacher the user brings instead of training one ({@code teacher.saved_model}): SavedModel
+     * directories on any Hadoop FileSystem, several for an ensemble.
+     *
+     * @param output {@code logits}, {@code probabilities} or {@code auto} (decided on a sample batch)
+     * @param inputScale,inputOffset the teacher sees {@code features × input_scale + input_offset}
+     */
+    public record BroughtTeacher(
+            List<String> uris, String signature, String output, double inputScale, double inputOffset)
+            implements java.io.Serializable {
+        public BroughtTeacher {
+            uris = uris == null ? List.of() : List.copyOf(uris);
+            for (String u : uris) {
+                require(u != null && !u.isBlank(), "teacher.saved_model.uris entries must not be empty");
+            }
+            require(signature != null && !signature.isBlank(), "teacher.saved_model.signature must be set");
+            try {
+                SavedModelTeacher.Output.parse(output);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("teacher.saved_model." + e.getMessage(), e);
+            }
+            require(
+                    inputScale != 0 && Double.isFinite(inputScale) && Double.isFinite(inputOffset),
+                    "teacher.saved_model.input_scale must be finite and not 0, input_offset finite; found " + inputScale
+                            + ", " + inputOffset);
+        }
+
+        /** Whether the user brought a teacher (no teacher is trained then). */
+        public boolean given() {
+            return !uris.isEmpty();
+        }
+
+        /** How to read each SavedModel; {@code output} as configured (maybe still {@code AUTO}). */
+        public List<SavedModelTeacher.Options> options() {
+            return uris.stream()
+                    .map(u -> new SavedModelTeacher.Options(
+                            u, signature, SavedModelTeacher.Output.parse(output), (float) inputScale, (float)
+                                    inputOffset))
+                    .toList();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.distillery.jobs.failure;
 
 import io.distillery.core.train.TrainingDivergedException;
+import io.distillery.distill.TeacherMismatchException;
 import io.distillery.jobs.config.ConfigException;
 import io.distillery.jobs.data.DataException;
 import io.distillery.publish.ModelRepositoryException;
@@ -21,7 +22,8 @@ public enum FailureKind {
             false,
             ConfigException.class,
             picocli.CommandLine.ParameterException.class,
-            StageMismatchException.class),
+            StageMismatchException.class,
+            TeacherMismatchException.class),
     DATA(ExitCodes.DATA, false, DataException.class),
     DIVERGED(ExitCodes.TRAINING, false, TrainingDivergedException.class),
     MISSING_STAGE(ExitCodes.TRAINING, false, MissingStageException.class),

@@ -144,9 +144,8 @@ public final class Deliver {
     Map<String, Object> manifest() throws IOException {
         JobConfig config = pipeline.config();
         RunDirectory run = pipeline.runDirectory();
-        ModelSpec teacherSpec = config.teacher().modelSpec(config.data(), "teacher");
         ModelSpec studentSpec = config.student().modelSpec(config.data(), "student");
-        StageOutcome teacher = pipeline.load(Stages.TEACHER, teacherSpec);
+        StageOutcome teacher = pipeline.teacherOutcome();
         StageOutcome scratch = pipeline.load(Stages.SCRATCH, studentSpec);
         StageOutcome student = pipeline.load(Stages.STUDENT, studentSpec);
         StageOutcome pruned = pipeline.load(Stages.PRUNED, studentSpec);
@@ -164,6 +163,9 @@ public final class Deliver {
         }
         m.put("metrics", metrics);
         m.put("models", summary(teacher, scratch, student, pruned).toMaps());
+        if (config.teacherBrought()) {
+            m.put("teachers", pipeline.broughtTeachers().teachers());
+        }
         m.put(
                 "sparsity",
                 SparsityReport.of(student.weights(), pruned.weights(), PruningScope.KERNELS)

@@ -196,8 +196,58 @@ public final class Pipeline {
 
     // ---------------------------------------------------------------- training stages
 
+    /** Trains the teacher, or checks and measures the teachers the user brought ({@code teacher.saved_model}). */
     public StageOutcome teacher() throws IOException {
-        return stage(teacherPlan());
+        if (!config.teacherBrought()) {
+            return stage(teacherPlan());
+        }
+        long started = System.nanoTime();
+        BroughtTeachers brought = broughtTeachers();
+        return new StageOutcome(
+                Stages.TEACHER,
+                null,
+                null,
+                brought.testAccuracy(),
+                null,
+                List.of(),
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    /**
+     * The brought teachers as checked by this run: checked (before any training) and recorded by the
+     * first stage that needs them, read back after that.
+     */
+    public BroughtTeachers broughtTeachers() throws IOException {
+        RunDirectory dir = run.child(Stages.TEACHER);
+        if (dir.exists(BroughtTeachers.FILE)) {
+            return BroughtTeachers.read(dir);
+        }
+        prepareData();
+        recordConfig();
+        out.println("teacher          checking "
+                + String.join(", ", config.teacher().savedModel().uris()));
+        BroughtTeachers brought = BroughtTeachers.check(config, run, testSet);
+        for (BroughtTeachers.Teacher t : brought.teachers()) {
+            out.printf(
+                    "teacher          %s: signature '%s', input '%s', output '%s' (%s), test accuracy %.4f%n",
+                    t.uri(), t.signature(), t.inputKey(), t.outputKey(), t.output(), t.testAccuracy());
+        }
+        if (brought.teachers().size() > 1) {
+            out.printf(
+                    "teacher          ensemble of %d: test accuracy %.4f%n",
+                    brought.teachers().size(), brought.testAccuracy());
+        }
+        brought.write(dir);
+        MetricsLog.append(run, Stages.TEACHER, List.of(), brought.testAccuracy());
+        return brought;
+    }
+
+    /** Where the students' soft targets come from: the run's trained teacher, or the brought ones. */
+    private StagePlan.TeacherSource teacherSource() throws IOException {
+        if (config.teacherBrought()) {
+            return broughtTeachers().source(config.teacher().savedModel());
+        }
+        return requireDone(teacherPlan(), "teacher").model();
     }
 
     /** The student trained without a teacher: the baseline distillation must beat. */
@@ -206,13 +256,13 @@ public final class Pipeline {
     }
 
     public StageOutcome distilledStudent() throws IOException {
-        return stage(distilledPlan(requireDone(teacherPlan(), "teacher").model()));
+        return stage(distilledPlan(teacherSource()));
     }
 
     public StageOutcome prunedStudent() throws IOException {
         // The stage just before is the one to name when neither has run.
         requireDone(StagePlan.STUDENT, studentSpec(), null, "distill");
-        StagePlan.Model teacher = requireDone(teacherPlan(), "teacher").model();
+        StagePlan.TeacherSource teacher = teacherSource();
         StagePlan.Model student = requireDone(distilledPlan(teacher), "distill").model();
         JobConfig.Training fineTuning = config.prune().training(config.student().layers());
         return stage(new StagePlan.Pruned(
@@ -227,7 +277,7 @@ public final class Pipeline {
                 config.teacher().modelSpec(config.data(), "teacher"), training(config.teacher(), "teacher"));
     }
 
-    private StagePlan.Distilled distilledPlan(StagePlan.Model teacher) {
+    private StagePlan.Distilled distilledPlan(StagePlan.TeacherSource teacher) {
         return new StagePlan.Distilled(studentSpec(), training(config.student(), "student"), teaching(teacher));
     }
 
@@ -240,7 +290,7 @@ public final class Pipeline {
                 t.plan(config.seed()), t.optimizerSpec(section), t.recipe(config.data(), section));
     }
 
-    private StagePlan.Teaching teaching(StagePlan.Model teacher) {
+    private StagePlan.Teaching teaching(StagePlan.TeacherSource teacher) {
         return new StagePlan.Teaching(
                 teacher, config.distill().alpha(), config.distill().temperature());
     }
@@ -316,6 +366,24 @@ public final class Pipeline {
                     + command + " --run-id " + runId + "` first (or `distillery pipeline`)");
         }
         return o;
+    }
+
+    /** The teacher's outcome from the run directory (trained or brought), or null when it has not run. */
+    public StageOutcome teacherOutcome() throws IOException {
+        if (config.teacherBrought()) {
+            RunDirectory dir = run.child(Stages.TEACHER);
+            return dir.exists(BroughtTeachers.FILE)
+                    ? new StageOutcome(
+                            Stages.TEACHER,
+                            null,
+                            null,
+                            BroughtTeachers.read(dir).testAccuracy(),
+                            null,
+                            List.of(),
+                            0)
+                    : null;
+        }
+        return load(Stages.TEACHER, config.teacher().modelSpec(config.data(), "teacher"));
     }
 
     public DataStats trainStats() throws IOException {

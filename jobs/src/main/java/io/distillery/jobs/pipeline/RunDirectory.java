@@ -27,6 +27,9 @@ public final class RunDirectory implements StageStore {
     private final Map<String, String> hadoopConf;
     private transient FileSystem fs;
 
+    /** Local copies of brought teachers, by URI: a process fetches each once, for every stage. */
+    private static final Map<String, java.nio.file.Path> LOCAL_COPIES = new java.util.concurrent.ConcurrentHashMap<>();
+
     public RunDirectory(String uri, Map<String, String> hadoopConf) {
         this.uri = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
         this.hadoopConf = Map.copyOf(hadoopConf);
@@ -105,6 +108,34 @@ public final class RunDirectory implements StageStore {
         if (!fs.rename(tmp, target)) {
             fs.delete(tmp, false);
             throw new IOException("could not rename " + tmp + " to " + target);
+        }
+    }
+
+    /** A local copy of the directory {@code uri} on any Hadoop FileSystem, with this run's settings. */
+    @Override
+    public java.nio.file.Path localCopy(String uri) throws IOException {
+        java.nio.file.Path cached = LOCAL_COPIES.get(uri);
+        if (cached != null && java.nio.file.Files.isDirectory(cached)) {
+            return cached;
+        }
+        synchronized (LOCAL_COPIES) {
+            Path source = new Path(uri);
+            FileSystem sourceFs = source.getFileSystem(configuration());
+            if (!sourceFs.exists(source)) {
+                throw new java.io.FileNotFoundException(uri + " does not exist");
+            }
+            if (sourceFs instanceof org.apache.hadoop.fs.LocalFileSystem local0
+                    && sourceFs.getFileStatus(source).isDirectory()) {
+                // Read a local directory in place: no copy of a model that is already on this disk.
+                java.nio.file.Path local = local0.pathToFile(source).toPath();
+                LOCAL_COPIES.put(uri, local);
+                return local;
+            }
+            java.nio.file.Path target = java.nio.file.Files.createTempDirectory("distillery-teacher-")
+                    .resolve("model");
+            sourceFs.copyToLocalFile(false, source, new Path(target.toUri()), true);
+            LOCAL_COPIES.put(uri, target);
+            return target;
         }
     }
 

@@ -10,14 +10,20 @@ import java.util.Map;
 
 /** The table a run ends with: each model's accuracy, parameters, non-zeros and compressed size. */
 public final class RunSummary {
-    /** One model's line. */
-    public record Row(String model, double accuracy, long parameters, long nonZeros, long gzipBytes) {}
+    /**
+     * One model's line; sizes are null for a teacher the user brought (its weights are its own
+     * SavedModel's, not ours to count).
+     */
+    public record Row(String model, double accuracy, Long parameters, Long nonZeros, Long gzipBytes) {}
 
     private final List<Row> rows = new ArrayList<>();
 
     public RunSummary add(String model, StageOutcome o) {
         Weights w = o.weights();
-        rows.add(new Row(model, o.testAccuracy(), w.size(), w.nonZeros(), GzipSize.of(w)));
+        rows.add(
+                w == null
+                        ? new Row(model, o.testAccuracy(), null, null, null)
+                        : new Row(model, o.testAccuracy(), w.size(), w.nonZeros(), GzipSize.of(w)));
         return this;
     }
 
@@ -38,14 +44,18 @@ public final class RunSummary {
         for (Row r : rows) {
             s.append(String.format(
                     Locale.ROOT,
-                    "%-20s %9.4f %11d %11d %12d%n",
+                    "%-20s %9.4f %11s %11s %12s%n",
                     r.model(),
                     r.accuracy(),
-                    r.parameters(),
-                    r.nonZeros(),
-                    r.gzipBytes()));
+                    orDash(r.parameters()),
+                    orDash(r.nonZeros()),
+                    orDash(r.gzipBytes())));
         }
         return s.toString();
+    }
+
+    private static String orDash(Long n) {
+        return n == null ? "-" : n.toString();
     }
 
     public List<Map<String, Object>> toMaps() {

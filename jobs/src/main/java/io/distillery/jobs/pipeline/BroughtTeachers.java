@@ -1,0 +1,136 @@
+package io.distillery.jobs.pipeline;
+
+import io.distillery.distill.SavedModelTeacher;
+import io.distillery.jobs.config.ConfigException;
+import io.distillery.jobs.config.JobConfig;
+import io.distillery.stage.Json;
+import io.distillery.stage.StagePlan;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The teachers a run brings ({@code teacher.saved_model}), checked once on the driver before any
+ * training: each is fetched, its signature checked against the data, its output kind decided on a
+ * sample, and its test accuracy measured. What was found is kept in {@code teacher/teachers.json}
+ * and pins the distilled stages' inputs (the SavedModels' hashes).
+ *
+ * @param teachers one record per SavedModel, in configured order
+ * @param testAccuracy the ensemble's (the one teacher's when there is one)
+ */
+public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
+    public static final String FILE = "teachers.json";
+    /** Rows the output kind is decided on. */
+    private static final int SAMPLE_ROWS = 256;
+
+    /** One brought SavedModel, as found. */
+    public record Teacher(
+            String uri,
+            String savedModelSha256,
+            String signature,
+            String inputKey,
+            String outputKey,
+            String output,
+            double testAccuracy) {}
+
+    /** The stages' teacher source: each SavedModel's options with its output kind resolved. */
+    public StagePlan.Brought source(JobConfig.BroughtTeacher config) {
+        List<SavedModelTeacher.Options> options = new ArrayList<>();
+        StringBuilder hashes = new StringBuilder();
+        for (Teacher t : teachers) {
+            options.add(new SavedModelTeacher.Options(
+                    t.uri(),
+                    t.signature(),
+                    SavedModelTeacher.Output.parse(t.output()),
+                    (float) config.inputScale(),
+                    (float) config.inputOffset()));
+            hashes.append(t.savedModelSha256());
+        }
+        return new StagePlan.Brought(
+                options, sha256(hashes.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    static BroughtTeachers read(RunDirectory teacherDir) throws IOException {
+        return Json.MAPPER.readValue(teacherDir.read(FILE), BroughtTeachers.class);
+    }
+
+    void write(RunDirectory teacherDir) throws IOException {
+        teacherDir.writeString(
+                FILE, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(this));
+    }
+
+    /**
+     * Fetches and checks every configured SavedModel and measures it on {@code testSet}.
+     *
+     * @throws ConfigException naming the URI when one is missing; {@link
+     *     io.distillery.distill.TeacherMismatchException} (also exit 2) when one does not fit the data
+     */
+    static BroughtTeachers check(JobConfig config, RunDirectory run, TestSet testSet) throws IOException {
+        JobConfig.Data data = config.data();
+        List<SavedModelTeacher.Options> configured =
+                config.teacher().savedModel().options();
+        List<Teacher> found = new ArrayList<>();
+        List<SavedModelTeacher> open = new ArrayList<>();
+        try {
+            for (SavedModelTeacher.Options o : configured) {
+                Path dir;
+                try {
+                    dir = run.localCopy(o.uri());
+                } catch (FileNotFoundException e) {
+                    throw new ConfigException("teacher.saved_model.uris: " + o.uri() + " does not exist", e);
+                }
+                SavedModelTeacher t = SavedModelTeacher.open(dir, o, data.shape(), data.numClasses());
+                open.add(t);
+                int n = Math.min(SAMPLE_ROWS, testSet.rows());
+                SavedModelTeacher.Output output =
+                        t.resolveOutput(Arrays.copyOf(testSet.features(), n * testSet.width()), n);
+                found.add(new Teacher(
+                        o.uri(),
+                        sha256(Files.readAllBytes(dir.resolve("saved_model.pb"))),
+                        o.signature(),
+                        t.inputKey(),
+                        t.outputKey(),
+                        output.name().toLowerCase(java.util.Locale.ROOT),
+                        testSet.accuracy(t::logits, data.numClasses())));
+            }
+            double ensemble = open.size() == 1
+                    ? found.get(0).testAccuracy()
+                    : testSet.accuracy((x, rows) -> mean(open, x, rows), data.numClasses());
+            return new BroughtTeachers(found, ensemble);
+        } finally {
+            for (SavedModelTeacher t : open) {
+                t.close();
+            }
+        }
+    }
+
+    private static float[] mean(List<SavedModelTeacher> teachers, float[] x, int rows) {
+        float[] sum = null;
+        for (SavedModelTeacher t : teachers) {
+            float[] l = t.logits(x, rows);
+            if (sum == null) {
+                sum = l;
+            } else {
+                for (int i = 0; i < l.length; i++) {
+                    sum[i] += l[i];
+                }
+            }
+        }
+        return sum;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
