@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
@@ -164,7 +165,10 @@ public final class Deliver {
         m.put("metrics", metrics);
         m.put("models", summary(teacher, scratch, student, pruned).toMaps());
         if (config.teacherBrought()) {
-            m.put("teachers", pipeline.broughtTeachers().teachers());
+            // Snake case, as every record of the run: saved_model_sha256, test_accuracy.
+            m.put(
+                    "teachers",
+                    Pipeline.JSON.convertValue(pipeline.broughtTeachers().teachers(), List.class));
         }
         m.put(
                 "sparsity",

@@ -2,6 +2,7 @@ package io.distillery.jobs.faults;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distillery.core.testing.KerasLikeSavedModel;
 import io.distillery.jobs.CliHarness;
 import io.distillery.jobs.data.DataLoader;
 import io.distillery.jobs.failure.ExitCodes;
@@ -48,6 +49,7 @@ public final class FaultCorpus {
         List<FaultCase> all = new ArrayList<>(data());
         all.addAll(config());
         all.addAll(runs());
+        all.addAll(teachers());
         all.addAll(StorageCorpus.all());
         return all;
     }
@@ -595,6 +597,96 @@ public final class FaultCorpus {
                         .then((d, r) -> Files.exists(d.resolve("runs/fault/data.json"))
                                 ? List.of("the data was read before the refusal")
                                 : List.of()));
+    }
+
+    // ---------------------------------------------------------------------------- brought teachers
+
+    /**
+     * Teachers brought as SavedModels (teacher.saved_model) that do not fit the data: refused with exit 2
+     * once the data is read, before any training, naming the URI, the signature and what differs.
+     */
+    public static List<FaultCase> teachers() {
+        return List.of(
+                teacher(
+                        "teacher-savedmodel-missing",
+                        "teacher.saved_model.uris: {dir}/no-such-model does not exist",
+                        d -> pipeline(d, "teacher.saved_model.uris=" + d.resolve("no-such-model"))),
+                teacher(
+                        "teacher-savedmodel-no-such-signature",
+                        "signature 'predict': has no signature 'predict'; it has [serving_default]",
+                        d -> pipeline(
+                                d,
+                                "teacher.saved_model.uris=" + keras(d, new long[] {-1, 28, 28, 1}, 10, false),
+                                "teacher.saved_model.signature=predict")),
+                teacher(
+                        "teacher-savedmodel-input-shape",
+                        "input 'conv2d_input' has shape [-1, 32, 32, 3]; the data's rows are [28, 28, 1]",
+                        d -> pipeline(
+                                d, "teacher.saved_model.uris=" + keras(d, new long[] {-1, 32, 32, 3}, 10, false))),
+                teacher(
+                        "teacher-savedmodel-input-dtype",
+                        "input 'conv2d_input' is DT_INT32; the data's features are DT_FLOAT",
+                        d -> pipeline(d, "teacher.saved_model.uris=" + keras(d, new long[] {-1, 28, 28, 1}, 10, true))),
+                teacher(
+                        "teacher-savedmodel-class-count",
+                        "output 'dense_1' has shape [-1, 5]; expected [-1, 10] (data.num_classes 10)",
+                        d -> pipeline(d, "teacher.saved_model.uris=" + keras(d, new long[] {-1, 28, 28, 1}, 5, false))),
+                // A Keras-laid-out teacher that fits: softmax detected, the students distilled from it, its
+                // record in the published manifest.
+                new FaultCase(
+                                "teacher-savedmodel-distills",
+                                "run",
+                                ExitCodes.OK,
+                                PUBLISHED,
+                                PIPELINE_TIMEOUT,
+                                d -> pipeline(
+                                        d,
+                                        "teacher.saved_model.uris=" + keras(d, new long[] {-1, 28, 28, 1}, 10, false)))
+                        .then((d, r) -> {
+                            List<String> problems = new ArrayList<>();
+                            if (!r.out().contains("input 'conv2d_input', output 'dense_1' (probabilities)")) {
+                                problems.add("the softmax output was not detected");
+                            }
+                            if (Files.exists(d.resolve("runs/fault/teacher/weights.bin"))) {
+                                problems.add("a teacher was trained");
+                            }
+                            JsonNode teachers = JSON.readTree(d.resolve("models/tiny/1/manifest.json")
+                                            .toFile())
+                                    .path("teachers");
+                            if (teachers.size() != 1
+                                    || teachers.get(0)
+                                                    .path("saved_model_sha256")
+                                                    .asText()
+                                                    .length()
+                                            != 64) {
+                                problems.add("the manifest does not record the teacher: " + teachers);
+                            }
+                            return problems;
+                        }));
+    }
+
+    private static FaultCase teacher(String name, String fragment, FaultCase.Args args) {
+        return new FaultCase(name, "config", ExitCodes.CONFIG, fragment, DATA_TIMEOUT, args)
+                .then((d, r) -> Files.exists(d.resolve("runs/fault/student-scratch"))
+                                || Files.exists(d.resolve("runs/fault/student"))
+                        ? List.of("a student trained before the teacher was refused")
+                        : List.of());
+    }
+
+    /** A linear classifier saved as Keras lays one out, under {@code dir}; its path. */
+    private static Path keras(Path dir, long[] inputShape, int classes, boolean intInput) throws Exception {
+        Path saved = dir.resolve("keras-" + classes + (intInput ? "-int" : "") + "-" + inputShape[3]);
+        int width = Math.toIntExact(inputShape[1] * inputShape[2] * inputShape[3]);
+        float[][] kernel = new float[width][classes];
+        java.util.Random random = new java.util.Random(1);
+        for (float[] row : kernel) {
+            for (int c = 0; c < classes; c++) {
+                row[c] = (float) (0.01 * random.nextGaussian());
+            }
+        }
+        KerasLikeSavedModel.write(
+                saved, "serving_default", "conv2d_input", inputShape, "dense_1", kernel, true, intInput);
+        return saved;
     }
 
     /** Plants a run that has finished its teacher with the tiny config. */
