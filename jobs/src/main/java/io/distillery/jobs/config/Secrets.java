@@ -21,9 +21,12 @@ public final class Secrets {
     private static final Pattern SENSITIVE = Pattern.compile(
             "(?i)(secret|passw(or)?d|token|credential|access[._-]?key|encryption[._-]?key|account[._-]?key"
                     + "|private[._-]?key|signature)");
-    /** Settings whose names look sensitive but that name a class, a file or a switch, not a secret. */
-    private static final Pattern NOT_A_VALUE =
-            Pattern.compile("(?i)([.](provider|providers|provider[.]path|binding|enabled|algorithm|type|class))$");
+    /**
+     * Settings whose names look sensitive but that name a class, a file, a switch or (a brought teacher's
+     * signature key) a SavedModel's entry point, not a secret.
+     */
+    private static final Pattern NOT_A_VALUE = Pattern.compile(
+            "(?i)([.](provider|providers|provider[.]path|binding|enabled|algorithm|type|class|saved_model[.]signature))$");
     /** {@code scheme://user-info@}: credentials in a URI. */
     private static final Pattern USER_INFO = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@?#]+)@");
 
@@ -75,7 +78,7 @@ public final class Secrets {
         for (Map.Entry<String, Object> e : tree.entrySet()) {
             String key = e.getKey();
             Object value = e.getValue();
-            if (isSensitiveKey(key) && value != null && !(value instanceof Map)) {
+            if (isSensitiveKey(prefix + key) && value != null && !(value instanceof Map)) {
                 if (mask) {
                     out.put(key, MASK);
                 } else {
