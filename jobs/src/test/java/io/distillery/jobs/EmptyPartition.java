@@ -51,8 +51,8 @@ public final class EmptyPartition {
         StagePlan plan = new StagePlan.Teacher(
                 ModelSpec.of(new int[] {4}, 3, List.of("dense(4,relu)", "dense(3)")),
                 new StagePlan.Training(new TrainingLoop.Plan(1, 8, 0, 1), OptimizerSpec.adam(0.01)));
-        StageRequest request =
-                new StageRequest(plan, new RunDirectory(stageDir.toUri().toString(), Map.of()), 0, 3, 120_000, null);
+        StageRequest request = new StageRequest(
+                plan, new RunDirectory(stageDir.toUri().toString(), Map.of()), 0, 3, 120_000, null, null);
         DataException e = assertThrows(DataException.class, () -> StageRunner.run(partitions, request));
         assertFalse(Files.exists(stageDir.resolve(BarrierStage.RECORD)), "no barrier stage was submitted");
         return e;

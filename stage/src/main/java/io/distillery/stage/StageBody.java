@@ -1,5 +1,6 @@
 package io.distillery.stage;
 
+import io.distillery.core.data.Columns;
 import io.distillery.core.data.Shard;
 import io.distillery.core.model.Initializer;
 import io.distillery.core.model.Weights;
@@ -39,9 +40,13 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
      *     ready, right before the trainer is built: a data-parallel task meets its peers there
      */
     public StageResult run(int rank, Shard shard, Supplier<Replica> replica) {
-        try (Shard taught = plan instanceof StagePlan.Distilled d
-                ? withTeacher(shard, d.teaching())
-                : plan instanceof StagePlan.Pruned p ? withTeacher(shard, p.teaching()) : null) {
+        // Logits scored once per run arrive with the shard; otherwise this worker scores its own shard.
+        boolean scored = shard.hasColumn(Columns.TEACHER_LOGITS);
+        try (Shard taught = scored
+                ? null
+                : plan instanceof StagePlan.Distilled d
+                        ? withTeacher(shard, d.teaching())
+                        : plan instanceof StagePlan.Pruned p ? withTeacher(shard, p.teaching()) : null) {
             Shard data = taught != null ? taught : shard;
             TrainingLoop.Plan loop = plan.training().loop();
             Weights start = plan instanceof StagePlan.Pruned p
@@ -92,10 +97,20 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
     }
 
     private Shard withTeacher(Shard raw, StagePlan.Teaching t) {
-        if (t.teacher() instanceof StagePlan.Model m) {
+        return withTeacher(
+                raw, t.teacher(), plan.spec().inputShape(), plan.spec().numClasses(), store);
+    }
+
+    /**
+     * {@code raw} with {@code teacher}'s logits for its rows (a new shard; the caller closes both). A
+     * brought teacher is fetched through {@code store}.
+     */
+    public static Shard withTeacher(
+            Shard raw, StagePlan.TeacherSource teacher, int[] inputShape, int classes, StageStore store) {
+        if (teacher instanceof StagePlan.Model m) {
             return SoftTargets.attach(raw, m.spec(), m.weights(), StagePlan.Teaching.SCORING_BATCH);
         }
-        StagePlan.Brought b = (StagePlan.Brought) t.teacher();
+        StagePlan.Brought b = (StagePlan.Brought) teacher;
         List<Path> dirs = new ArrayList<>();
         for (SavedModelTeacher.Options options : b.teachers()) {
             try {
@@ -105,13 +120,7 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
                         "teacher " + options.uri() + ": cannot be fetched: " + e.getMessage(), e);
             }
         }
-        return SoftTargets.attach(
-                raw,
-                b.teachers(),
-                dirs,
-                plan.spec().inputShape(),
-                plan.spec().numClasses(),
-                StagePlan.Teaching.SCORING_BATCH);
+        return SoftTargets.attach(raw, b.teachers(), dirs, inputShape, classes, StagePlan.Teaching.SCORING_BATCH);
     }
 
     /** Rank 0's progress files and checkpoints. */

@@ -15,6 +15,7 @@ import io.distillery.jobs.spark.BarrierPreflight;
 import io.distillery.jobs.spark.ProgressMonitor;
 import io.distillery.jobs.spark.StageRequest;
 import io.distillery.jobs.spark.StageRunner;
+import io.distillery.jobs.spark.TeacherLogits;
 import io.distillery.prune.PruningPlan;
 import io.distillery.stage.Json;
 import io.distillery.stage.StagePlan;
@@ -47,6 +48,8 @@ public final class Pipeline {
 
     static final ObjectMapper JSON = Json.MAPPER;
     private static final String WEIGHTS = "weights.bin";
+    /** What {@code teacher/logits/} holds: the teacher it was scored with, rows, files and their hash. */
+    private static final String LOGITS_RECORD = "logits.json";
 
     private final JobConfig config;
     private final String runId;
@@ -305,7 +308,7 @@ public final class Pipeline {
         }
         prepareData();
         recordConfig();
-        StageRequest request = StageRequest.of(plan, dir, config.spark());
+        StageRequest request = StageRequest.of(plan, dir, config.spark(), teacherLogits(plan));
         out.printf(
                 "%-16s training %s for %d epochs%n%s",
                 name,
@@ -331,6 +334,51 @@ public final class Pipeline {
         dir.write(StageSummary.FILE, o -> o.write(summary.toJson()));
         MetricsLog.append(run, name, result.epochs(), accuracy);
         return new StageOutcome(name, plan.spec(), result.weights(), accuracy, validation, result.epochs(), seconds);
+    }
+
+    /**
+     * Where the teacher's logits for the training rows are, scored once per run for every stage that
+     * learns from the teacher (a Spark job, one task per partition); null for a stage that does not.
+     */
+    private RunDirectory teacherLogits(StagePlan plan) throws IOException {
+        StagePlan.Teaching teaching = plan instanceof StagePlan.Distilled d
+                ? d.teaching()
+                : plan instanceof StagePlan.Pruned p ? p.teaching() : null;
+        if (teaching == null) {
+            return null;
+        }
+        RunDirectory teacherDir = run.child(Stages.TEACHER);
+        RunDirectory dir = teacherDir.child("logits");
+        String teacher = teaching.teacher().sha256();
+        if (teacherDir.exists(LOGITS_RECORD)) {
+            Map<?, ?> recorded = JSON.readValue(teacherDir.read(LOGITS_RECORD), Map.class);
+            if (teacher.equals(recorded.get("teacher_sha256"))) {
+                return dir;
+            }
+        }
+        out.printf(
+                "%-16s scoring %d training rows once, on %d worker(s)%n",
+                "teacher", trainStats.rows(), config.spark().workers());
+        long started = System.nanoTime();
+        List<TeacherLogits.Part> parts = TeacherLogits.score(
+                trainPartitions,
+                teaching.teacher(),
+                config.data().shape(),
+                config.data().numClasses(),
+                dir);
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("teacher_sha256", teacher);
+        record.put("rows", parts.stream().mapToLong(TeacherLogits.Part::rows).sum());
+        record.put("sha256", TeacherLogits.sha256(parts));
+        record.put("files", parts);
+        teacherDir.writeString(LOGITS_RECORD, JSON.writeValueAsString(record));
+        // The data a student learns from is the rows and these logits: both in the run's data record.
+        Map<String, Object> data = new LinkedHashMap<>(dataRecord());
+        data.put(
+                "teacher_logits", Map.of("uri", dir.uri(), "rows", record.get("rows"), "sha256", record.get("sha256")));
+        run.writeString("data.json", JSON.writeValueAsString(data));
+        out.printf("%-16s scored in %.0f s: %s%n", "teacher", (System.nanoTime() - started) / 1e9, dir.uri());
+        return dir;
     }
 
     /** A finished stage's outcome from the run directory, or null; fails if it no longer fits {@code spec}. */

@@ -17,6 +17,8 @@ import java.io.Serializable;
  * @param operationTimeoutMs TensorFlow's {@code operation_timeout_in_ms} for data-parallel sessions
  * @param resumeFrom the checkpoint (a file name in {@code <stageDir>/checkpoints}) every worker
  *     starts from, chosen by the driver; null to start fresh
+ * @param teacherLogits where the teacher's logits for each partition are ({@link TeacherLogits}), for
+ *     a stage that learns from a teacher; null otherwise
  */
 public record StageRequest(
         StagePlan plan,
@@ -24,13 +26,21 @@ public record StageRequest(
         int checkpointEverySteps,
         int maxAttempts,
         long operationTimeoutMs,
-        String resumeFrom)
+        String resumeFrom,
+        StageStore teacherLogits)
         implements Serializable {
 
     /** A fresh request with the checkpoint interval, attempts and TF timeout of the job's {@code spark} section. */
-    public static StageRequest of(StagePlan plan, StageStore stageDir, JobConfig.Spark spark) {
+    public static StageRequest of(
+            StagePlan plan, StageStore stageDir, JobConfig.Spark spark, StageStore teacherLogits) {
         return new StageRequest(
-                plan, stageDir, spark.checkpointEverySteps(), spark.maxAttempts(), spark.operationTimeoutMs(), null);
+                plan,
+                stageDir,
+                spark.checkpointEverySteps(),
+                spark.maxAttempts(),
+                spark.operationTimeoutMs(),
+                null,
+                teacherLogits);
     }
 
     public String stage() {
@@ -39,11 +49,18 @@ public record StageRequest(
 
     public StageRequest withLoop(TrainingLoop.Plan loop) {
         return new StageRequest(
-                plan.withLoop(loop), stageDir, checkpointEverySteps, maxAttempts, operationTimeoutMs, resumeFrom);
+                plan.withLoop(loop),
+                stageDir,
+                checkpointEverySteps,
+                maxAttempts,
+                operationTimeoutMs,
+                resumeFrom,
+                teacherLogits);
     }
 
     /** @param checkpoint a file name in {@code <stageDir>/checkpoints}, or null to start fresh */
     public StageRequest withResume(String checkpoint) {
-        return new StageRequest(plan, stageDir, checkpointEverySteps, maxAttempts, operationTimeoutMs, checkpoint);
+        return new StageRequest(
+                plan, stageDir, checkpointEverySteps, maxAttempts, operationTimeoutMs, checkpoint, teacherLogits);
     }
 }
