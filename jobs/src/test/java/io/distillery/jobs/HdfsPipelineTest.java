@@ -133,8 +133,48 @@ class HdfsPipelineTest {
         assertTrue(verify.out().contains("version 1: COMPLETE"), verify.out());
     }
 
+    /**
+     * A teacher laid out as Keras writes it, read from HDFS, teaches the student what the same files
+     * teach from the local disk: the driver's checks and the executors' scoring fetch it with the run's
+     * Hadoop settings.
+     */
     @Test
     @Order(2)
+    void distillsFromAKerasSavedModelOnHdfsAsFromTheSameModelOnLocalDisk() throws Exception {
+        java.nio.file.Path local = tmp.resolve("keras-teacher");
+        StorageTestSupport.centroidTeacher(local, 1500);
+        FileSystem fs = cluster.getFileSystem();
+        fs.copyFromLocalFile(new Path(local.toUri()), new Path("/teachers/keras"));
+        double fromHdfs = distilledAccuracy("hdfs-teacher", hdfs + "/teachers/keras");
+        double fromLocal = distilledAccuracy("local-teacher", local.toUri().toString());
+        assertTrue(Math.abs(fromHdfs - fromLocal) <= 0.005, fromHdfs + " from HDFS, " + fromLocal + " from disk");
+        try (InputStream in = fs.open(new Path("/runs/hdfs-teacher/teacher/teachers.json"))) {
+            JsonNode t = new ObjectMapper().readTree(in).at("/teachers/0");
+            assertEquals("probabilities", t.get("output").asText());
+            assertEquals("conv2d_input", t.get("input_key").asText());
+            assertTrue(t.get("test_accuracy").asDouble() > 0.5, "the centroid teacher: " + t);
+        }
+    }
+
+    private static double distilledAccuracy(String runId, String teacher) throws Exception {
+        for (String command : List.of("teacher", "distill")) {
+            CliHarness.Result r = CliHarness.run(
+                    command,
+                    "--conf",
+                    conf.toString(),
+                    "--run-id",
+                    runId,
+                    "--set",
+                    "teacher.saved_model.uris=" + teacher);
+            assertEquals(0, r.exitCode(), r.toString());
+        }
+        try (InputStream in = cluster.getFileSystem().open(new Path("/runs/" + runId + "/student/result.json"))) {
+            return new ObjectMapper().readTree(in).get("test_accuracy").asDouble();
+        }
+    }
+
+    @Test
+    @Order(3)
     void aReadOnlyNameNodeFailsThePublishWithExitCode4AndNoVersion() throws Exception {
         DistributedFileSystem fs = cluster.getFileSystem();
         String target = hdfs + "/models-read-only";
@@ -155,7 +195,7 @@ class HdfsPipelineTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void anUnreachableNameNodeFailsThePublishWithExitCode4() throws Exception {
         String target = "hdfs://127.0.0.1:" + StorageTestSupport.closedPort() + "/models";
         CliHarness.Result r = CliHarness.run(

@@ -221,8 +221,53 @@ class S3PipelineTest {
         assertTrue(noSettings.err().contains("s3a://" + BUCKET + "/models/tiny"), noSettings.err());
     }
 
+    /**
+     * A teacher laid out as Keras writes it, read from S3 with the job's spark.hadoop.* credentials,
+     * teaches the student what the same files teach from the local disk.
+     */
     @Test
     @Order(2)
+    void distillsFromAKerasSavedModelOnS3AsFromTheSameModelOnLocalDisk() throws Exception {
+        java.nio.file.Path local = tmp.resolve("keras-teacher");
+        StorageTestSupport.centroidTeacher(local, 1500);
+        try (FileSystem fs = FileSystem.newInstance(URI.create("s3a://" + BUCKET + "/"), s3.s3aConfiguration())) {
+            fs.copyFromLocalFile(false, true, new Path(local.toUri()), new Path("s3a://" + BUCKET + "/teachers/keras"));
+        }
+        double fromS3 = distilledAccuracy("s3-teacher", "s3a://" + BUCKET + "/teachers/keras");
+        double fromLocal = distilledAccuracy("local-teacher", local.toUri().toString());
+        assertTrue(Math.abs(fromS3 - fromLocal) <= 0.005, fromS3 + " from S3, " + fromLocal + " from disk");
+        JsonNode teachers = new ObjectMapper()
+                .readTree(s3.dataDir()
+                        .resolve(BUCKET + "/runs/s3-teacher/teacher/teachers.json")
+                        .toFile());
+        assertEquals("probabilities", teachers.at("/teachers/0/output").asText());
+        assertEquals(
+                "s3a://" + BUCKET + "/teachers/keras",
+                teachers.at("/teachers/0/uri").asText());
+    }
+
+    private static double distilledAccuracy(String runId, String teacher) throws Exception {
+        for (String command : List.of("teacher", "distill")) {
+            CliHarness.Result r = run(
+                    command,
+                    "--conf",
+                    conf.toString(),
+                    "--run-id",
+                    runId,
+                    "--set",
+                    "teacher.saved_model.uris=" + teacher);
+            assertEquals(0, r.exitCode(), r.toString());
+        }
+        return new ObjectMapper()
+                .readTree(s3.dataDir()
+                        .resolve(BUCKET + "/runs/" + runId + "/student/result.json")
+                        .toFile())
+                .get("test_accuracy")
+                .asDouble();
+    }
+
+    @Test
+    @Order(3)
     void aReadOnlyEndpointFailsThePublishWithExitCode4AndNoVersion() throws Exception {
         String target = "s3a://" + READ_ONLY_BUCKET + "/models";
         CliHarness.Result r =
@@ -236,7 +281,7 @@ class S3PipelineTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void anUnreachableEndpointOrAMissingBucketFailsThePublishWithExitCode4() throws Exception {
         for (String target : List.of("s3a://" + UNREACHABLE_BUCKET + "/models", "s3a://no-such-bucket-5e1/models")) {
             CliHarness.Result r = run(
@@ -249,7 +294,7 @@ class S3PipelineTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void theSecretAppearsNowhere() throws Exception {
         assertFalse(RESULTS.isEmpty());
         for (CliHarness.Result r : RESULTS) {

@@ -43,6 +43,54 @@ final class StorageTestSupport {
     }
 
     /**
+     * A nearest-centroid classifier of the first {@code rows} Fashion-MNIST training images, saved as Keras
+     * lays a SavedModel out ({@code conv2d_input} of shape {@code [-1, 28, 28, 1]}, softmax output
+     * {@code dense_1}): a real, if weak (about 0.68), teacher that a test can write anywhere.
+     */
+    static void centroidTeacher(java.nio.file.Path dir, int rows) throws IOException {
+        java.nio.file.Path fashion = java.nio.file.Path.of(io.distillery.jobs.data.DataLoader.FASHION_DIR);
+        io.distillery.core.data.IdxReader.Images images;
+        int[] labels;
+        try (java.io.InputStream in =
+                java.nio.file.Files.newInputStream(fashion.resolve("train-images-idx3-ubyte.gz"))) {
+            images = io.distillery.core.data.IdxReader.readImages(in, "train images");
+        }
+        try (java.io.InputStream in =
+                java.nio.file.Files.newInputStream(fashion.resolve("train-labels-idx1-ubyte.gz"))) {
+            labels = io.distillery.core.data.IdxReader.readLabels(in, "train labels");
+        }
+        int width = 784;
+        float[][] kernel = new float[width][10];
+        float[] bias = new float[10];
+        int[] counts = new int[10];
+        for (int r = 0; r < rows; r++) {
+            counts[labels[r]]++;
+            for (int i = 0; i < width; i++) {
+                kernel[i][labels[r]] += images.pixels()[r * width + i];
+            }
+        }
+        // logit_c = x · m_c − |m_c|² / 2: the class whose mean image is nearest wins.
+        for (int c = 0; c < 10; c++) {
+            double norm = 0;
+            for (int i = 0; i < width; i++) {
+                kernel[i][c] /= Math.max(1, counts[c]);
+                norm += kernel[i][c] * kernel[i][c];
+            }
+            bias[c] = (float) (-norm / 2);
+        }
+        io.distillery.core.testing.KerasLikeSavedModel.write(
+                dir,
+                "serving_default",
+                "conv2d_input",
+                new long[] {-1, 28, 28, 1},
+                "dense_1",
+                kernel,
+                bias,
+                true,
+                false);
+    }
+
+    /**
      * The first {@code rows} items of a gzipped IDX file (images or labels) as a gzipped IDX file: a
      * small data set in the real format, so the tests do not decompress 60,000 images again and again.
      */
