@@ -39,10 +39,16 @@ public record DistillationLoss(double alpha, double temperature, int numClasses)
     @Override
     public Operand<TFloat32> build(Ops tf, LossInputs in) {
         return loss(
-                tf, in.logits(), in.oneHotLabels(), in.column(Columns.TEACHER_LOGITS, numClasses), alpha, temperature);
+                tf,
+                in.logits(),
+                in.oneHotLabels(),
+                in.labelled(),
+                in.column(Columns.TEACHER_LOGITS, numClasses),
+                alpha,
+                temperature);
     }
 
-    /** The loss as a graph function of its inputs; mean over the batch. */
+    /** The loss as a graph function of its inputs, every row labelled; mean over the batch. */
     public static Operand<TFloat32> loss(
             Ops tf,
             Operand<TFloat32> studentLogits,
@@ -50,7 +56,26 @@ public record DistillationLoss(double alpha, double temperature, int numClasses)
             Operand<TFloat32> teacherLogits,
             double alpha,
             double temperature) {
-        Operand<TFloat32> hard = Loss.crossEntropy(tf, studentLogits, oneHotLabels);
+        return loss(tf, studentLogits, oneHotLabels, null, teacherLogits, alpha, temperature);
+    }
+
+    /**
+     * The loss as a graph function of its inputs; mean over the batch. A row whose {@code labelled} is 0
+     * (unlabeled data) adds only the soft term: the teacher is its only target.
+     *
+     * @param labelled {@code [batch]} 1 or 0 per row; null when every row is labelled
+     */
+    public static Operand<TFloat32> loss(
+            Ops tf,
+            Operand<TFloat32> studentLogits,
+            Operand<TFloat32> oneHotLabels,
+            Operand<TFloat32> labelled,
+            Operand<TFloat32> teacherLogits,
+            double alpha,
+            double temperature) {
+        Operand<TFloat32> hard = labelled == null
+                ? Loss.crossEntropy(tf, studentLogits, oneHotLabels)
+                : Loss.crossEntropy(tf, studentLogits, oneHotLabels, labelled);
         Operand<TFloat32> invT = tf.constant((float) (1 / temperature));
         Operand<TFloat32> teacherScaled = tf.math.mul(tf.stopGradient(teacherLogits), invT);
         Operand<TFloat32> studentScaled = tf.math.mul(studentLogits, invT);

@@ -117,4 +117,32 @@ class DistillationLossTest {
         assertTrue(a.getMessage().contains("distill.alpha must be in [0, 1], found 1.5"), a.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new DistillationLoss(-0.1, 2, 10));
     }
+
+    /**
+     * An unlabeled row (mask 0, all-zero one-hot) adds nothing to the hard term and gets no gradient from
+     * it: TensorFlow's own gradient of the cross-entropy op would be softmax − 0 there.
+     */
+    @Test
+    void anUnlabeledRowGetsNoHardTermAndNoGradientFromIt() {
+        float[][] labels = {{0, 1, 0}, {0, 0, 0}};
+        try (Graph g = new Graph();
+                Session s = new Session(g)) {
+            Ops tf = Ops.create(g);
+            var student = tf.variable(tf.constant(STUDENT));
+            var loss = DistillationLoss.loss(
+                    tf, student, tf.constant(labels), tf.constant(new float[] {1, 0}), tf.constant(TEACHER), 1.0, 2);
+            var grad = tf.gradients(loss, java.util.List.of(student)).dy(0);
+            s.initialize();
+            try (var r = s.runner().fetch(loss).fetch(grad).run()) {
+                double[] q = softmax(STUDENT[0], 1);
+                // Mean over both rows: the labelled row's cross-entropy, halved.
+                assertEquals(-Math.log(q[1]) / 2, ((TFloat32) r.get(0)).getFloat(), 1e-5);
+                TFloat32 gr = (TFloat32) r.get(1);
+                for (int k = 0; k < 3; k++) {
+                    assertEquals(0f, gr.getFloat(1, k), "unlabeled row, class " + k);
+                    assertTrue(Math.abs(gr.getFloat(0, k)) > 1e-3, "the labelled row learns, class " + k);
+                }
+            }
+        }
+    }
 }

@@ -131,6 +131,7 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
         private double lossSum;
         private long correct;
         private long examples;
+        private long labelled;
         private int epoch = -1;
 
         Reporter(long stepsPerEpoch) {
@@ -145,10 +146,12 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
                 lossSum = 0;
                 correct = 0;
                 examples = 0;
+                labelled = 0;
             }
             lossSum += r.loss() * r.examples();
             correct += r.correct();
             examples += r.examples();
+            labelled += r.labelled();
             long now = System.nanoTime();
             if (now - lastWrite > PROGRESS_EVERY_NANOS) {
                 lastWrite = now;
@@ -160,7 +163,7 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
                                 step + 1,
                                 stepsPerEpoch,
                                 lossSum / examples,
-                                (double) correct / examples,
+                                labelled == 0 ? 0 : (double) correct / labelled,
                                 false));
             }
             if (checkpointEverySteps > 0 && (step + 1) % checkpointEverySteps == 0) {

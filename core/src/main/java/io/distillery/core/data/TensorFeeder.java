@@ -68,6 +68,19 @@ public final class TensorFeeder {
     }
 
     /** The int label column as a {@code [rows]} tensor. */
+    /** Rows of {@code batch} with a label (not -1). */
+    public static int labelled(VectorSchemaRoot batch) {
+        // The data buffer, not get(i): shards fill it in bulk without validity bits.
+        var data = ((IntVector) batch.getVector(Columns.LABEL)).getDataBuffer();
+        int n = 0;
+        for (int i = 0; i < batch.getRowCount(); i++) {
+            if (data.getInt((long) i * Integer.BYTES) >= 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     public static TInt32 labels(VectorSchemaRoot batch) {
         IntVector labels = (IntVector) batch.getVector(Columns.LABEL);
         int rows = batch.getRowCount();

@@ -126,14 +126,17 @@ public final class Trainer implements AutoCloseable {
                             tf.constant(spec.numClasses()),
                             tf.constant((float) (1 - eps + eps / spec.numClasses())),
                             tf.constant((float) (eps / spec.numClasses())));
+            // Unlabeled rows (label -1) carry no hard target: the cross-entropy skips them (mask 0).
+            Operand<TFloat32> labelled = tf.dtypes.cast(tf.math.greaterEqual(labels, tf.constant(0)), TFloat32.class);
             LossInputs inputs = new LossInputs(
                     model.logits(),
                     targets,
+                    labelled,
                     (name, width) -> columns.computeIfAbsent(
                             name,
                             n -> tf.withName(n).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, width)))));
             this.loss = options.loss().build(tf.withSubScope("loss"), inputs);
-            this.evalLoss = Loss.crossEntropy(tf.withSubScope("eval_loss"), model.logits(), oneHot);
+            this.evalLoss = Loss.crossEntropy(tf.withSubScope("eval_loss"), model.logits(), oneHot, labelled);
             this.correct = tf.reduceSum(
                     tf.dtypes.cast(
                             tf.math.equal(tf.math.argMax(model.logits(), tf.constant(1), TInt32.class), labels),
@@ -414,7 +417,7 @@ public final class Trainer implements AutoCloseable {
                     throw new TrainingDivergedException(
                             "loss is " + l + " at step " + step + "; lower the learning rate or check the data");
                 }
-                return new StepResult(l, Math.round(c), batch.getRowCount());
+                return new StepResult(l, Math.round(c), batch.getRowCount(), TensorFeeder.labelled(batch));
             }
         } finally {
             feeds.forEach(Tensor::close);

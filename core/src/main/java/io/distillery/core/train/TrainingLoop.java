@@ -91,6 +91,7 @@ public final class TrainingLoop {
             double lossSum = 0;
             long correct = 0;
             long examples = 0;
+            long labelled = 0;
             int done = 0;
             for (int s = (int) (trainer.step() - (long) epoch * steps); s < steps; s++) {
                 int[] idx = java.util.Arrays.copyOfRange(order, s * plan.batchSize(), (s + 1) * plan.batchSize());
@@ -103,6 +104,7 @@ public final class TrainingLoop {
                 lossSum += r.loss();
                 correct += r.correct();
                 examples += r.examples();
+                labelled += r.labelled();
                 done++;
                 listener.afterStep(trainer, globalStep, r);
             }
@@ -110,7 +112,7 @@ public final class TrainingLoop {
                     epoch,
                     done,
                     done == 0 ? 0 : lossSum / done,
-                    examples == 0 ? 0 : (double) correct / examples,
+                    labelled == 0 ? 0 : (double) correct / labelled,
                     examples,
                     (System.nanoTime() - started) / 1e9);
             out.add(m);
