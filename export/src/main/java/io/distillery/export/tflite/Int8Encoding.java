@@ -1,7 +1,5 @@
 package io.distillery.export.tflite;
 
-import static io.distillery.export.tflite.TensorEncoding.batched;
-
 import org.tensorflow.lite.schema.BuiltinOperator;
 import org.tensorflow.lite.schema.QuantizationParametersT;
 import org.tensorflow.lite.schema.TensorType;
@@ -30,30 +28,19 @@ final class Int8Encoding implements TensorEncoding {
 
     @Override
     public int input(TfLiteModelBuilder model, int inputSize) {
-        int[] shape = {inputSize};
-        return model.activation(
-                "input", TensorType.INT8, batched(shape, 1), batched(shape, -1), params(calibration.input()));
+        return model.activation("input", TensorType.INT8, new int[] {inputSize}, params(calibration.input()));
     }
 
     @Override
     public int layerOutput(TfLiteModelBuilder model, String name, int[] shape, int layerIndex) {
-        return model.activation(
-                name,
-                TensorType.INT8,
-                batched(shape, 1),
-                batched(shape, -1),
-                params(calibration.layerOutput(layerIndex)));
+        return model.activation(name, TensorType.INT8, shape, params(calibration.layerOutput(layerIndex)));
     }
 
     @Override
     public int sameAs(TfLiteModelBuilder model, String name, int[] shape, int input) {
         QuantizationParametersT in = model.quantization(input);
         return model.activation(
-                name,
-                TensorType.INT8,
-                batched(shape, 1),
-                batched(shape, -1),
-                params(new QuantParams(in.getScale()[0], (int) in.getZeroPoint()[0])));
+                name, TensorType.INT8, shape, params(new QuantParams(in.getScale()[0], (int) in.getZeroPoint()[0])));
     }
 
     @Override
@@ -114,12 +101,10 @@ final class Int8Encoding implements TensorEncoding {
 
     @Override
     public int probabilities(TfLiteModelBuilder model, int numClasses) {
-        int[] shape = {numClasses};
         return model.activation(
                 "probabilities",
                 TensorType.INT8,
-                batched(shape, 1),
-                batched(shape, -1),
+                new int[] {numClasses},
                 params(new QuantParams(SOFTMAX_SCALE, SOFTMAX_ZERO_POINT)));
     }
 
