@@ -28,7 +28,7 @@ public sealed interface LayerSpec extends java.io.Serializable
 
     /** Whether the layer owns a kernel and a bias. */
     default boolean hasWeights() {
-        return false;
+        return this instanceof Dense || this instanceof Conv2D || this instanceof DepthwiseConv2D;
     }
 
     /** Activation applied after a layer's affine part. */
@@ -74,11 +74,6 @@ public sealed interface LayerSpec extends java.io.Serializable
         }
 
         @Override
-        public boolean hasWeights() {
-            return true;
-        }
-
-        @Override
         public String toString() {
             return activation == Activation.NONE
                     ? "dense(" + units + ")"
@@ -111,11 +106,6 @@ public sealed interface LayerSpec extends java.io.Serializable
         }
 
         @Override
-        public boolean hasWeights() {
-            return true;
-        }
-
-        @Override
         public String toString() {
             return "conv2d(" + filters + "," + kernelSize + "," + activation.key() + ","
                     + padding.name().toLowerCase(Locale.ROOT) + (stride == 1 ? "" : "," + stride) + ")";
@@ -139,11 +129,6 @@ public sealed interface LayerSpec extends java.io.Serializable
         @Override
         public String kind() {
             return "dwconv2d";
-        }
-
-        @Override
-        public boolean hasWeights() {
-            return true;
         }
 
         @Override
