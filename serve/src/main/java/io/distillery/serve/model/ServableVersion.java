@@ -167,12 +167,10 @@ public final class ServableVersion implements AutoCloseable {
             throw new IllegalStateException("signature " + signature.name() + " of " + this + " is not runnable");
         }
         Batcher batcher = batchers.get(signature.name());
-        Map<String, FloatTensor> all;
-        if (batcher != null && rows <= batcher.options().maxBatchSize()) {
-            all = await(batcher.submit(inputs, rows));
-        } else {
-            all = runOn(function, inputs);
-        }
+        Map<String, FloatTensor> all =
+                batcher != null && rows <= batcher.options().maxBatchSize()
+                        ? await(batcher.submit(inputs, rows))
+                        : runOn(function, inputs);
         Map<String, FloatTensor> selected = new LinkedHashMap<>();
         for (String key : outputs) {
             selected.put(key, all.get(key));
