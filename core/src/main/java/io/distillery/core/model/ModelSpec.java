@@ -60,11 +60,7 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
 
     /** Number of input features, the product of the input shape. */
     public int inputSize() {
-        int n = 1;
-        for (int d : inputShape) {
-            n *= d;
-        }
-        return n;
+        return Arrays.stream(inputShape).reduce(1, (a, b) -> a * b);
     }
 
     /** Layers with their stable scope names, in order. */
@@ -265,11 +261,7 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
                 shape = window(where + "pool", shape, 1, 1, LayerSpec.Padding.VALID, -1);
                 shape = new int[] {shape[2]};
             } else if (layer instanceof LayerSpec.Flatten) {
-                int n = 1;
-                for (int d : shape) {
-                    n *= d;
-                }
-                shape = new int[] {n};
+                shape = new int[] {Arrays.stream(shape).reduce(1, (a, b) -> a * b)};
             }
             // Dropout and batch norm keep the shape.
             out.add(shape.clone());

@@ -1,7 +1,6 @@
 package io.distillery.jobs.pipeline;
 
 import io.distillery.stage.StageStore;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -111,9 +110,7 @@ public final class RunDirectory implements StageStore {
     @Override
     public byte[] read(String name) throws IOException {
         try (InputStream in = fs().open(path(name))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            in.transferTo(out);
-            return out.toByteArray();
+            return in.readAllBytes();
         }
     }
 
