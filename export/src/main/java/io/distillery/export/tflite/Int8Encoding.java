@@ -10,16 +10,10 @@ import org.tensorflow.lite.schema.TensorType;
  * zero point 0 (one scale per output channel where the op supports it), biases int32 with scale input
  * scale × weight scale, the softmax output at scale 1/256 and zero point -128.
  */
-final class Int8Encoding implements TensorEncoding {
+record Int8Encoding(Calibration calibration) implements TensorEncoding {
     static final String FORMAT = "TFLite int8";
     static final float SOFTMAX_SCALE = 1f / 256;
     static final int SOFTMAX_ZERO_POINT = -128;
-
-    private final Calibration calibration;
-
-    Int8Encoding(Calibration calibration) {
-        this.calibration = calibration;
-    }
 
     @Override
     public String format() {
