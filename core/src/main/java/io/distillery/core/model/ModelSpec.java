@@ -114,11 +114,7 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
 
     /** Number of parameters: kernels, biases and batch norm's four vectors (as Keras counts them). */
     public long parameterCount() {
-        long total = 0;
-        for (long[] shape : variableShapes().values()) {
-            total += java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-        }
-        return total;
+        return variableShapes().values().stream().mapToLong(ModelSpec::size).sum();
     }
 
     /** A table of the layers, their output shapes and parameter counts, as Keras's {@code summary()}. */
@@ -129,12 +125,11 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
         StringBuilder out =
                 new StringBuilder(String.format("  %-16s %-28s %-16s %10s%n", "layer", "", "output", "params"));
         for (int i = 0; i < named.size(); i++) {
-            long params = 0;
-            for (var e : variables.entrySet()) {
-                if (e.getKey().startsWith(named.get(i).name() + "/")) {
-                    params += Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b);
-                }
-            }
+            String prefix = named.get(i).name() + "/";
+            long params = variables.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith(prefix))
+                    .mapToLong(e -> size(e.getValue()))
+                    .sum();
             out.append(String.format(
                     "  %-16s %-28s %-16s %,10d%n",
                     named.get(i).name(), named.get(i).spec(), Arrays.toString(shapes.get(i)), params));
@@ -191,6 +186,11 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
     @Override
     public String toString() {
         return "ModelSpec" + Arrays.toString(inputShape) + " " + layers + " -> " + numClasses;
+    }
+
+    /** The number of values of a variable of {@code shape}. */
+    private static long size(long[] shape) {
+        return Arrays.stream(shape).reduce(1, (a, b) -> a * b);
     }
 
     private static int last(int[] shape) {
