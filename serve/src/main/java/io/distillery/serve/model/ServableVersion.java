@@ -8,7 +8,6 @@ import io.distillery.serve.status.ServingStatus;
 import io.distillery.serve.tensor.FloatTensor;
 import io.distillery.serve.tensor.SignatureSpec;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -330,10 +329,8 @@ public final class ServableVersion implements AutoCloseable {
     /** The input tensors of one call; closes them all. */
     private static final class Feeds implements AutoCloseable {
         private final Map<String, Tensor> tensors = new LinkedHashMap<>();
-        private final List<Tensor> owned = new ArrayList<>();
 
         void put(String key, Tensor tensor) {
-            owned.add(tensor);
             tensors.put(key, tensor);
         }
 
@@ -343,9 +340,7 @@ public final class ServableVersion implements AutoCloseable {
 
         @Override
         public void close() {
-            for (Tensor tensor : owned) {
-                tensor.close();
-            }
+            tensors.values().forEach(Tensor::close);
         }
     }
 }
