@@ -1,5 +1,6 @@
 package io.distillery.jobs.pipeline;
 
+import io.distillery.publish.Messages;
 import io.distillery.stage.StageStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -153,11 +154,7 @@ public final class RunDirectory implements StageStore {
     static String describe(Throwable e) {
         Throwable reason = e instanceof FSError && e.getCause() != null ? e.getCause() : e;
         String m = reason.getMessage();
-        if (m == null) {
-            return reason.getClass().getSimpleName();
-        }
-        int nl = m.indexOf('\n');
-        return reason.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
+        return reason.getClass().getSimpleName() + (m == null ? "" : ": " + Messages.firstLine(m));
     }
 
     /** A run directory could not be written; the message names the file and the store's reason. */
