@@ -32,6 +32,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
@@ -73,10 +74,9 @@ public final class TrainingLoopBenchmark {
         results.put("date", Instant.now().toString());
         results.put("command", "bin/bench training " + steps + " " + rounds + " " + memoryEpochs);
         results.put("cpus", Runtime.getRuntime().availableProcessors());
-        List<Map<String, Object>> throughput = new ArrayList<>();
-        for (List<String> layers : List.of(TEACHER, STUDENT)) {
-            throughput.add(throughput(layers, images, labels, batch, steps, rounds));
-        }
+        List<Map<String, Object>> throughput = Stream.of(TEACHER, STUDENT)
+                .map(layers -> throughput(layers, images, labels, batch, steps, rounds))
+                .toList();
         results.put("throughput", throughput);
         List<Map<String, Object>> longRuns = new ArrayList<>();
         for (int workers : new int[] {1, 2}) {

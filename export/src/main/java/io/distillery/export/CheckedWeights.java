@@ -65,29 +65,25 @@ public final class CheckedWeights {
 
     /** The kernel of a dense or conv2d layer, in the spec's layout. */
     public NamedArray kernel(String layerName) {
-        return require(layerName + "/kernel");
+        return get(layerName + "/kernel");
     }
 
     /** The bias of a dense or conv2d layer. */
     public NamedArray bias(String layerName) {
-        return require(layerName + "/bias");
+        return get(layerName + "/bias");
     }
 
     /** Any of the spec's arrays by name, e.g. {@code batchnorm_1/gamma}. */
     public NamedArray get(String name) {
-        return require(name);
-    }
-
-    /** All arrays in layer order, kernel before bias. */
-    public List<NamedArray> inOrder() {
-        return new ArrayList<>(arrays.values());
-    }
-
-    private NamedArray require(String name) {
         NamedArray a = arrays.get(name);
         if (a == null) {
             throw new IllegalArgumentException("no weight " + name + " in the spec's layers; have " + arrays.keySet());
         }
         return a;
+    }
+
+    /** All arrays in layer order, kernel before bias. */
+    public List<NamedArray> inOrder() {
+        return new ArrayList<>(arrays.values());
     }
 }

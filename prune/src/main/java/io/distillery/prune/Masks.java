@@ -18,15 +18,12 @@ import java.util.function.Function;
 public record Masks(Map<String, TensorMask> byName) {
 
     public Masks {
-        Map<String, TensorMask> copy = new LinkedHashMap<>();
-        for (Map.Entry<String, TensorMask> e : byName.entrySet()) {
-            if (!e.getKey().equals(e.getValue().name())) {
-                throw new IllegalArgumentException("mask stored under '" + e.getKey() + "' is named '"
-                        + e.getValue().name() + "'");
+        byName.forEach((name, mask) -> {
+            if (!name.equals(mask.name())) {
+                throw new IllegalArgumentException("mask stored under '" + name + "' is named '" + mask.name() + "'");
             }
-            copy.put(e.getKey(), e.getValue());
-        }
-        byName = Collections.unmodifiableMap(copy);
+        });
+        byName = Collections.unmodifiableMap(new LinkedHashMap<>(byName));
     }
 
     /** Magnitude masks at {@code sparsity} for every {@code <layer>/kernel}. */

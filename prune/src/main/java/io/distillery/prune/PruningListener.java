@@ -47,9 +47,7 @@ public final class PruningListener implements TrainingLoop.Listener {
     private void install(Trainer trainer, Masks next) {
         masks = next;
         Map<String, float[]> values = new LinkedHashMap<>();
-        for (String name : masks.names()) {
-            values.put(name, masks.floats(name));
-        }
+        masks.names().forEach(name -> values.put(name, masks.floats(name)));
         trainer.setMasks(values);
         trainer.load(masks.apply(trainer.weights()));
     }

@@ -96,10 +96,9 @@ public record SparsityReport(List<TensorSparsity> tensors, long denseGzipBytes, 
 
     /** Plain-text table for logs: one row per array, then totals and gzip sizes. */
     public String toTable() {
-        int width = "tensor".length();
-        for (TensorSparsity t : tensors) {
-            width = Math.max(width, t.name().length());
-        }
+        int width = Math.max(
+                "tensor".length(),
+                tensors.stream().mapToInt(t -> t.name().length()).max().orElse(0));
         String row = "%-" + width + "s  %8s  %12s  %12s  %9s%n";
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, row, "tensor", "prunable", "params", "zeros", "sparsity"));

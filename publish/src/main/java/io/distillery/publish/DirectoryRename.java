@@ -47,13 +47,7 @@ sealed interface DirectoryRename
     }
 
     /** HDFS {@code rename2} with {@code Rename.NONE}: one NameNode operation that fails if the target exists. */
-    final class HdfsRename implements DirectoryRename {
-        private final DistributedFileSystem fs;
-
-        HdfsRename(DistributedFileSystem fs) {
-            this.fs = fs;
-        }
-
+    record HdfsRename(DistributedFileSystem fs) implements DirectoryRename {
         @Override
         public boolean renameIfAbsent(Path source, Path target) throws IOException {
             try {
@@ -69,13 +63,7 @@ sealed interface DirectoryRename
      * {@code FileContext.rename(..., Rename.NONE)} for other stores: as atomic as the store's own
      * rename with overwrite refused.
      */
-    final class FileContextRename implements DirectoryRename {
-        private final FileContext context;
-
-        FileContextRename(FileContext context) {
-            this.context = context;
-        }
-
+    record FileContextRename(FileContext context) implements DirectoryRename {
         @Override
         public boolean renameIfAbsent(Path source, Path target) throws IOException {
             try {

@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * The exported files of one version on the local disk, with their manifest entries.
@@ -91,14 +93,8 @@ record LocalVersion(Path root, List<LocalFile> files) {
     }
 
     private static String relative(Path root, Path file) {
-        Path rel = root.relativize(file);
-        StringBuilder out = new StringBuilder();
-        for (Path segment : rel) {
-            if (out.length() > 0) {
-                out.append('/');
-            }
-            out.append(segment);
-        }
-        return out.toString();
+        return StreamSupport.stream(root.relativize(file).spliterator(), false)
+                .map(Path::toString)
+                .collect(Collectors.joining("/"));
     }
 }

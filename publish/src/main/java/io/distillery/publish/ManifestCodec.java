@@ -194,10 +194,6 @@ final class ManifestCodec {
     }
 
     private static String oneLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
+        return message == null ? "" : Messages.firstLine(message);
     }
 }

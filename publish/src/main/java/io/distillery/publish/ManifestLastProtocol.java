@@ -33,7 +33,7 @@ import org.apache.hadoop.fs.Path;
  * uploading slowly, or died), so nobody waits on a dead claim for long. A publisher that finds a
  * running claim for its own run waits for that version instead of publishing it twice.
  */
-final class ManifestLastProtocol implements CommitProtocol {
+record ManifestLastProtocol(VersionStore store, PublishOptions options) implements CommitProtocol {
 
     private static final System.Logger LOG = System.getLogger(ManifestLastProtocol.class.getName());
     private static final long FIRST_POLL_MILLIS = 100;
@@ -42,14 +42,6 @@ final class ManifestLastProtocol implements CommitProtocol {
     static final Duration CLAIM_SETTLE = Duration.ofSeconds(10);
     /** Bounds the rounds spent contesting numbers, whatever happens; far above what a race needs. */
     private static final int MAX_ROUNDS = 500;
-
-    private final VersionStore store;
-    private final PublishOptions options;
-
-    ManifestLastProtocol(VersionStore store, PublishOptions options) {
-        this.store = store;
-        this.options = options;
-    }
 
     @Override
     public PublishResult publish(PublishRequest request) throws IOException {
@@ -185,12 +177,11 @@ final class ManifestLastProtocol implements CommitProtocol {
      * contested right now and are claimed again rather than skipped.
      */
     static long nextVersion(List<VersionStore.VersionScan> scans, Instant now) {
-        long highestHeld = 0;
-        for (VersionStore.VersionScan scan : scans) {
-            if (scan.version() > highestHeld && isHeld(scan, now)) {
-                highestHeld = scan.version();
-            }
-        }
+        long highestHeld = scans.stream()
+                .filter(scan -> isHeld(scan, now))
+                .mapToLong(VersionStore.VersionScan::version)
+                .max()
+                .orElse(0);
         return highestHeld + 1;
     }
 

@@ -171,10 +171,6 @@ final class Redactor {
             this.originalClass = originalClass;
         }
 
-        String originalClass() {
-            return originalClass;
-        }
-
         @Override
         public String toString() {
             String message = getMessage();

@@ -14,19 +14,10 @@ import org.apache.hadoop.fs.Path;
  * rename to {@code <version>/}. A lost race (the number was taken meanwhile) rewrites only the manifest
  * and renames to the next number.
  */
-final class StagingRenameProtocol implements CommitProtocol {
+record StagingRenameProtocol(VersionStore store, PublishOptions options, DirectoryRename rename)
+        implements CommitProtocol {
 
     private static final System.Logger LOG = System.getLogger(StagingRenameProtocol.class.getName());
-
-    private final VersionStore store;
-    private final PublishOptions options;
-    private final DirectoryRename rename;
-
-    StagingRenameProtocol(VersionStore store, PublishOptions options, DirectoryRename rename) {
-        this.store = store;
-        this.options = options;
-        this.rename = rename;
-    }
 
     @Override
     public PublishResult publish(PublishRequest request) throws IOException {

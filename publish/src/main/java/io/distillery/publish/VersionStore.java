@@ -274,11 +274,9 @@ final class VersionStore {
 
     /** Newest modification time of a directory and the files under it. */
     static Instant lastActivity(FileStatus dir, Collection<FileStatus> files) {
-        long newest = dir.getModificationTime();
-        for (FileStatus file : files) {
-            newest = Math.max(newest, file.getModificationTime());
-        }
-        return Instant.ofEpochMilli(newest);
+        return Instant.ofEpochMilli(Math.max(
+                dir.getModificationTime(),
+                files.stream().mapToLong(FileStatus::getModificationTime).max().orElse(Long.MIN_VALUE)));
     }
 
     /** Newest modification time under {@code dir} (listed now). */
@@ -322,10 +320,6 @@ final class VersionStore {
             throw new ModelRepositoryException("read-back of " + uri(target) + " after writing it: expected "
                     + json.length + " bytes as written, found " + back.length + " different bytes");
         }
-    }
-
-    Manifest readManifest(Path file) throws IOException {
-        return parseManifest(readBytes(file), file);
     }
 
     private Manifest parseManifest(byte[] json, Path file) throws ModelRepositoryException {

@@ -108,10 +108,7 @@ public final class Shard implements AutoCloseable {
         int width = width(column);
         float[] out = new float[rows * width];
         FixedSizeListVector v = (FixedSizeListVector) root.getVector(column);
-        ((Float4Vector) v.getDataVector())
-                .getDataBuffer()
-                .nioBuffer(0, out.length * 4)
-                .order(ByteOrder.LITTLE_ENDIAN)
+        littleEndian(((Float4Vector) v.getDataVector()).getDataBuffer(), out.length)
                 .asFloatBuffer()
                 .get(out);
         return out;
@@ -121,10 +118,7 @@ public final class Shard implements AutoCloseable {
     public int[] labels() {
         checkOpen("labels");
         int[] out = new int[rows];
-        ((IntVector) root.getVector(Columns.LABEL))
-                .getDataBuffer()
-                .nioBuffer(0, rows * 4)
-                .order(ByteOrder.LITTLE_ENDIAN)
+        littleEndian(((IntVector) root.getVector(Columns.LABEL)).getDataBuffer(), rows)
                 .asIntBuffer()
                 .get(out);
         return out;
@@ -208,9 +202,7 @@ public final class Shard implements AutoCloseable {
             try {
                 IntVector labelVector = (IntVector) root.getVector(Columns.LABEL);
                 labelVector.allocateNew(rows);
-                ByteBuffer lb =
-                        labelVector.getDataBuffer().nioBuffer(0, rows * 4).order(ByteOrder.LITTLE_ENDIAN);
-                lb.asIntBuffer().put(labels);
+                littleEndian(labelVector.getDataBuffer(), rows).asIntBuffer().put(labels);
                 labelVector.setValueCount(rows);
                 for (Map.Entry<String, Integer> col : widths.entrySet()) {
                     float[] values = data.get(col.getKey());
@@ -220,9 +212,7 @@ public final class Shard implements AutoCloseable {
                     }
                     FixedSizeListVector v = (FixedSizeListVector) root.getVector(col.getKey());
                     Float4Vector inner = allocateList(v, rows, col.getValue());
-                    inner.getDataBuffer()
-                            .nioBuffer(0, values.length * 4)
-                            .order(ByteOrder.LITTLE_ENDIAN)
+                    littleEndian(inner.getDataBuffer(), values.length)
                             .asFloatBuffer()
                             .put(values);
                 }
@@ -244,6 +234,11 @@ public final class Shard implements AutoCloseable {
                     col.getKey(), FieldType.notNullable(new ArrowType.FixedSizeList(col.getValue())), List.of(inner)));
         }
         return VectorSchemaRoot.create(new org.apache.arrow.vector.types.pojo.Schema(fields), allocator);
+    }
+
+    /** The first {@code values} 4-byte values of {@code data}, as a little-endian view (no copy). */
+    static ByteBuffer littleEndian(ArrowBuf data, int values) {
+        return data.nioBuffer(0, values * 4).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Allocates a fixed-size list of {@code rows} lists and its float child; all slots set. */

@@ -1,6 +1,5 @@
 package io.distillery.core.data;
 
-import java.nio.ByteOrder;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -55,11 +54,7 @@ public final class TensorFeeder {
         // which is what TF's ndarray falls back to for a direct FloatBuffer.
         int n = rows * width;
         float[] values = floatScratch(n);
-        data.getDataBuffer()
-                .nioBuffer(0, n * 4)
-                .order(ByteOrder.LITTLE_ENDIAN)
-                .asFloatBuffer()
-                .get(values, 0, n);
+        Shard.littleEndian(data.getDataBuffer(), n).asFloatBuffer().get(values, 0, n);
         if (transform != null) {
             transform.apply(values, rows);
         }
@@ -85,11 +80,7 @@ public final class TensorFeeder {
         IntVector labels = (IntVector) batch.getVector(Columns.LABEL);
         int rows = batch.getRowCount();
         int[] values = new int[rows];
-        labels.getDataBuffer()
-                .nioBuffer(0, rows * 4)
-                .order(ByteOrder.LITTLE_ENDIAN)
-                .asIntBuffer()
-                .get(values);
+        Shard.littleEndian(labels.getDataBuffer(), rows).asIntBuffer().get(values);
         return TInt32.tensorOf(Shape.of(rows), DataBuffers.of(values, true, false));
     }
 }

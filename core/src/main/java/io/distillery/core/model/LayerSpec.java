@@ -23,12 +23,34 @@ public sealed interface LayerSpec extends java.io.Serializable
                 LayerSpec.Flatten,
                 LayerSpec.Dropout {
 
-    /** Prefix of this layer kind's scope names: {@code dense}, {@code conv2d}, ... */
-    String kind();
+    /**
+     * Prefix of this layer kind's scope names: {@code dense}, {@code conv2d}, ... One chain over the
+     * permitted kinds, like every other per-kind dispatch here (Java 17 has no pattern switch).
+     */
+    default String kind() {
+        if (this instanceof Dense) {
+            return "dense";
+        } else if (this instanceof Conv2D) {
+            return "conv2d";
+        } else if (this instanceof DepthwiseConv2D) {
+            return "dwconv2d";
+        } else if (this instanceof MaxPool2D) {
+            return "maxpool";
+        } else if (this instanceof AvgPool2D) {
+            return "avgpool";
+        } else if (this instanceof GlobalAvgPool) {
+            return "globalavgpool";
+        } else if (this instanceof BatchNorm) {
+            return "batchnorm";
+        } else if (this instanceof Flatten) {
+            return "flatten";
+        }
+        return "dropout"; // the one permitted kind left
+    }
 
     /** Whether the layer owns a kernel and a bias. */
     default boolean hasWeights() {
-        return false;
+        return this instanceof Dense || this instanceof Conv2D || this instanceof DepthwiseConv2D;
     }
 
     /** Activation applied after a layer's affine part. */
@@ -69,16 +91,6 @@ public sealed interface LayerSpec extends java.io.Serializable
         }
 
         @Override
-        public String kind() {
-            return "dense";
-        }
-
-        @Override
-        public boolean hasWeights() {
-            return true;
-        }
-
-        @Override
         public String toString() {
             return activation == Activation.NONE
                     ? "dense(" + units + ")"
@@ -106,16 +118,6 @@ public sealed interface LayerSpec extends java.io.Serializable
         }
 
         @Override
-        public String kind() {
-            return "conv2d";
-        }
-
-        @Override
-        public boolean hasWeights() {
-            return true;
-        }
-
-        @Override
         public String toString() {
             return "conv2d(" + filters + "," + kernelSize + "," + activation.key() + ","
                     + padding.name().toLowerCase(Locale.ROOT) + (stride == 1 ? "" : "," + stride) + ")";
@@ -137,16 +139,6 @@ public sealed interface LayerSpec extends java.io.Serializable
         }
 
         @Override
-        public String kind() {
-            return "dwconv2d";
-        }
-
-        @Override
-        public boolean hasWeights() {
-            return true;
-        }
-
-        @Override
         public String toString() {
             return "dwconv2d(" + kernelSize + "," + multiplier + "," + activation.key() + ","
                     + padding.name().toLowerCase(Locale.ROOT) + (stride == 1 ? "" : "," + stride) + ")";
@@ -159,11 +151,6 @@ public sealed interface LayerSpec extends java.io.Serializable
             if (poolSize <= 0) {
                 throw new IllegalArgumentException("maxpool: pool size must be > 0, found " + poolSize);
             }
-        }
-
-        @Override
-        public String kind() {
-            return "maxpool";
         }
 
         @Override
@@ -190,11 +177,6 @@ public sealed interface LayerSpec extends java.io.Serializable
         }
 
         @Override
-        public String kind() {
-            return "batchnorm";
-        }
-
-        @Override
         public String toString() {
             if (momentum == MOMENTUM && epsilon == EPSILON) {
                 return activation == Activation.NONE ? "batchnorm" : "batchnorm(" + activation.key() + ")";
@@ -212,11 +194,6 @@ public sealed interface LayerSpec extends java.io.Serializable
         }
 
         @Override
-        public String kind() {
-            return "avgpool";
-        }
-
-        @Override
         public String toString() {
             return "avgpool(" + poolSize + ")";
         }
@@ -225,26 +202,16 @@ public sealed interface LayerSpec extends java.io.Serializable
     /** The mean of each channel over height and width: {@code [N, H, W, C]} to {@code [N, C]}. */
     record GlobalAvgPool() implements LayerSpec {
         @Override
-        public String kind() {
-            return "globalavgpool";
-        }
-
-        @Override
         public String toString() {
-            return "globalavgpool";
+            return kind();
         }
     }
 
     /** Flattens {@code [N, H, W, C]} to {@code [N, H*W*C]} (row-major, as Keras does). */
     record Flatten() implements LayerSpec {
         @Override
-        public String kind() {
-            return "flatten";
-        }
-
-        @Override
         public String toString() {
-            return "flatten";
+            return kind();
         }
     }
 
@@ -254,11 +221,6 @@ public sealed interface LayerSpec extends java.io.Serializable
             if (!(rate >= 0 && rate < 1)) {
                 throw new IllegalArgumentException("dropout: rate must be in [0, 1), found " + rate);
             }
-        }
-
-        @Override
-        public String kind() {
-            return "dropout";
         }
 
         @Override

@@ -60,11 +60,7 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
 
     /** Number of input features, the product of the input shape. */
     public int inputSize() {
-        int n = 1;
-        for (int d : inputShape) {
-            n *= d;
-        }
-        return n;
+        return Arrays.stream(inputShape).reduce(1, (a, b) -> a * b);
     }
 
     /** Layers with their stable scope names, in order. */
@@ -118,11 +114,7 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
 
     /** Number of parameters: kernels, biases and batch norm's four vectors (as Keras counts them). */
     public long parameterCount() {
-        long total = 0;
-        for (long[] shape : variableShapes().values()) {
-            total += java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-        }
-        return total;
+        return variableShapes().values().stream().mapToLong(ModelSpec::size).sum();
     }
 
     /** A table of the layers, their output shapes and parameter counts, as Keras's {@code summary()}. */
@@ -133,12 +125,11 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
         StringBuilder out =
                 new StringBuilder(String.format("  %-16s %-28s %-16s %10s%n", "layer", "", "output", "params"));
         for (int i = 0; i < named.size(); i++) {
-            long params = 0;
-            for (var e : variables.entrySet()) {
-                if (e.getKey().startsWith(named.get(i).name() + "/")) {
-                    params += Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b);
-                }
-            }
+            String prefix = named.get(i).name() + "/";
+            long params = variables.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith(prefix))
+                    .mapToLong(e -> size(e.getValue()))
+                    .sum();
             out.append(String.format(
                     "  %-16s %-28s %-16s %,10d%n",
                     named.get(i).name(), named.get(i).spec(), Arrays.toString(shapes.get(i)), params));
@@ -195,6 +186,11 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
     @Override
     public String toString() {
         return "ModelSpec" + Arrays.toString(inputShape) + " " + layers + " -> " + numClasses;
+    }
+
+    /** The number of values of a variable of {@code shape}. */
+    private static long size(long[] shape) {
+        return Arrays.stream(shape).reduce(1, (a, b) -> a * b);
     }
 
     private static int last(int[] shape) {
@@ -265,11 +261,7 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
                 shape = window(where + "pool", shape, 1, 1, LayerSpec.Padding.VALID, -1);
                 shape = new int[] {shape[2]};
             } else if (layer instanceof LayerSpec.Flatten) {
-                int n = 1;
-                for (int d : shape) {
-                    n *= d;
-                }
-                shape = new int[] {n};
+                shape = new int[] {Arrays.stream(shape).reduce(1, (a, b) -> a * b)};
             }
             // Dropout and batch norm keep the shape.
             out.add(shape.clone());

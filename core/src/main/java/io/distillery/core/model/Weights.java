@@ -67,20 +67,14 @@ public final class Weights implements Serializable {
 
     /** Total number of values. */
     public long size() {
-        long n = 0;
-        for (NamedArray a : arrays.values()) {
-            n += a.values().length;
-        }
-        return n;
+        return arrays.values().stream().mapToLong(a -> a.values().length).sum();
     }
 
     /** Total number of non-zero values. */
     public long nonZeros() {
-        long n = 0;
-        for (NamedArray a : arrays.values()) {
-            n += a.values().length - a.zeros();
-        }
-        return n;
+        return arrays.values().stream()
+                .mapToLong(a -> a.values().length - a.zeros())
+                .sum();
     }
 
     public void write(OutputStream out) throws IOException {

@@ -20,7 +20,7 @@ final class TfjsLayers {
         ObjectNode config = common(layer.name());
         config.put("units", dense.units());
         config.put("activation", mapping.activation(layer, dense.activation()));
-        weighted(config);
+        weighted(config, "kernel");
         return layer("Dense", config);
     }
 
@@ -34,7 +34,7 @@ final class TfjsLayers {
         config.put("data_format", "channels_last");
         config.putArray("dilation_rate").add(1).add(1);
         config.put("activation", mapping.activation(layer, conv.activation()));
-        weighted(config);
+        weighted(config, "kernel");
         return layer("Conv2D", config);
     }
 
@@ -49,22 +49,7 @@ final class TfjsLayers {
         config.put("data_format", "channels_last");
         config.putArray("dilation_rate").add(1).add(1);
         config.put("activation", mapping.activation(layer, conv.activation()));
-        config.put("use_bias", true);
-        ObjectNode kernelInit = config.putObject("depthwise_initializer");
-        kernelInit.put("class_name", "GlorotUniform");
-        kernelInit.putObject("config").putNull("seed");
-        ObjectNode biasInit = config.putObject("bias_initializer");
-        biasInit.put("class_name", "Zeros");
-        biasInit.putObject("config");
-        for (String key : new String[] {
-            "depthwise_regularizer",
-            "bias_regularizer",
-            "activity_regularizer",
-            "depthwise_constraint",
-            "bias_constraint"
-        }) {
-            config.putNull(key);
-        }
+        weighted(config, "depthwise");
         return layer("DepthwiseConv2D", config);
     }
 
@@ -183,18 +168,19 @@ final class TfjsLayers {
         return config;
     }
 
-    private static void weighted(ObjectNode config) {
+    /** A bias and a kernel whose Keras keys start with {@code kernel} ({@code kernel_initializer}, ...). */
+    private static void weighted(ObjectNode config, String kernel) {
         config.put("use_bias", true);
-        ObjectNode kernelInit = config.putObject("kernel_initializer");
+        ObjectNode kernelInit = config.putObject(kernel + "_initializer");
         kernelInit.put("class_name", "GlorotUniform");
         kernelInit.putObject("config").putNull("seed");
         ObjectNode biasInit = config.putObject("bias_initializer");
         biasInit.put("class_name", "Zeros");
         biasInit.putObject("config");
-        config.putNull("kernel_regularizer");
+        config.putNull(kernel + "_regularizer");
         config.putNull("bias_regularizer");
         config.putNull("activity_regularizer");
-        config.putNull("kernel_constraint");
+        config.putNull(kernel + "_constraint");
         config.putNull("bias_constraint");
     }
 

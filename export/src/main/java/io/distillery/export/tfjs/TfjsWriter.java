@@ -17,10 +17,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Writes a TensorFlow.js layers model: {@code model.json} ({@code "format": "layers-model"}, a Keras 2
@@ -66,20 +67,16 @@ public final class TfjsWriter {
         checkNoModelIn(dir);
 
         List<NamedArray> arrays = checked.inOrder();
-        long total = 0;
-        for (NamedArray a : arrays) {
-            total += 4L * a.values().length;
-        }
+        long total = 4L * arrays.stream().mapToLong(a -> a.values().length).sum();
         if (total > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(
                     FORMAT + " export: expected at most 2 GiB of weights, found " + total + " bytes");
         }
         int shards = (int) ((total + shardBytes - 1) / shardBytes);
         Files.createDirectories(dir);
-        List<Path> shardFiles = new ArrayList<>();
-        for (int i = 1; i <= shards; i++) {
-            shardFiles.add(dir.resolve("group1-shard" + i + "of" + shards + ".bin"));
-        }
+        List<Path> shardFiles = IntStream.rangeClosed(1, shards)
+                .mapToObj(i -> dir.resolve("group1-shard" + i + "of" + shards + ".bin"))
+                .toList();
         writeShards(arrays, shardFiles, total, shardBytes);
 
         ObjectNode root = MAPPER.createObjectNode();
@@ -92,10 +89,10 @@ public final class TfjsWriter {
         ArrayNode paths = group.putArray("paths");
         shardFiles.forEach(p -> paths.add(p.getFileName().toString()));
         ArrayNode specs = group.putArray("weights");
-        Set<String> depthwise = new HashSet<>();
-        spec.namedLayers().stream()
+        Set<String> depthwise = spec.namedLayers().stream()
                 .filter(l -> l.spec() instanceof LayerSpec.DepthwiseConv2D)
-                .forEach(l -> depthwise.add(l.name() + "/kernel"));
+                .map(l -> l.name() + "/kernel")
+                .collect(Collectors.toSet());
         for (NamedArray a : arrays) {
             ObjectNode w = specs.addObject();
             // Keras names a depthwise layer's kernel depthwise_kernel, and TF.js loads weights by name.

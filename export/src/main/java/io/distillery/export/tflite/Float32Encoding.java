@@ -1,7 +1,5 @@
 package io.distillery.export.tflite;
 
-import static io.distillery.export.tflite.TensorEncoding.batched;
-
 import org.tensorflow.lite.schema.TensorType;
 
 /** Every tensor float32; every operator at version 1. */
@@ -15,18 +13,17 @@ final class Float32Encoding implements TensorEncoding {
 
     @Override
     public int input(TfLiteModelBuilder model, int inputSize) {
-        int[] shape = {inputSize};
-        return model.activation("input", TensorType.FLOAT32, batched(shape, 1), batched(shape, -1), null);
+        return model.activation("input", TensorType.FLOAT32, new int[] {inputSize}, null);
     }
 
     @Override
     public int layerOutput(TfLiteModelBuilder model, String name, int[] shape, int layerIndex) {
-        return model.activation(name, TensorType.FLOAT32, batched(shape, 1), batched(shape, -1), null);
+        return model.activation(name, TensorType.FLOAT32, shape, null);
     }
 
     @Override
     public int sameAs(TfLiteModelBuilder model, String name, int[] shape, int input) {
-        return model.activation(name, TensorType.FLOAT32, batched(shape, 1), batched(shape, -1), null);
+        return model.activation(name, TensorType.FLOAT32, shape, null);
     }
 
     @Override
@@ -42,8 +39,7 @@ final class Float32Encoding implements TensorEncoding {
 
     @Override
     public int probabilities(TfLiteModelBuilder model, int numClasses) {
-        int[] shape = {numClasses};
-        return model.activation("probabilities", TensorType.FLOAT32, batched(shape, 1), batched(shape, -1), null);
+        return model.activation("probabilities", TensorType.FLOAT32, new int[] {numClasses}, null);
     }
 
     @Override

@@ -1,7 +1,5 @@
 package io.distillery.export.tflite;
 
-import static io.distillery.export.tflite.TensorEncoding.batched;
-
 import org.tensorflow.lite.schema.BuiltinOperator;
 import org.tensorflow.lite.schema.QuantizationParametersT;
 import org.tensorflow.lite.schema.TensorType;
@@ -12,16 +10,10 @@ import org.tensorflow.lite.schema.TensorType;
  * zero point 0 (one scale per output channel where the op supports it), biases int32 with scale input
  * scale × weight scale, the softmax output at scale 1/256 and zero point -128.
  */
-final class Int8Encoding implements TensorEncoding {
+record Int8Encoding(Calibration calibration) implements TensorEncoding {
     static final String FORMAT = "TFLite int8";
     static final float SOFTMAX_SCALE = 1f / 256;
     static final int SOFTMAX_ZERO_POINT = -128;
-
-    private final Calibration calibration;
-
-    Int8Encoding(Calibration calibration) {
-        this.calibration = calibration;
-    }
 
     @Override
     public String format() {
@@ -30,30 +22,19 @@ final class Int8Encoding implements TensorEncoding {
 
     @Override
     public int input(TfLiteModelBuilder model, int inputSize) {
-        int[] shape = {inputSize};
-        return model.activation(
-                "input", TensorType.INT8, batched(shape, 1), batched(shape, -1), params(calibration.input()));
+        return model.activation("input", TensorType.INT8, new int[] {inputSize}, params(calibration.input()));
     }
 
     @Override
     public int layerOutput(TfLiteModelBuilder model, String name, int[] shape, int layerIndex) {
-        return model.activation(
-                name,
-                TensorType.INT8,
-                batched(shape, 1),
-                batched(shape, -1),
-                params(calibration.layerOutput(layerIndex)));
+        return model.activation(name, TensorType.INT8, shape, params(calibration.layerOutput(layerIndex)));
     }
 
     @Override
     public int sameAs(TfLiteModelBuilder model, String name, int[] shape, int input) {
         QuantizationParametersT in = model.quantization(input);
         return model.activation(
-                name,
-                TensorType.INT8,
-                batched(shape, 1),
-                batched(shape, -1),
-                params(new QuantParams(in.getScale()[0], (int) in.getZeroPoint()[0])));
+                name, TensorType.INT8, shape, params(new QuantParams(in.getScale()[0], (int) in.getZeroPoint()[0])));
     }
 
     @Override
@@ -114,12 +95,10 @@ final class Int8Encoding implements TensorEncoding {
 
     @Override
     public int probabilities(TfLiteModelBuilder model, int numClasses) {
-        int[] shape = {numClasses};
         return model.activation(
                 "probabilities",
                 TensorType.INT8,
-                batched(shape, 1),
-                batched(shape, -1),
+                new int[] {numClasses},
                 params(new QuantParams(SOFTMAX_SCALE, SOFTMAX_ZERO_POINT)));
     }
 

@@ -3,7 +3,6 @@ package io.distillery.export.tflite;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.export.CheckedWeights;
 import io.distillery.export.GraphShapes;
-import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.lite.schema.BuiltinOperator;
 import org.tensorflow.lite.schema.BuiltinOptions;
@@ -20,10 +19,9 @@ final class TfLiteGraph {
     static byte[] build(ModelSpec spec, CheckedWeights weights, TensorEncoding encoding, TfLiteMapping mapping) {
         List<ModelSpec.NamedLayer> layers = spec.namedLayers();
         // Resolve every layer's mapping before writing anything.
-        List<LayerEmitter> emitters = new ArrayList<>();
-        for (ModelSpec.NamedLayer layer : layers) {
-            emitters.add(mapping.emitter(layer, encoding.format()));
-        }
+        List<LayerEmitter> emitters = layers.stream()
+                .map(layer -> mapping.emitter(layer, encoding.format()))
+                .toList();
 
         TfLiteModelBuilder model = new TfLiteModelBuilder();
         int input = encoding.input(model, spec.inputSize());

@@ -79,11 +79,7 @@ final class TfLiteLayers {
         int output = enc.layerOutput(model, step.outputName(), step.outputShape(), step.index());
 
         Conv2DOptionsT options = new Conv2DOptionsT();
-        options.setPadding(
-                switch (conv.padding()) {
-                    case SAME -> Padding.SAME;
-                    case VALID -> Padding.VALID;
-                });
+        options.setPadding(conv.padding() == LayerSpec.Padding.SAME ? Padding.SAME : Padding.VALID);
         options.setStrideH(conv.stride());
         options.setStrideW(conv.stride());
         options.setDilationHFactor(1);

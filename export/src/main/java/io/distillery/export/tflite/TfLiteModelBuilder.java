@@ -36,9 +36,9 @@ final class TfLiteModelBuilder {
         buffers.add(new BufferT()); // buffer 0: the empty buffer every non-constant tensor points at
     }
 
-    /** Adds a tensor computed at run time; {@code signature} may use -1 for the batch dimension. */
-    int activation(String name, byte type, int[] shape, int[] signature, QuantizationParametersT q) {
-        return tensor(name, type, shape, signature, q, 0);
+    /** Adds a tensor computed at run time, {@code shape} without batch: batch 1, dynamic (-1) in its signature. */
+    int activation(String name, byte type, int[] shape, QuantizationParametersT q) {
+        return tensor(name, type, TensorEncoding.batched(shape, 1), TensorEncoding.batched(shape, -1), q, 0);
     }
 
     /** Adds a constant tensor whose bytes (little-endian) are stored in a buffer of their own. */

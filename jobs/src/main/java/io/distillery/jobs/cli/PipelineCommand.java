@@ -1,7 +1,6 @@
 package io.distillery.jobs.cli;
 
 import io.distillery.jobs.config.JobConfig;
-import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.pipeline.Deliver;
 import io.distillery.jobs.pipeline.Pipeline;
 import io.distillery.jobs.pipeline.RunPaths;
@@ -9,16 +8,11 @@ import io.distillery.jobs.pipeline.StageOutcome;
 import io.distillery.publish.PublishResult;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** {@code distillery pipeline}: every stage, then export and publish. */
 @Command(
         name = "pipeline",
-        mixinStandardHelpOptions = true,
-        footerHeading = ExitCodes.FOOTER_HEADING,
-        footer = ExitCodes.FOOTER,
         description = {
             "Run the whole job, from the data to a published model version.",
             "Validates the data, trains the teacher, the student from scratch (the baseline)",
@@ -26,23 +20,17 @@ import picocli.CommandLine.Mixin;
             "Stages already finished in the run directory (same --run-id) are skipped; a run goes on",
             "with the config it was started with (--restart starts it over)."
         })
-public final class PipelineCommand implements Callable<Integer> {
-    @Mixin
-    JobOptions options;
-
+public final class PipelineCommand extends StageCommands.Stage {
     @Override
-    public Integer call() throws Exception {
-        String runId = options.runIdOrNew();
-        JobConfig config = RunConfig.resolve(options, runId, "pipeline", System.out);
-        PrintStream out = System.out;
-        try (JobRunner job = new JobRunner(config, runId, out)) {
-            job.recorded("pipeline", () -> run(job, config, out));
-        }
-        return ExitCodes.OK;
+    boolean newRunAllowed() {
+        return true;
     }
 
-    private static void run(JobRunner job, JobConfig config, PrintStream out) throws Exception {
+    @Override
+    void run(JobRunner job) throws Exception {
         Pipeline p = job.pipeline;
+        JobConfig config = p.config();
+        PrintStream out = System.out;
         p.prepareData();
         p.checkPruneSchedule();
         StageOutcome teacher = p.teacher();

@@ -17,6 +17,8 @@ import picocli.CommandLine.Mixin;
 final class StageCommands {
     private StageCommands() {}
 
+    /** Picocli applies these attributes to every subclass; each adds its own name and description. */
+    @Command(mixinStandardHelpOptions = true, footerHeading = ExitCodes.FOOTER_HEADING, footer = ExitCodes.FOOTER)
     abstract static class Stage implements Callable<Integer> {
         @Mixin
         JobOptions options;
@@ -46,9 +48,6 @@ final class StageCommands {
 
     @Command(
             name = "teacher",
-            mixinStandardHelpOptions = true,
-            footerHeading = ExitCodes.FOOTER_HEADING,
-            footer = ExitCodes.FOOTER,
             description = {"Validate the data and train the teacher.", "Starts a run unless --run-id names one."})
     static final class Teacher extends Stage {
         @Override
@@ -66,9 +65,6 @@ final class StageCommands {
 
     @Command(
             name = "distill",
-            mixinStandardHelpOptions = true,
-            footerHeading = ExitCodes.FOOTER_HEADING,
-            footer = ExitCodes.FOOTER,
             description = {"Train the student from scratch (baseline) and distilled.", "The teacher is the run's own."})
     static final class Distill extends Stage {
         @Override
@@ -85,9 +81,6 @@ final class StageCommands {
 
     @Command(
             name = "prune",
-            mixinStandardHelpOptions = true,
-            footerHeading = ExitCodes.FOOTER_HEADING,
-            footer = ExitCodes.FOOTER,
             description = {
                 "Prune the distilled student while fine-tuning it.",
                 "Magnitude pruning, then the masks are stripped."
@@ -106,9 +99,6 @@ final class StageCommands {
 
     @Command(
             name = "export",
-            mixinStandardHelpOptions = true,
-            footerHeading = ExitCodes.FOOTER_HEADING,
-            footer = ExitCodes.FOOTER,
             description = {
                 "Export the pruned student into the run directory.",
                 "In the formats of export.formats (or --formats)."
@@ -140,9 +130,6 @@ final class StageCommands {
 
     @Command(
             name = "publish",
-            mixinStandardHelpOptions = true,
-            footerHeading = ExitCodes.FOOTER_HEADING,
-            footer = ExitCodes.FOOTER,
             description = {
                 "Publish the run's export as the next model version.",
                 "Under <publish.base_path>/<name>/; once per run (a repeat reports the same version)."

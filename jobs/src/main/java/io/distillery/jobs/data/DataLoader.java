@@ -91,14 +91,12 @@ public final class DataLoader {
         if (u.equals(BUILTIN_FASHION) || u.contains("idx1-ubyte") || u.contains("idx3-ubyte")) {
             return "idx";
         }
-        if (u.endsWith(".parquet") || u.contains(".parquet/")) {
+        if (u.contains(".parquet/")) {
             return "parquet";
         }
-        if (u.endsWith(".csv") || u.endsWith(".csv.gz")) {
-            return "csv";
-        }
-        if (u.endsWith(".arrow") || u.endsWith(".ipc") || u.endsWith(".feather")) {
-            return "arrow";
+        String byName = detectFile(u);
+        if (!byName.equals("other")) {
+            return byName;
         }
         String inside = localDirectoryFormat(uri);
         // Directories written by Spark are Parquet by default; a remote directory is not listed here.

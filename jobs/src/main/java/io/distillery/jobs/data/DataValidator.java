@@ -1,7 +1,6 @@
 package io.distillery.jobs.data;
 
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -37,17 +36,8 @@ public final class DataValidator {
     }
 
     /** Validates one partition; returns {rows, hash sum}. */
-    static final class Check implements FlatMapFunction<Iterator<InternalRow>, long[]>, Serializable {
-        private final int width;
-        private final int numClasses;
-        private final String hint;
-
-        Check(int width, int numClasses, String hint) {
-            this.width = width;
-            this.numClasses = numClasses;
-            this.hint = hint;
-        }
-
+    record Check(int width, int numClasses, String hint)
+            implements FlatMapFunction<Iterator<InternalRow>, long[]>, Serializable {
         @Override
         public Iterator<long[]> call(Iterator<InternalRow> rows) {
             long count = 0;
@@ -98,9 +88,7 @@ public final class DataValidator {
                 count++;
                 rowInFile++;
             }
-            List<long[]> out = new ArrayList<>();
-            out.add(new long[] {count, hash});
-            return out.iterator();
+            return List.of(new long[] {count, hash}).iterator();
         }
     }
 }

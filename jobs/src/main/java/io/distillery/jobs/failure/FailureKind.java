@@ -9,6 +9,7 @@ import io.distillery.stage.StageMismatchException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * What went wrong, as far as what to do about it: the exit code a command ends with, and whether
@@ -59,14 +60,7 @@ public enum FailureKind {
 
     /** The kind whose exception type {@code t} is, or null. */
     static FailureKind ofType(Throwable t) {
-        for (FailureKind k : values()) {
-            for (Class<? extends Throwable> type : k.types) {
-                if (type.isInstance(t)) {
-                    return k;
-                }
-            }
-        }
-        return null;
+        return find(type -> type.isInstance(t));
     }
 
     /**
@@ -74,9 +68,14 @@ public enum FailureKind {
      * where Spark passes a task's exception on as text; only Distillery's own exceptions count.
      */
     static FailureKind ofRemoteName(String className) {
+        return find(type -> type.getName().equals(className) && className.startsWith("io.distillery."));
+    }
+
+    /** The first kind with an exception type that {@code matches}, or null. */
+    private static FailureKind find(Predicate<Class<? extends Throwable>> matches) {
         for (FailureKind k : values()) {
             for (Class<? extends Throwable> type : k.types) {
-                if (type.getName().equals(className) && className.startsWith("io.distillery.")) {
+                if (matches.test(type)) {
                     return k;
                 }
             }

@@ -1,7 +1,7 @@
 package io.distillery.jobs.pipeline;
 
+import io.distillery.publish.Messages;
 import io.distillery.stage.StageStore;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -142,9 +142,7 @@ public final class RunDirectory implements StageStore {
     @Override
     public byte[] read(String name) throws IOException {
         try (InputStream in = fs().open(path(name))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            in.transferTo(out);
-            return out.toByteArray();
+            return in.readAllBytes();
         }
     }
 
@@ -187,11 +185,7 @@ public final class RunDirectory implements StageStore {
     static String describe(Throwable e) {
         Throwable reason = e instanceof FSError && e.getCause() != null ? e.getCause() : e;
         String m = reason.getMessage();
-        if (m == null) {
-            return reason.getClass().getSimpleName();
-        }
-        int nl = m.indexOf('\n');
-        return reason.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
+        return reason.getClass().getSimpleName() + (m == null ? "" : ": " + Messages.firstLine(m));
     }
 
     /** A run directory could not be written; the message names the file and the store's reason. */

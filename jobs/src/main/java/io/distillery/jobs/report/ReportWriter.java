@@ -174,11 +174,7 @@ public final class ReportWriter {
             }
             List<Map<String, Object>> epochs = new ArrayList<>();
             for (Epoch e : s.epochs()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("epoch", e.epoch());
-                m.put("loss", finite(e.loss()));
-                m.put("accuracy", finite(e.accuracy()));
-                epochs.add(m);
+                epochs.add(ordered("epoch", e.epoch(), "loss", finite(e.loss()), "accuracy", finite(e.accuracy())));
             }
             stages.add(ordered("label", s.label(), "epochs", epochs));
         }

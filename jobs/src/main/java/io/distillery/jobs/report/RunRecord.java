@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Everything a run directory records about its run, read from the files the stages write: the
@@ -87,12 +88,8 @@ public record RunRecord(
 
     /** True if the directory holds any file a run writes. */
     public static boolean looksLikeRun(RunDirectory run) {
-        for (String f : List.of("config.yaml", MetricsLog.FILE, "data.json", FailureRecord.FILE)) {
-            if (run.exists(f)) {
-                return true;
-            }
-        }
-        return false;
+        return Stream.of("config.yaml", MetricsLog.FILE, "data.json", FailureRecord.FILE)
+                .anyMatch(run::exists);
     }
 
     /**

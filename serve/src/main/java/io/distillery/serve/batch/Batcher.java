@@ -190,33 +190,27 @@ public final class Batcher implements AutoCloseable {
         // Requests that agree on every input's shape beyond the first dimension share one call.
         List<List<Task>> groups = new ArrayList<>();
         for (Task task : batch) {
-            List<Task> home = null;
-            for (List<Task> group : groups) {
-                if (compatible(group.get(0), task)) {
-                    home = group;
-                    break;
-                }
-            }
+            List<Task> home = groups.stream()
+                    .filter(group -> compatible(group.get(0), task))
+                    .findFirst()
+                    .orElse(null);
             if (home == null) {
                 home = new ArrayList<>();
                 groups.add(home);
             }
             home.add(task);
         }
-        for (List<Task> group : groups) {
-            runGroup(group);
-        }
+        groups.forEach(this::runGroup);
     }
 
     private void runGroup(List<Task> group) {
         try {
             Map<String, FloatTensor> joined = new LinkedHashMap<>();
             for (String key : group.get(0).inputs.keySet()) {
-                List<FloatTensor> parts = new ArrayList<>(group.size());
-                for (Task task : group) {
-                    parts.add(task.inputs.get(key));
-                }
-                joined.put(key, FloatTensor.concatRows(parts));
+                joined.put(
+                        key,
+                        FloatTensor.concatRows(
+                                group.stream().map(task -> task.inputs.get(key)).toList()));
             }
             int rows = group.stream().mapToInt(Task::rows).sum();
             batchSizes.accept(rows);

@@ -46,8 +46,7 @@ public final class PredictionGrpcService extends PredictionServiceGrpc.Predictio
 
     @Override
     public void predict(PredictRequest request, StreamObserver<PredictResponse> observer) {
-        long started = System.nanoTime();
-        try {
+        answer(observer, "predict", () -> {
             ModelSpec spec = request.getModelSpec();
             Map<String, FloatTensor> inputs = new LinkedHashMap<>();
             for (Map.Entry<String, TensorProto> input : request.getInputsMap().entrySet()) {
@@ -62,20 +61,13 @@ public final class PredictionGrpcService extends PredictionServiceGrpc.Predictio
             PredictResponse.Builder response = PredictResponse.newBuilder()
                     .setModelSpec(answeredSpec(result.modelName(), result.version(), result.signatureName()));
             result.outputs().forEach((key, tensor) -> response.putOutputs(key, TensorProtoCodec.encode(tensor)));
-            observer.onNext(response.build());
-            observer.onCompleted();
-            metrics.request("grpc", "predict", System.nanoTime() - started, null);
-        } catch (ServingException e) {
-            fail(observer, "predict", started, e);
-        } catch (RuntimeException e) {
-            failUnexpectedly(observer, "predict", started, e);
-        }
+            return response.build();
+        });
     }
 
     @Override
     public void getModelMetadata(GetModelMetadataRequest request, StreamObserver<GetModelMetadataResponse> observer) {
-        long started = System.nanoTime();
-        try {
+        answer(observer, "metadata", () -> {
             if (request.getMetadataFieldCount() == 0) {
                 throw ServingException.invalid("GetModelMetadataRequest must specify at least one metadata_field;"
                         + " supported: " + SIGNATURE_DEF);
@@ -91,16 +83,40 @@ public final class PredictionGrpcService extends PredictionServiceGrpc.Predictio
             SignatureDefMap signatures = SignatureDefMap.newBuilder()
                     .putAllSignatureDef(metadata.signatureDefs())
                     .build();
-            observer.onNext(GetModelMetadataResponse.newBuilder()
+            return GetModelMetadataResponse.newBuilder()
                     .setModelSpec(answeredSpec(metadata.modelName(), metadata.version(), ""))
                     .putMetadata(SIGNATURE_DEF, Any.pack(signatures))
-                    .build());
+                    .build();
+        });
+    }
+
+    /** What one call answers, or the ServingException to answer with. */
+    @FunctionalInterface
+    private interface Call<T> {
+        T answer() throws ServingException;
+    }
+
+    /**
+     * Sends {@code call}'s answer and counts it; a ServingException becomes its gRPC status, anything else
+     * is logged and answered INTERNAL without details.
+     */
+    private <T> void answer(StreamObserver<T> observer, String method, Call<T> call) {
+        long started = System.nanoTime();
+        try {
+            observer.onNext(call.answer());
             observer.onCompleted();
-            metrics.request("grpc", "metadata", System.nanoTime() - started, null);
+            metrics.request("grpc", method, System.nanoTime() - started, null);
         } catch (ServingException e) {
-            fail(observer, "metadata", started, e);
+            Status.Code code = e.status().grpcCode();
+            metrics.request("grpc", method, System.nanoTime() - started, code.name());
+            observer.onError(
+                    Status.fromCode(code).withDescription(e.getMessage()).asRuntimeException());
         } catch (RuntimeException e) {
-            failUnexpectedly(observer, "metadata", started, e);
+            LOG.log(System.Logger.Level.ERROR, "gRPC " + method + " failed", e);
+            metrics.request("grpc", method, System.nanoTime() - started, Status.Code.INTERNAL.name());
+            observer.onError(Status.INTERNAL
+                    .withDescription("internal server error; the server log has the details")
+                    .asRuntimeException());
         }
     }
 
@@ -119,19 +135,5 @@ public final class PredictionGrpcService extends PredictionServiceGrpc.Predictio
                 .setVersion(Int64Value.of(version))
                 .setSignatureName(signature)
                 .build();
-    }
-
-    private void fail(StreamObserver<?> observer, String method, long started, ServingException e) {
-        Status.Code code = e.status().grpcCode();
-        metrics.request("grpc", method, System.nanoTime() - started, code.name());
-        observer.onError(Status.fromCode(code).withDescription(e.getMessage()).asRuntimeException());
-    }
-
-    private void failUnexpectedly(StreamObserver<?> observer, String method, long started, RuntimeException e) {
-        LOG.log(System.Logger.Level.ERROR, "gRPC " + method + " failed", e);
-        metrics.request("grpc", method, System.nanoTime() - started, Status.Code.INTERNAL.name());
-        observer.onError(Status.INTERNAL
-                .withDescription("internal server error; the server log has the details")
-                .asRuntimeException());
     }
 }

@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.distillery.serve.status.ServingException;
 import io.distillery.serve.tensor.FloatTensor;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
@@ -28,10 +27,9 @@ public final class TensorProtoCodec {
         if (shapeProto.getUnknownRank()) {
             throw ServingException.invalid("input '" + key + "' has an unknown rank; give its shape");
         }
-        long[] shape = new long[shapeProto.getDimCount()];
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeProto.getDim(i).getSize();
-        }
+        long[] shape = shapeProto.getDimList().stream()
+                .mapToLong(TensorShapeProto.Dim::getSize)
+                .toArray();
         long count;
         try {
             count = FloatTensor.elementCount(shape);
@@ -45,10 +43,10 @@ public final class TensorProtoCodec {
                 throw ServingException.invalid("input '" + key + "' of shape " + text(shape) + " needs "
                         + count * Float.BYTES + " bytes of tensor_content, found " + content.size());
             }
-            FloatBuffer floats = content.asReadOnlyByteBuffer()
+            content.asReadOnlyByteBuffer()
                     .order(ByteOrder.LITTLE_ENDIAN)
-                    .asFloatBuffer();
-            floats.get(values);
+                    .asFloatBuffer()
+                    .get(values);
         } else if (proto.getFloatValCount() == count) {
             for (int i = 0; i < count; i++) {
                 values[i] = proto.getFloatVal(i);

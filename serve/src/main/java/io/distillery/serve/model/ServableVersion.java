@@ -8,7 +8,6 @@ import io.distillery.serve.status.ServingStatus;
 import io.distillery.serve.tensor.FloatTensor;
 import io.distillery.serve.tensor.SignatureSpec;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -167,12 +166,10 @@ public final class ServableVersion implements AutoCloseable {
             throw new IllegalStateException("signature " + signature.name() + " of " + this + " is not runnable");
         }
         Batcher batcher = batchers.get(signature.name());
-        Map<String, FloatTensor> all;
-        if (batcher != null && rows <= batcher.options().maxBatchSize()) {
-            all = await(batcher.submit(inputs, rows));
-        } else {
-            all = runOn(function, inputs);
-        }
+        Map<String, FloatTensor> all =
+                batcher != null && rows <= batcher.options().maxBatchSize()
+                        ? await(batcher.submit(inputs, rows))
+                        : runOn(function, inputs);
         Map<String, FloatTensor> selected = new LinkedHashMap<>();
         for (String key : outputs) {
             selected.put(key, all.get(key));
@@ -332,10 +329,8 @@ public final class ServableVersion implements AutoCloseable {
     /** The input tensors of one call; closes them all. */
     private static final class Feeds implements AutoCloseable {
         private final Map<String, Tensor> tensors = new LinkedHashMap<>();
-        private final List<Tensor> owned = new ArrayList<>();
 
         void put(String key, Tensor tensor) {
-            owned.add(tensor);
             tensors.put(key, tensor);
         }
 
@@ -345,9 +340,7 @@ public final class ServableVersion implements AutoCloseable {
 
         @Override
         public void close() {
-            for (Tensor tensor : owned) {
-                tensor.close();
-            }
+            tensors.values().forEach(Tensor::close);
         }
     }
 }

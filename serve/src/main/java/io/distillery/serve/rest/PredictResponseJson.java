@@ -105,10 +105,7 @@ public final class PredictResponseJson {
     }
 
     private static int totalValues(Map<String, FloatTensor> outputs) {
-        long total = 0;
-        for (FloatTensor tensor : outputs.values()) {
-            total += tensor.values().length;
-        }
+        long total = outputs.values().stream().mapToLong(t -> t.values().length).sum();
         return (int) Math.min(total, 1 << 24);
     }
 }

@@ -72,18 +72,10 @@ public record SignatureSpec(
      */
     public int checkInputs(Map<String, FloatTensor> given) throws ServingException {
         requireRunnable();
-        List<String> missing = new ArrayList<>();
-        for (String key : inputs.keySet()) {
-            if (!given.containsKey(key)) {
-                missing.add(key);
-            }
-        }
-        List<String> unknown = new ArrayList<>();
-        for (String key : given.keySet()) {
-            if (!inputs.containsKey(key)) {
-                unknown.add(key);
-            }
-        }
+        List<String> missing =
+                inputs.keySet().stream().filter(key -> !given.containsKey(key)).toList();
+        List<String> unknown =
+                given.keySet().stream().filter(key -> !inputs.containsKey(key)).toList();
         if (!missing.isEmpty() || !unknown.isEmpty()) {
             throw ServingException.invalid("signature '" + name + "' takes inputs " + inputs.keySet()
                     + (missing.isEmpty() ? "" : "; missing " + missing)
