@@ -44,8 +44,10 @@ public sealed interface LayerSpec extends java.io.Serializable
             return "batchnorm";
         } else if (this instanceof Flatten) {
             return "flatten";
+        } else if (this instanceof Dropout) {
+            return "dropout";
         }
-        return "dropout"; // the one permitted kind left
+        throw new IllegalStateException("no kind for layer " + getClass().getSimpleName());
     }
 
     /** Whether the layer owns a kernel and a bias. */

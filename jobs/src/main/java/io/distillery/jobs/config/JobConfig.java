@@ -78,8 +78,12 @@ public record JobConfig(
             int numClasses,
             int limit,
             int testLimit,
-            double validationFraction)
+            double validationFraction,
+            String unlabeled)
             implements java.io.Serializable {
+        /** {@code data.unlabeled} for the training rows beyond {@code data.limit}, their labels dropped. */
+        public static final String REST = "rest";
+
         public Data {
             require(train != null && !train.isBlank(), "data.train must be set");
             require(test != null && !test.isBlank(), "data.test must be set");
@@ -98,6 +102,15 @@ public record JobConfig(
                     validationFraction >= 0 && validationFraction <= 0.5,
                     "data.validation_fraction must be in [0, 0.5], found " + validationFraction);
             inputShape = List.copyOf(inputShape);
+            unlabeled = unlabeled == null ? "" : unlabeled.trim();
+            require(
+                    !unlabeled.equals(REST) || limit > 0,
+                    "data.unlabeled: rest means the training rows beyond data.limit; set data.limit too");
+        }
+
+        /** Whether rows without labels join the distillation ({@code data.unlabeled}). */
+        public boolean hasUnlabeled() {
+            return !unlabeled.isEmpty();
         }
 
         public int[] shape() {

@@ -86,6 +86,31 @@ public final class DataLoader {
         }
     }
 
+    /**
+     * Rows without labels ({@code data.unlabeled}): the same sources and shape as {@link #read}, every
+     * label -1 (a label column, if there is one, is ignored; none is needed).
+     */
+    public static Dataset<Row> readUnlabeled(SparkSession spark, String uri, int slices) {
+        String f = detect(uri);
+        Dataset<Row> rows;
+        if (f.equals("parquet") || f.equals("csv")) {
+            Dataset<Row> raw = f.equals("parquet")
+                    ? spark.read().parquet(uri)
+                    : spark.read()
+                            .option("header", "true")
+                            .option("inferSchema", "true")
+                            .option("mode", "FAILFAST")
+                            .csv(uri);
+            if (!java.util.Arrays.asList(raw.columns()).contains(Columns.LABEL)) {
+                raw = raw.withColumn(Columns.LABEL, functions.lit(-1));
+            }
+            rows = normalize(raw, uri);
+        } else {
+            rows = read(spark, uri, f, "train", slices);
+        }
+        return rows.withColumn(Columns.LABEL, functions.lit(-1));
+    }
+
     static String detect(String uri) {
         String u = uri.toLowerCase(Locale.ROOT);
         if (u.equals(BUILTIN_FASHION) || u.contains("idx1-ubyte") || u.contains("idx3-ubyte")) {

@@ -35,6 +35,14 @@ public final class DataValidator {
         return new DataStats(source, rows, String.format("%016x", hash));
     }
 
+    /** Validates rows without labels (every label -1): features only. */
+    public static DataStats validateUnlabeled(Dataset<Row> data, String source, int width) {
+        return validate(data, source, width, UNLABELED, "");
+    }
+
+    /** {@code numClasses} of a set without labels: the label check is skipped. */
+    private static final int UNLABELED = -1;
+
     /** Validates one partition; returns {rows, hash sum}. */
     record Check(int width, int numClasses, String hint)
             implements FlatMapFunction<Iterator<InternalRow>, long[]>, Serializable {
@@ -79,7 +87,7 @@ public final class DataValidator {
                     h = (h ^ Float.floatToIntBits(v)) * 1099511628211L;
                 }
                 int y = r.getInt(1);
-                if (y < 0 || y >= numClasses) {
+                if (numClasses != UNLABELED && (y < 0 || y >= numClasses)) {
                     throw new DataException(
                             where + ": expected label in [0, " + numClasses + "), found " + y + "; " + hint);
                 }

@@ -1,6 +1,7 @@
 package io.distillery.jobs.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distillery.core.data.Columns;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
 import io.distillery.core.train.TrainingLoop;
@@ -60,6 +61,11 @@ public final class Pipeline {
     private JavaRDD<InternalRow> trainPartitions;
     private DataStats trainStats;
     private DataStats testStats;
+    /** The labelled and the unlabeled rows together ({@code data.unlabeled}), or null. */
+    private Dataset<Row> withUnlabeled;
+
+    private JavaRDD<InternalRow> withUnlabeledPartitions;
+    private DataStats unlabeledStats;
     private TestSet testSet;
     private TestSet validationSet;
 
@@ -107,11 +113,10 @@ public final class Pipeline {
         // executor) gives every worker the same rows in the same order: runs are reproducible, and a stage
         // resumed from a checkpoint replays exactly the batches it lost. (Shuffle blocks arrive in any
         // order, and a plain limit takes whichever partitions come first.)
-        Dataset<Row> indexed = DataLoader.read(spark, d.train(), d.format(), "train", workers)
+        Dataset<Row> all = DataLoader.read(spark, d.train(), d.format(), "train", workers)
                 .withColumn(ROW_ID, functions.monotonically_increasing_id());
-        if (d.limit() > 0) {
-            indexed = indexed.orderBy(ROW_ID).limit(d.limit());
-        }
+        Dataset<Row> labelled = d.limit() > 0 ? all.orderBy(ROW_ID).limit(d.limit()) : all;
+        Dataset<Row> indexed = labelled;
         Dataset<Row> validationRaw = null;
         if (d.validationFraction() > 0) {
             // A fixed share of rows, picked by a hash of their place and the seed: the same rows every run.
@@ -139,13 +144,29 @@ public final class Pipeline {
             throw new io.distillery.jobs.data.DataException(d.train() + ": " + trainStats.rows()
                     + " rows are fewer than spark.workers × batch_size = " + workers + " × " + probe.batchSize());
         }
-        train = indexed.repartition(workers)
-                .sortWithinPartitions(ROW_ID)
-                .drop(ROW_ID)
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        train = partitioned(indexed, workers);
         trainPartitions = train.queryExecution().toRdd().toJavaRDD();
         testSet = TestSet.collect(testRaw, d.width(), d.testLimit());
         Map<String, Object> record = new LinkedHashMap<>(Map.of("train", trainStats, "test", testStats));
+        if (d.hasUnlabeled()) {
+            Dataset<Row> unlabeled = d.unlabeled().equals(JobConfig.Data.REST)
+                    // The rows after the first data.limit, in input order (the held-out validation rows are
+                    // among the labelled ones, never here).
+                    ? all.filter(functions.col(ROW_ID).gt(functions.lit(lastId(labelled))))
+                            .withColumn(Columns.LABEL, functions.lit(-1))
+                    // Their own places, after every labelled row's.
+                    : DataLoader.readUnlabeled(spark, d.unlabeled(), workers)
+                            .withColumn(
+                                    ROW_ID,
+                                    functions.monotonically_increasing_id().plus(functions.lit(1L << 62)));
+            unlabeledStats = DataValidator.validateUnlabeled(unlabeled.drop(ROW_ID), d.unlabeled(), d.width());
+            record.put("unlabeled", unlabeledStats);
+            withUnlabeled = partitioned(indexed.unionByName(unlabeled), workers);
+            withUnlabeledPartitions = withUnlabeled.queryExecution().toRdd().toJavaRDD();
+            out.printf(
+                    "data     %d unlabeled rows (hash %s) join the distillation%n",
+                    unlabeledStats.rows(), unlabeledStats.hash());
+        }
         if (validationRaw != null) {
             validationSet = TestSet.collect(validationRaw, d.width(), 0);
             record.put("validation", Map.of("rows", validationSet.rows(), "fraction", d.validationFraction()));
@@ -158,6 +179,27 @@ public final class Pipeline {
                 testSet.rows(),
                 workers);
         run.writeString("data.json", JSON.writeValueAsString(record));
+    }
+
+    private static long lastId(Dataset<Row> rows) {
+        return rows.agg(functions.max(ROW_ID)).first().getLong(0);
+    }
+
+    /** Rows split one partition per worker, each in input order, kept for the run's stages. */
+    private static Dataset<Row> partitioned(Dataset<Row> indexed, int workers) {
+        return indexed.repartition(workers)
+                .sortWithinPartitions(ROW_ID)
+                .drop(ROW_ID)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+    }
+
+    /**
+     * The partitions a stage trains on: the labelled rows, and for the stages that learn from the
+     * teacher, the unlabeled rows too ({@code data.unlabeled}).
+     */
+    private JavaRDD<InternalRow> partitionsFor(StagePlan plan) {
+        boolean taught = plan instanceof StagePlan.Distilled || plan instanceof StagePlan.Pruned;
+        return taught && withUnlabeledPartitions != null ? withUnlabeledPartitions : trainPartitions;
     }
 
     /**
@@ -173,7 +215,8 @@ public final class Pipeline {
         prepareData();
         JobConfig.Prune prune = config.prune();
         PruningPlan plan = prune.plan();
-        long[] shards = BarrierPreflight.shardRows(trainPartitions);
+        long[] shards =
+                BarrierPreflight.shardRows(withUnlabeledPartitions != null ? withUnlabeledPartitions : trainPartitions);
         int steps = BarrierPreflight.stepsPerEpoch(shards, prune.batchSize());
         try {
             plan.schedule(prune.epochs(), steps);
@@ -318,7 +361,7 @@ public final class Pipeline {
         long started = System.nanoTime();
         StageResult result;
         try (ProgressMonitor monitor = new ProgressMonitor(dir, name, out)) {
-            result = StageRunner.run(trainPartitions, request);
+            result = StageRunner.run(partitionsFor(plan), request);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         double accuracy = testSet.accuracy(plan.spec(), result.weights());
@@ -350,24 +393,29 @@ public final class Pipeline {
         RunDirectory teacherDir = run.child(Stages.TEACHER);
         RunDirectory dir = teacherDir.child("logits");
         String teacher = teaching.teacher().sha256();
+        String rows = trainStats.hash() + (unlabeledStats == null ? "" : "+" + unlabeledStats.hash());
         if (teacherDir.exists(LOGITS_RECORD)) {
             Map<?, ?> recorded = JSON.readValue(teacherDir.read(LOGITS_RECORD), Map.class);
-            if (teacher.equals(recorded.get("teacher_sha256"))) {
+            if (teacher.equals(recorded.get("teacher_sha256")) && rows.equals(recorded.get("rows_hash"))) {
                 return dir;
             }
         }
+        JavaRDD<InternalRow> partitions = partitionsFor(plan);
         out.printf(
                 "%-16s scoring %d training rows once, on %d worker(s)%n",
-                "teacher", trainStats.rows(), config.spark().workers());
+                "teacher",
+                trainStats.rows() + (unlabeledStats == null ? 0 : unlabeledStats.rows()),
+                config.spark().workers());
         long started = System.nanoTime();
         List<TeacherLogits.Part> parts = TeacherLogits.score(
-                trainPartitions,
+                partitions,
                 teaching.teacher(),
                 config.data().shape(),
                 config.data().numClasses(),
                 dir);
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("teacher_sha256", teacher);
+        record.put("rows_hash", rows);
         record.put("rows", parts.stream().mapToLong(TeacherLogits.Part::rows).sum());
         record.put("sha256", TeacherLogits.sha256(parts));
         record.put("files", parts);
@@ -462,6 +510,9 @@ public final class Pipeline {
     public void unpersist() {
         if (train != null) {
             train.unpersist();
+        }
+        if (withUnlabeled != null) {
+            withUnlabeled.unpersist();
         }
     }
 }

@@ -607,6 +607,33 @@ public final class FaultCorpus {
      */
     public static List<FaultCase> teachers() {
         return List.of(
+                config(
+                        "unlabeled-rest-without-limit",
+                        "data.unlabeled: rest means the training rows beyond data.limit; set data.limit too",
+                        d -> pipeline(d, "data.unlabeled=rest", "data.limit=0")),
+                // The rows beyond data.limit join the distillation without their labels: the teacher and the
+                // student alone see the 1,200 labelled rows, the teacher scores all 60,000.
+                new FaultCase(
+                                "unlabeled-rows-join-the-distillation",
+                                "run",
+                                ExitCodes.OK,
+                                PUBLISHED,
+                                PIPELINE_TIMEOUT,
+                                d -> pipeline(d, "data.unlabeled=rest"))
+                        .then((d, r) -> {
+                            JsonNode data = JSON.readTree(
+                                    d.resolve("runs/fault/data.json").toFile());
+                            List<String> problems = new ArrayList<>();
+                            if (data.at("/train/rows").asLong() != 1200
+                                    || data.at("/unlabeled/rows").asLong() != 58800) {
+                                problems.add("labelled/unlabeled rows: " + data.at("/train/rows") + "/"
+                                        + data.at("/unlabeled/rows"));
+                            }
+                            if (data.at("/teacher_logits/rows").asLong() != 60000) {
+                                problems.add("the teacher scored " + data.at("/teacher_logits/rows") + " rows");
+                            }
+                            return problems;
+                        }),
                 teacher(
                         "teacher-savedmodel-missing",
                         "teacher.saved_model.uris: {dir}/no-such-model does not exist",
