@@ -17,7 +17,7 @@ import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
 
 /** Shared by the hdfs:// and s3a:// pipeline tests: a tiny job, session Hadoop settings, log capture. */
-final class StorageTestSupport {
+public final class StorageTestSupport {
     private StorageTestSupport() {}
 
     /** A tiny job (seconds of training) reading {@code train}/{@code test} and writing under the URIs given. */
@@ -47,7 +47,7 @@ final class StorageTestSupport {
      * lays a SavedModel out ({@code conv2d_input} of shape {@code [-1, 28, 28, 1]}, softmax output
      * {@code dense_1}): a real, if weak (about 0.68), teacher that a test can write anywhere.
      */
-    static void centroidTeacher(java.nio.file.Path dir, int rows) throws IOException {
+    public static void centroidTeacher(java.nio.file.Path dir, int rows) throws IOException {
         java.nio.file.Path fashion = java.nio.file.Path.of(io.distillery.jobs.data.DataLoader.FASHION_DIR);
         io.distillery.core.data.IdxReader.Images images;
         int[] labels;

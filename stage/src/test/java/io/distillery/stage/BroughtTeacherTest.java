@@ -81,6 +81,61 @@ class BroughtTeacherTest {
         }
     }
 
+    /**
+     * Two brought teachers that output logits teach, averaged, what one teacher with their mean weights
+     * teaches: the mean of two linear models' logits is the linear model of their mean weights.
+     */
+    @Test
+    void anEnsembleTeachesTheMeanOfItsTeachersLogits() throws Exception {
+        try (BufferAllocator allocator = new RootAllocator();
+                Shard shard = Blobs.shard(allocator, 240, 5)) {
+            Weights a = new StageBody(new StagePlan.Teacher(LINEAR, training(3, 1)), new MemoryStore(), 0, null)
+                    .run(0, shard, () -> Replica.LOCAL)
+                    .weights();
+            Weights b = new StageBody(new StagePlan.Teacher(LINEAR, training(1, 9)), new MemoryStore(), 0, null)
+                    .run(0, shard, () -> Replica.LOCAL)
+                    .weights();
+            List<SavedModelTeacher.Options> both = List.of(logitsModel("a", a), logitsModel("b", b));
+            Weights mean = a;
+            for (String name : List.of("dense_1/kernel", "dense_1/bias")) {
+                float[] va = a.get(name).values();
+                float[] vb = b.get(name).values();
+                float[] m = new float[va.length];
+                for (int i = 0; i < m.length; i++) {
+                    m[i] = (va[i] + vb[i]) / 2;
+                }
+                mean = mean.with(new NamedArray(name, a.get(name).shape(), m));
+            }
+            Weights fromEnsemble = distill(shard, new StagePlan.Brought(both, "sha"));
+            Weights fromMean = distill(shard, new StagePlan.Model(LINEAR, mean));
+            for (String name : List.of("dense_1/kernel", "dense_2/kernel")) {
+                assertArrayEquals(
+                        fromMean.get(name).values(), fromEnsemble.get(name).values(), 1e-4f, name);
+            }
+        }
+    }
+
+    /** {@code w} (a LINEAR model's weights) saved Keras-style with logits out; how to read it. */
+    private SavedModelTeacher.Options logitsModel(String name, Weights w) throws Exception {
+        float[][] k = new float[4][3];
+        for (int i = 0; i < 4; i++) {
+            System.arraycopy(w.get("dense_1/kernel").values(), i * 3, k[i], 0, 3);
+        }
+        Path dir = tmp.resolve(name);
+        KerasLikeSavedModel.write(
+                dir,
+                "serving_default",
+                "x",
+                new long[] {-1, 4},
+                "logits",
+                k,
+                w.get("dense_1/bias").values(),
+                false,
+                false);
+        return new SavedModelTeacher.Options(
+                dir.toUri().toString(), "serving_default", SavedModelTeacher.Output.LOGITS, 1, 0);
+    }
+
     private static Weights distill(Shard shard, StagePlan.TeacherSource teacher) {
         StagePlan.Distilled plan =
                 new StagePlan.Distilled(STUDENT, training(4, 2), new StagePlan.Teaching(teacher, 0.3, 2.0));

@@ -634,6 +634,7 @@ public final class FaultCorpus {
                             }
                             return problems;
                         }),
+                ensemble(),
                 teacher(
                         "teacher-savedmodel-missing",
                         "teacher.saved_model.uris: {dir}/no-such-model does not exist",
@@ -690,6 +691,32 @@ public final class FaultCorpus {
                             }
                             return problems;
                         }));
+    }
+
+    /** Two brought teachers: each one's accuracy and the ensemble's reported, both in the manifest. */
+    private static FaultCase ensemble() {
+        return new FaultCase("teacher-ensemble", "run", ExitCodes.OK, PUBLISHED, PIPELINE_TIMEOUT, d -> {
+                    Path centroid = d.resolve("centroid");
+                    io.distillery.jobs.StorageTestSupport.centroidTeacher(centroid, 1200);
+                    return pipeline(
+                            d,
+                            "teacher.saved_model.uris=" + centroid + ","
+                                    + keras(d, new long[] {-1, 28, 28, 1}, 10, false));
+                })
+                .then((d, r) -> {
+                    List<String> problems = new ArrayList<>();
+                    if (!r.out().contains("teacher          ensemble of 2: test accuracy")) {
+                        problems.add("the ensemble's accuracy is not reported");
+                    }
+                    JsonNode teachers = JSON.readTree(
+                                    d.resolve("models/tiny/1/manifest.json").toFile())
+                            .path("teachers");
+                    if (teachers.size() != 2
+                            || teachers.get(0).path("test_accuracy").asDouble() < 0.5) {
+                        problems.add("the manifest does not record both teachers and their accuracy: " + teachers);
+                    }
+                    return problems;
+                });
     }
 
     private static FaultCase teacher(String name, String fragment, FaultCase.Args args) {
