@@ -7,20 +7,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distillery.distill.SavedModelTeacher;
 import io.distillery.jobs.CliHarness;
 import io.distillery.jobs.EmptyPartition;
 import io.distillery.jobs.data.DataException;
+import io.distillery.jobs.data.DataLoader;
 import io.distillery.jobs.failure.ExitCodes;
+import io.distillery.jobs.pipeline.RunDirectory;
 import io.distillery.jobs.spark.BarrierStage;
+import io.distillery.jobs.spark.TeacherLogits;
+import io.distillery.stage.StagePlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.storage.StorageLevel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,6 +101,65 @@ class StandaloneClusterTest {
 
     private static JsonNode json(String runId, String file) throws Exception {
         return JSON.readTree(tmp.resolve("runs/" + runId + "/teacher/" + file).toFile());
+    }
+
+    /**
+     * A brought teacher scored by two executor JVMs, each loading it once for its partition, gives every
+     * row the logits a single process gives it (within 1e-5).
+     */
+    @Test
+    void aBroughtTeacherScoredOnTwoExecutorsGivesEveryRowTheLogitsOfOneProcess() throws Exception {
+        Path teacher = tmp.resolve("centroid-teacher");
+        io.distillery.jobs.StorageTestSupport.centroidTeacher(teacher, 2000);
+        SavedModelTeacher.Options options = new SavedModelTeacher.Options(
+                teacher.toUri().toString(), "serving_default", SavedModelTeacher.Output.PROBABILITIES, 1, 0);
+        JavaRDD<InternalRow> partitions = DataLoader.read(spark, DataLoader.BUILTIN_FASHION, "idx", "test", 2)
+                .limit(3000)
+                .repartition(2)
+                .persist(StorageLevel.MEMORY_ONLY())
+                .queryExecution()
+                .toRdd()
+                .toJavaRDD();
+        RunDirectory dir = new RunDirectory(tmp.resolve("scored").toUri().toString(), Map.of());
+        int[] shape = {28, 28, 1};
+        List<TeacherLogits.Part> parts =
+                TeacherLogits.score(partitions, new StagePlan.Brought(List.of(options), "sha"), shape, 10, dir);
+        assertEquals(2, parts.size());
+        assertEquals(3000, parts.stream().mapToInt(TeacherLogits.Part::rows).sum());
+
+        // Each partition's rows, as the executors saw them, scored again here in one process.
+        List<Object[]> rows = partitions
+                .mapPartitionsWithIndex(
+                        (Integer p, java.util.Iterator<InternalRow> it) -> {
+                            List<float[]> x = new java.util.ArrayList<>();
+                            List<Integer> y = new java.util.ArrayList<>();
+                            it.forEachRemaining(r -> {
+                                x.add(r.getArray(0).toFloatArray());
+                                y.add(r.getInt(1));
+                            });
+                            return List.<Object[]>of(new Object[] {p, x, y}).iterator();
+                        },
+                        false)
+                .collect();
+        try (SavedModelTeacher local = SavedModelTeacher.open(teacher, options, shape, 10)) {
+            for (Object[] part : rows) {
+                int p = (Integer) part[0];
+                @SuppressWarnings("unchecked")
+                List<float[]> x = (List<float[]>) part[1];
+                @SuppressWarnings("unchecked")
+                List<Integer> y = (List<Integer>) part[2];
+                float[] flat = new float[x.size() * 784];
+                for (int r = 0; r < x.size(); r++) {
+                    System.arraycopy(x.get(r), 0, flat, r * 784, 784);
+                }
+                int[] labels = y.stream().mapToInt(Integer::intValue).toArray();
+                float[] expected = local.logits(flat, x.size());
+                float[] scored = TeacherLogits.read(dir, p, labels, 10);
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(expected[i], scored[i], 1e-5, "partition " + p + ", value " + i);
+                }
+            }
+        }
     }
 
     @Test
