@@ -51,6 +51,8 @@ public final class Pipeline {
     private static final String WEIGHTS = "weights.bin";
     /** What {@code teacher/logits/} holds: the teacher it was scored with, rows, files and their hash. */
     private static final String LOGITS_RECORD = "logits.json";
+    /** The key of {@code data.json} that names the teacher's logits the students learn from. */
+    private static final String TEACHER_LOGITS = "teacher_logits";
 
     private final JobConfig config;
     private final String runId;
@@ -178,6 +180,13 @@ public final class Pipeline {
                 validationSet == null ? "" : validationSet.rows() + " validation rows, ",
                 testSet.rows(),
                 workers);
+        if (run.exists("data.json")) {
+            // Scored by an earlier command of this run: still the logits its students learn from.
+            Object scored = JSON.readValue(run.read("data.json"), Map.class).get(TEACHER_LOGITS);
+            if (scored != null) {
+                record.put(TEACHER_LOGITS, scored);
+            }
+        }
         run.writeString("data.json", JSON.writeValueAsString(record));
     }
 
@@ -422,8 +431,7 @@ public final class Pipeline {
         teacherDir.writeString(LOGITS_RECORD, JSON.writeValueAsString(record));
         // The data a student learns from is the rows and these logits: both in the run's data record.
         Map<String, Object> data = new LinkedHashMap<>(dataRecord());
-        data.put(
-                "teacher_logits", Map.of("uri", dir.uri(), "rows", record.get("rows"), "sha256", record.get("sha256")));
+        data.put(TEACHER_LOGITS, Map.of("uri", dir.uri(), "rows", record.get("rows"), "sha256", record.get("sha256")));
         run.writeString("data.json", JSON.writeValueAsString(data));
         out.printf("%-16s scored in %.0f s: %s%n", "teacher", (System.nanoTime() - started) / 1e9, dir.uri());
         return dir;
