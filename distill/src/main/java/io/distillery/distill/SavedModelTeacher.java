@@ -10,6 +10,7 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TFloat32;
 
@@ -103,13 +104,21 @@ public final class SavedModelTeacher implements AutoCloseable {
      * @throws TeacherMismatchException naming the URI, the signature and what differs
      */
     public static SavedModelTeacher open(Path dir, Options options, int[] dataShape, int numClasses) {
+        return open(dir, options, dataShape, numClasses, null);
+    }
+
+    /** The same, its session made with {@code session} (a Spark task's cores and GPUs; null: defaults). */
+    public static SavedModelTeacher open(
+            Path dir, Options options, int[] dataShape, int numClasses, ConfigProto session) {
         if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
             throw new TeacherMismatchException(
                     "teacher " + options.uri() + ": not a SavedModel (no saved_model.pb in it)");
         }
         SavedModelBundle bundle;
         try {
-            bundle = SavedModelBundle.load(dir.toString(), SavedModelBundle.DEFAULT_TAG);
+            SavedModelBundle.Loader loader =
+                    SavedModelBundle.loader(dir.toString()).withTags(SavedModelBundle.DEFAULT_TAG);
+            bundle = (session == null ? loader : loader.withConfigProto(session)).load();
         } catch (RuntimeException e) {
             throw new TeacherMismatchException(
                     "teacher " + options.uri() + ": cannot be loaded with tag 'serve': " + e.getMessage(), e);

@@ -8,6 +8,7 @@ import io.distillery.core.model.Weights;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import org.tensorflow.proto.ConfigProto;
 
 /**
  * A teacher's logits for every example of a shard, computed once before the student trains (the
@@ -19,12 +20,18 @@ public final class SoftTargets {
 
     /** A new shard: {@code shard}'s columns plus the teacher's logits. The caller closes both. */
     public static Shard attach(Shard shard, ModelSpec teacher, Weights teacherWeights, int batchSize) {
+        return attach(shard, teacher, teacherWeights, batchSize, null);
+    }
+
+    /** The same, the teacher's session made with {@code session} (null: TensorFlow's defaults). */
+    public static Shard attach(
+            Shard shard, ModelSpec teacher, Weights teacherWeights, int batchSize, ConfigProto session) {
         int rows = shard.rows();
         int width = shard.width(Columns.FEATURES);
         int classes = teacher.numClasses();
         float[] features = shard.floats(Columns.FEATURES);
         float[] logits = new float[rows * classes];
-        try (Predictor predictor = new Predictor(teacher, teacherWeights)) {
+        try (Predictor predictor = new Predictor(teacher, teacherWeights, session)) {
             for (int start = 0; start < rows; start += batchSize) {
                 int n = Math.min(batchSize, rows - start);
                 float[] chunk = java.util.Arrays.copyOfRange(features, start * width, (start + n) * width);
@@ -44,13 +51,15 @@ public final class SoftTargets {
             List<Path> dirs,
             int[] dataShape,
             int classes,
-            int batchSize) {
+            int batchSize,
+            ConfigProto session) {
         int rows = shard.rows();
         int width = shard.width(Columns.FEATURES);
         float[] features = shard.floats(Columns.FEATURES);
         float[] logits = new float[rows * classes];
         for (int t = 0; t < teachers.size(); t++) {
-            try (SavedModelTeacher teacher = SavedModelTeacher.open(dirs.get(t), teachers.get(t), dataShape, classes)) {
+            try (SavedModelTeacher teacher =
+                    SavedModelTeacher.open(dirs.get(t), teachers.get(t), dataShape, classes, session)) {
                 for (int start = 0; start < rows; start += batchSize) {
                     int n = Math.min(batchSize, rows - start);
                     float[] chunk = Arrays.copyOfRange(features, start * width, (start + n) * width);

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.tensorflow.proto.ConfigProto;
 
 /**
  * One worker's part of a stage: trains {@link StagePlan} on a shard (resuming from the checkpoint the
@@ -98,17 +99,24 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
 
     private Shard withTeacher(Shard raw, StagePlan.Teaching t) {
         return withTeacher(
-                raw, t.teacher(), plan.spec().inputShape(), plan.spec().numClasses(), store);
+                raw, t.teacher(), plan.spec().inputShape(), plan.spec().numClasses(), store, null);
     }
 
     /**
      * {@code raw} with {@code teacher}'s logits for its rows (a new shard; the caller closes both). A
      * brought teacher is fetched through {@code store}.
+     *
+     * @param session TensorFlow's session settings for the teacher (a task's cores and GPUs), or null
      */
     public static Shard withTeacher(
-            Shard raw, StagePlan.TeacherSource teacher, int[] inputShape, int classes, StageStore store) {
+            Shard raw,
+            StagePlan.TeacherSource teacher,
+            int[] inputShape,
+            int classes,
+            StageStore store,
+            ConfigProto session) {
         if (teacher instanceof StagePlan.Model m) {
-            return SoftTargets.attach(raw, m.spec(), m.weights(), StagePlan.Teaching.SCORING_BATCH);
+            return SoftTargets.attach(raw, m.spec(), m.weights(), StagePlan.Teaching.SCORING_BATCH, session);
         }
         StagePlan.Brought b = (StagePlan.Brought) teacher;
         List<Path> dirs = new ArrayList<>();
@@ -120,7 +128,8 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
                         "teacher " + options.uri() + ": cannot be fetched: " + e.getMessage(), e);
             }
         }
-        return SoftTargets.attach(raw, b.teachers(), dirs, inputShape, classes, StagePlan.Teaching.SCORING_BATCH);
+        return SoftTargets.attach(
+                raw, b.teachers(), dirs, inputShape, classes, StagePlan.Teaching.SCORING_BATCH, session);
     }
 
     /** Rank 0's progress files and checkpoints. */

@@ -4,6 +4,7 @@ import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -18,12 +19,17 @@ public final class Predictor implements AutoCloseable {
     private boolean closed;
 
     public Predictor(ModelSpec spec, Weights weights) {
+        this(spec, weights, null);
+    }
+
+    /** @param session TensorFlow's session settings (a Spark task's cores and GPUs), or null for its defaults */
+    public Predictor(ModelSpec spec, Weights weights, ConfigProto session) {
         this.spec = spec;
         this.graph = new Graph();
         Session opened = null;
         try {
             this.model = ModelGraph.build(graph, spec, ModelGraph.Mode.INFERENCE, 0);
-            opened = new Session(graph);
+            opened = session == null ? new Session(graph) : new Session(graph, session);
             model.load(opened, weights);
             this.session = opened;
         } catch (RuntimeException e) {

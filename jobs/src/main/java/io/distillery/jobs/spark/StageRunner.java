@@ -67,28 +67,34 @@ public final class StageRunner {
         }
 
         private static Function<Graph, Session> sessionFactory() {
-            TaskContext ctx = TaskContext.get();
-            SparkEnv env = SparkEnv.get();
-            boolean local =
-                    env == null || env.conf().get("spark.master", "local").startsWith("local");
-            if (ctx == null) {
-                return Session::new;
-            }
-            ConfigProto.Builder config = ConfigProto.newBuilder();
-            if (!local) {
-                config.setIntraOpParallelismThreads(ctx.cpus()).setInterOpParallelismThreads(ctx.cpus());
-            }
-            String gpus = GpuAssignment.visibleDeviceList(ctx.resourcesJMap());
-            if (!gpus.isEmpty()) {
-                config.setGpuOptions(
-                        GPUOptions.newBuilder().setVisibleDeviceList(gpus).setAllowGrowth(true));
-            }
-            ConfigProto built = config.build();
-            if (built.equals(ConfigProto.getDefaultInstance())) {
-                return Session::new;
-            }
-            return g -> new Session(g, built);
+            ConfigProto config = taskConfig();
+            return config == null ? Session::new : g -> new Session(g, config);
         }
+    }
+
+    /**
+     * TensorFlow's session settings for the task running now: on a cluster it keeps to the task's cores
+     * ({@code spark.task.cpus}) and to the GPUs Spark assigned it; in local mode, and outside a task,
+     * null (TensorFlow's defaults: the machine).
+     */
+    static ConfigProto taskConfig() {
+        TaskContext ctx = TaskContext.get();
+        SparkEnv env = SparkEnv.get();
+        boolean local = env == null || env.conf().get("spark.master", "local").startsWith("local");
+        if (ctx == null) {
+            return null;
+        }
+        ConfigProto.Builder config = ConfigProto.newBuilder();
+        if (!local) {
+            config.setIntraOpParallelismThreads(ctx.cpus()).setInterOpParallelismThreads(ctx.cpus());
+        }
+        String gpus = GpuAssignment.visibleDeviceList(ctx.resourcesJMap());
+        if (!gpus.isEmpty()) {
+            config.setGpuOptions(
+                    GPUOptions.newBuilder().setVisibleDeviceList(gpus).setAllowGrowth(true));
+        }
+        ConfigProto built = config.build();
+        return built.equals(ConfigProto.getDefaultInstance()) ? null : built;
     }
 
     /** Throws a checked exception without declaring it (see {@link BarrierStage#rethrow}). */

@@ -68,7 +68,8 @@ public final class TeacherLogits {
                             int width = java.util.Arrays.stream(inputShape).reduce(1, (a, b) -> a * b);
                             try (BufferAllocator allocator = new RootAllocator();
                                     Shard shard = ShardReader.read(rows, width, allocator);
-                                    Shard scored = StageBody.withTeacher(shard, teacher, inputShape, classes, dir)) {
+                                    Shard scored = StageBody.withTeacher(
+                                            shard, teacher, inputShape, classes, dir, StageRunner.taskConfig())) {
                                 return List.of(write(dir, index, scored, classes))
                                         .iterator();
                             }
