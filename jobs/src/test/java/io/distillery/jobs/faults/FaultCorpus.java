@@ -612,14 +612,15 @@ public final class FaultCorpus {
                         "data.unlabeled: rest means the training rows beyond data.limit; set data.limit too",
                         d -> pipeline(d, "data.unlabeled=rest", "data.limit=0")),
                 // The rows beyond data.limit join the distillation without their labels: the teacher and the
-                // student alone see the 1,200 labelled rows, the teacher scores all 60,000.
+                // student alone see the 1,200 labelled rows, the teacher scores all 60,000 (one epoch per
+                // student stage: 470 steps each on these rows).
                 new FaultCase(
                                 "unlabeled-rows-join-the-distillation",
                                 "run",
                                 ExitCodes.OK,
                                 PUBLISHED,
                                 PIPELINE_TIMEOUT,
-                                d -> pipeline(d, "data.unlabeled=rest"))
+                                d -> pipeline(d, "data.unlabeled=rest", "student.epochs=1", "prune.epochs=1"))
                         .then((d, r) -> {
                             JsonNode data = JSON.readTree(
                                     d.resolve("runs/fault/data.json").toFile());
