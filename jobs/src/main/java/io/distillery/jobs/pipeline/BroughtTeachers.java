@@ -3,17 +3,15 @@ package io.distillery.jobs.pipeline;
 import io.distillery.distill.SavedModelTeacher;
 import io.distillery.jobs.config.ConfigException;
 import io.distillery.jobs.config.JobConfig;
+import io.distillery.jobs.spark.TeacherLogits;
 import io.distillery.stage.Json;
 import io.distillery.stage.StagePlan;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -54,7 +52,7 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
             hashes.append(t.savedModelSha256());
         }
         return new StagePlan.Brought(
-                options, sha256(hashes.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                options, TeacherLogits.sha256(hashes.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     static BroughtTeachers read(RunDirectory teacherDir) throws IOException {
@@ -93,7 +91,7 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
                         t.resolveOutput(Arrays.copyOf(testSet.features(), n * testSet.width()), n);
                 found.add(new Teacher(
                         o.uri(),
-                        sha256(Files.readAllBytes(dir.resolve("saved_model.pb"))),
+                        TeacherLogits.sha256(Files.readAllBytes(dir.resolve("saved_model.pb"))),
                         o.signature(),
                         t.inputKey(),
                         t.outputKey(),
@@ -124,13 +122,5 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
             }
         }
         return sum;
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -153,7 +153,8 @@ public final class TeacherLogits {
         return sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    static String sha256(byte[] bytes) {
+    /** Hex SHA-256 of {@code bytes}: how the run pins teachers and their logits. */
+    public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (java.security.NoSuchAlgorithmException e) {
