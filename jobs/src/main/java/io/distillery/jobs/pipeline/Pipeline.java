@@ -5,6 +5,7 @@ import io.distillery.core.data.Columns;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
 import io.distillery.core.train.TrainingLoop;
+import io.distillery.export.savedmodel.SavedModelWriter;
 import io.distillery.jobs.config.ConfigException;
 import io.distillery.jobs.config.ConfigLoader;
 import io.distillery.jobs.config.JobConfig;
@@ -25,9 +26,12 @@ import io.distillery.stage.StageSummary;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -49,6 +53,8 @@ public final class Pipeline {
 
     static final ObjectMapper JSON = Json.MAPPER;
     private static final String WEIGHTS = "weights.bin";
+    /** The trained teacher's SavedModel in its stage directory, for later runs to bring. */
+    public static final String SAVED_MODEL = "savedmodel";
     /** What {@code teacher/logits/} holds: the teacher it was scored with, rows, files and their hash. */
     private static final String LOGITS_RECORD = "logits.json";
     /** The key of {@code data.json} that names the teacher's logits the students learn from. */
@@ -381,11 +387,30 @@ public final class Pipeline {
                 accuracy,
                 validation == null ? "" : String.format(java.util.Locale.ROOT, ", validation %.4f", validation),
                 seconds);
+        if (plan instanceof StagePlan.Teacher) {
+            writeSavedModel(dir, plan.spec(), result.weights()); // before the weights: they mark the stage done
+        }
         dir.write(WEIGHTS, result.weights()::write);
         StageSummary summary = StageSummary.of(plan, result, accuracy, validation, seconds);
         dir.write(StageSummary.FILE, o -> o.write(summary.toJson()));
         MetricsLog.append(run, name, result.epochs(), accuracy);
         return new StageOutcome(name, plan.spec(), result.weights(), accuracy, validation, result.epochs(), seconds);
+    }
+
+    /**
+     * The trained teacher as a SavedModel too ({@code teacher/savedmodel/}), so that a later run can
+     * bring it with {@code teacher.saved_model}: to distill other students from it, or in an ensemble.
+     */
+    private static void writeSavedModel(RunDirectory dir, ModelSpec spec, Weights weights) throws IOException {
+        java.nio.file.Path local = Files.createTempDirectory("distillery-savedmodel-");
+        try {
+            SavedModelWriter.write(spec, weights, local.resolve(SAVED_MODEL));
+            dir.upload(local.resolve(SAVED_MODEL), SAVED_MODEL);
+        } finally {
+            try (Stream<java.nio.file.Path> files = Files.walk(local)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     /**
