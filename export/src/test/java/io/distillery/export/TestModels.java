@@ -50,6 +50,23 @@ public final class TestModels {
                     "dense(4)"));
 
     /**
+     * A ResNet-style model: an identity block (conv, batch norm, conv, batch norm, then ReLU after the
+     * add), a downsampling block whose shortcut is projected 1×1 with stride 2 (a depthwise convolution
+     * and ReLU6 in it), and a flat block with a dense projection.
+     */
+    public static final ModelSpec RESIDUAL = ModelSpec.of(
+            new int[] {12, 12, 2},
+            4,
+            List.of(
+                    "conv2d(6,3,none,same)", // [12,12,6]
+                    "batchnorm(relu)",
+                    "residual(conv2d(6,3,none,same),batchnorm(relu),conv2d(6,3,none,same),batchnorm,relu)",
+                    "residual(conv2d(8,3,relu6,same,2),dwconv2d(3,1,none,same),batchnorm,relu6)", // [6,6,8]
+                    "globalavgpool", // [8]
+                    "residual(dense(6,relu))", // [6], the shortcut projected from 8
+                    "dense(4)"));
+
+    /**
      * Batch norm after a convolution, a depthwise convolution and a dense layer (each without activation,
      * batch norm carrying it: what TFLite folds), and once after pooling (what only TF.js can express).
      */

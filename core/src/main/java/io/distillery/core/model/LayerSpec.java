@@ -10,7 +10,9 @@ import java.util.Locale;
  * conv2d(64,3,relu6,same,2)} (stride 2), {@code dwconv2d(3,1,relu6,same)}, {@code maxpool(2)}, {@code
  * avgpool(2)}, {@code globalavgpool}, {@code flatten}, {@code dense(128,relu)}, {@code dropout(0.25)},
  * {@code dense(10)}, {@code batchnorm(relu6)}; {@link #parseAll} also reads {@code separable(64,3,relu6,same)}, a depthwise and a
- * 1×1 pointwise convolution.
+ * 1×1 pointwise convolution, and {@code residual(conv2d(32,3,none,same), batchnorm(relu), conv2d(32,3,none,same),
+ * batchnorm, relu)}, a residual block: {@link Residual}, the layers, then {@link Add} with the activation
+ * given last.
  */
 public sealed interface LayerSpec extends java.io.Serializable
         permits LayerSpec.Dense,
@@ -21,7 +23,9 @@ public sealed interface LayerSpec extends java.io.Serializable
                 LayerSpec.GlobalAvgPool,
                 LayerSpec.BatchNorm,
                 LayerSpec.Flatten,
-                LayerSpec.Dropout {
+                LayerSpec.Dropout,
+                LayerSpec.Residual,
+                LayerSpec.Add {
 
     /**
      * Prefix of this layer kind's scope names: {@code dense}, {@code conv2d}, ... One chain over the
@@ -46,6 +50,10 @@ public sealed interface LayerSpec extends java.io.Serializable
             return "flatten";
         } else if (this instanceof Dropout) {
             return "dropout";
+        } else if (this instanceof Residual) {
+            return "residual";
+        } else if (this instanceof Add) {
+            return "add";
         }
         throw new IllegalStateException("no kind for layer " + getClass().getSimpleName());
     }
@@ -232,6 +240,30 @@ public sealed interface LayerSpec extends java.io.Serializable
     }
 
     /**
+     * The start of a residual block: the identity, whose output the block's {@link Add} adds back. A
+     * marker in the flat layer list, so every walker of the list stays a loop over layers.
+     */
+    record Residual() implements LayerSpec {
+        @Override
+        public String toString() {
+            return kind();
+        }
+    }
+
+    /**
+     * The end of a residual block: {@code act(body + shortcut)}, where the shortcut is the output of the
+     * matching {@link Residual} (see {@link ModelSpec#shortcut}). Where the body changed the shape, the
+     * shortcut goes through a 1×1 projection first (ResNet's option B): a convolution with the body's
+     * stride, or a dense layer on flat data, with variables {@code kernel} and {@code bias}.
+     */
+    record Add(Activation activation) implements LayerSpec {
+        @Override
+        public String toString() {
+            return activation == Activation.NONE ? "add" : "add(" + activation.key() + ")";
+        }
+    }
+
+    /**
      * Parses one layer from its textual form.
      *
      * @throws IllegalArgumentException naming the text and what was expected
@@ -302,10 +334,18 @@ public sealed interface LayerSpec extends java.io.Serializable
                     need(text, args, 1, 1);
                     yield new Dropout(Double.parseDouble(args[0]));
                 }
+                case "residual" -> {
+                    need(text, args, 0, 0);
+                    yield new Residual();
+                }
+                case "add" -> {
+                    need(text, args, 0, 1);
+                    yield new Add(activation(args, 0, text));
+                }
                 default ->
                     throw new IllegalArgumentException(
                             "unknown layer '" + text + "'; expected dense, conv2d, dwconv2d, separable, batchnorm,"
-                                    + " maxpool, avgpool, globalavgpool, flatten or dropout");
+                                    + " maxpool, avgpool, globalavgpool, flatten, dropout or residual(layers...)");
             };
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("layer '" + text + "': not a number: " + e.getMessage(), e);
@@ -324,6 +364,9 @@ public sealed interface LayerSpec extends java.io.Serializable
      */
     static java.util.List<LayerSpec> parseAll(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT).replace(" ", "");
+        if (t.startsWith("residual(") && t.endsWith(")")) {
+            return residual(text, t.substring("residual(".length(), t.length() - 1));
+        }
         if (!t.startsWith("separable(") || !t.endsWith(")")) {
             return java.util.List.of(parse(text));
         }
@@ -338,6 +381,46 @@ public sealed interface LayerSpec extends java.io.Serializable
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("layer '" + text + "': " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code residual(layer, ..., [activation])}: {@link Residual}, the layers (each may be a separable
+     * or a residual block itself), then {@link Add} with the activation if the last argument names one.
+     */
+    private static java.util.List<LayerSpec> residual(String text, String inner) {
+        java.util.List<String> args = new java.util.ArrayList<>();
+        int depth = 0;
+        int from = 0;
+        for (int i = 0; i < inner.length(); i++) {
+            char c = inner.charAt(i);
+            depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+            if (c == ',' && depth == 0) {
+                args.add(inner.substring(from, i));
+                from = i + 1;
+            }
+        }
+        args.add(inner.substring(from));
+        Activation after = Activation.NONE;
+        String last = args.get(args.size() - 1);
+        if (java.util.Set.of("relu", "relu6", "none", "linear").contains(last)) {
+            after = Activation.parse(last, text);
+            args.remove(args.size() - 1);
+        }
+        if (args.isEmpty() || args.get(0).isEmpty()) {
+            throw new IllegalArgumentException("layer '" + text
+                    + "': a residual block needs at least one layer, e.g. residual(conv2d(32,3,relu,same))");
+        }
+        java.util.List<LayerSpec> out = new java.util.ArrayList<>();
+        out.add(new Residual());
+        for (String arg : args) {
+            try {
+                out.addAll(parseAll(arg));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("in '" + text + "': " + e.getMessage(), e);
+            }
+        }
+        out.add(new Add(after));
+        return out;
     }
 
     private static Activation activation(String[] args, int i, String text) {

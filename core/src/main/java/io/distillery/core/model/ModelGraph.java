@@ -83,6 +83,7 @@ public final class ModelGraph {
         int[] shape = inputShape;
         List<int[]> shapes = spec.outputShapes();
         List<ModelSpec.NamedLayer> layers = spec.namedLayers();
+        List<Operand<TFloat32>> outputs = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             ModelSpec.NamedLayer named = layers.get(i);
             Ops scope = tf.withSubScope(named.name());
@@ -121,6 +122,11 @@ public final class ModelGraph {
                 int k = p.poolSize();
                 x = scope.nn.maxPool(
                         x, scope.constant(new int[] {1, k, k, 1}), scope.constant(new int[] {1, k, k, 1}), "VALID");
+            } else if (layer instanceof LayerSpec.Add a) {
+                x = activate(
+                        scope,
+                        scope.math.add(x, shortcut(scope, named.name(), spec.shortcut(i), outputs, shape)),
+                        a.activation());
             } else if (layer instanceof LayerSpec.Flatten) {
                 x = scope.reshape(x, scope.constant(new int[] {-1, shapes.get(i)[0]}));
             } else if (layer instanceof LayerSpec.Dropout dr && mode == Mode.TRAIN && dr.rate() > 0) {
@@ -139,6 +145,7 @@ public final class ModelGraph {
                 x = scope.math.mul(x, scale);
             }
             shape = shapes.get(i);
+            outputs.add(x);
         }
         this.logits = tf.withName(LOGITS).identity(x);
         this.probabilities = tf.withName(PROBABILITIES).nn.softmax(logits);
@@ -158,6 +165,23 @@ public final class ModelGraph {
         loadOps.put(full, load.withName(name + "_assign").assign(v, value));
         variables.put(full, v);
         return v;
+    }
+
+    /** The residual block's input, projected to {@code shape} (1×1, with a stride) where the block changed it. */
+    private Operand<TFloat32> shortcut(
+            Ops scope, String name, ModelSpec.Shortcut s, List<Operand<TFloat32>> outputs, int[] shape) {
+        Operand<TFloat32> in = outputs.get(s.from());
+        if (!s.projected()) {
+            return in;
+        }
+        int from = s.shape()[s.shape().length - 1];
+        int to = shape[shape.length - 1];
+        boolean image = s.shape().length == 3;
+        Variable<TFloat32> kernel = variable(name, "kernel", image ? Shape.of(1, 1, from, to) : Shape.of(from, to));
+        Variable<TFloat32> bias = variable(name, "bias", Shape.of(to));
+        return image
+                ? scope.nn.biasAdd(scope.nn.conv2d(in, kernel, strides(s.stride()), "SAME"), bias)
+                : scope.math.add(scope.linalg.matMul(in, kernel), bias);
     }
 
     /**

@@ -103,6 +103,15 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
             } else if (named.get(i).spec() instanceof LayerSpec.DepthwiseConv2D d) {
                 out.put(name + "/kernel", new long[] {d.kernelSize(), d.kernelSize(), last(in), d.multiplier()});
                 out.put(name + "/bias", new long[] {(long) last(in) * d.multiplier()});
+            } else if (named.get(i).spec() instanceof LayerSpec.Add) {
+                Shortcut s = shortcut(i);
+                if (s.projected()) {
+                    int from = last(s.shape());
+                    out.put(
+                            name + "/kernel",
+                            s.shape().length == 3 ? new long[] {1, 1, from, last(in)} : new long[] {from, last(in)});
+                    out.put(name + "/bias", new long[] {last(in)});
+                }
             }
             in = shapes.get(i);
         }
@@ -165,6 +174,52 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
                         "the stored weights have " + name + ", which the configured model " + layers + " does not");
             }
         }
+    }
+
+    /**
+     * What the {@link LayerSpec.Add} at {@code addIndex} adds to its block's output: the output of the
+     * block's {@link LayerSpec.Residual} (layer {@code from}, shape {@code shape}), through a 1×1
+     * projection with {@code stride} when the block changed the shape.
+     */
+    public record Shortcut(int from, int[] shape, boolean projected, int stride) {}
+
+    /**
+     * The shortcut of the add layer at {@code addIndex}.
+     *
+     * @throws IllegalArgumentException if that layer is not an add
+     */
+    public Shortcut shortcut(int addIndex) {
+        int from = residualStarts(layers)[addIndex];
+        if (from < 0) {
+            throw new IllegalArgumentException("model layer " + (addIndex + 1) + " is not the end of a residual block");
+        }
+        List<int[]> shapes = outputShapes();
+        int[] in = shapes.get(from);
+        int[] out = shapes.get(addIndex);
+        return new Shortcut(from, in, !Arrays.equals(in, out), in.length == 3 ? stride(in, out) : 1);
+    }
+
+    /** For each add layer, the index of the residual layer that starts its block; -1 for other layers. */
+    private static int[] residualStarts(List<LayerSpec> layers) {
+        int[] starts = new int[layers.size()];
+        java.util.ArrayDeque<Integer> open = new java.util.ArrayDeque<>();
+        for (int i = 0; i < layers.size(); i++) {
+            starts[i] = -1;
+            if (layers.get(i) instanceof LayerSpec.Residual) {
+                open.push(i);
+            } else if (layers.get(i) instanceof LayerSpec.Add) {
+                if (open.isEmpty()) {
+                    throw new IllegalArgumentException(
+                            "model layer " + (i + 1) + " add: no residual block to end; write residual(layers...)");
+                }
+                starts[i] = open.pop();
+            }
+        }
+        if (!open.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "model layer " + (open.peek() + 1) + " residual: the block has no add; write residual(layers...)");
+        }
+        return starts;
     }
 
     /** A layer and its scope name in the graph. */
@@ -231,12 +286,37 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
         return new int[] {h, w, channels < 0 ? shape[2] : channels};
     }
 
+    /** A shortcut of shape {@code in} can be added to a block output of shape {@code out}, projected if need be. */
+    private static void checkShortcut(String where, int[] in, int[] out) {
+        if (in.length != out.length || in.length == 2) {
+            throw new IllegalArgumentException(where + "the block turns " + Arrays.toString(in) + " into "
+                    + Arrays.toString(out) + "; a residual block must keep its input's rank (image or flat)");
+        }
+        if (in.length == 3) {
+            int stride = stride(in, out);
+            if (stride < 1 || (in[0] + stride - 1) / stride != out[0] || (in[1] + stride - 1) / stride != out[1]) {
+                throw new IllegalArgumentException(where + "the block turns " + Arrays.toString(in) + " into "
+                        + Arrays.toString(out) + "; a 1×1 projection of the shortcut can only stride its height"
+                        + " and width by one factor");
+            }
+        }
+    }
+
+    /** The stride that takes height {@code in[0]} to {@code out[0]} as a SAME window does: ceil(in / stride). */
+    private static int stride(int[] in, int[] out) {
+        return (int) Math.round((double) in[0] / Math.max(out[0], 1));
+    }
+
     private static List<int[]> shapes(int[] inputShape, List<LayerSpec> layers) {
         List<int[]> out = new ArrayList<>();
+        int[] starts = residualStarts(layers);
         int[] shape = inputShape.clone();
         for (int i = 0; i < layers.size(); i++) {
             LayerSpec layer = layers.get(i);
             String where = "model layer " + (i + 1) + " " + layer + ": ";
+            if (layer instanceof LayerSpec.Add) {
+                checkShortcut(where, out.get(starts[i]), shape);
+            }
             if (layer instanceof LayerSpec.Dense d) {
                 if (shape.length != 1) {
                     throw new IllegalArgumentException(where + "needs flat input, found shape " + Arrays.toString(shape)
@@ -263,7 +343,7 @@ public record ModelSpec(int[] inputShape, int numClasses, List<LayerSpec> layers
             } else if (layer instanceof LayerSpec.Flatten) {
                 shape = new int[] {Arrays.stream(shape).reduce(1, (a, b) -> a * b)};
             }
-            // Dropout and batch norm keep the shape.
+            // Dropout, batch norm, residual and add keep the shape (add projects its shortcut to it).
             out.add(shape.clone());
         }
         return out;

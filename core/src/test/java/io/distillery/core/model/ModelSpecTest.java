@@ -2,6 +2,7 @@ package io.distillery.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +77,65 @@ class ModelSpecTest {
                         new int[] {28, 28, 1},
                         10,
                         spec.layers().stream().map(LayerSpec::toString).toList()));
+    }
+
+    @Test
+    void residualBlocksAddTheirInputAndProjectItWhereTheShapeChanges() {
+        ModelSpec spec = ModelSpec.of(
+                new int[] {28, 28, 1},
+                10,
+                List.of(
+                        "conv2d(8,3,none,same)",
+                        // Same shape: the identity shortcut, no variables of its own.
+                        "residual(conv2d(8,3,none,same),batchnorm(relu),conv2d(8,3,none,same),batchnorm,relu)",
+                        // Stride 2 and 16 filters: a 1×1 projection with stride 2 (8·16 + 16 parameters).
+                        "residual(conv2d(16,3,relu,same,2),conv2d(16,3,none,same),relu)",
+                        "globalavgpool",
+                        "dense(10)"));
+        assertEquals(
+                List.of(
+                        "conv2d(8,3,none,same)",
+                        "residual",
+                        "conv2d(8,3,none,same)",
+                        "batchnorm(relu)",
+                        "conv2d(8,3,none,same)",
+                        "batchnorm",
+                        "add(relu)",
+                        "residual",
+                        "conv2d(16,3,relu,same,2)",
+                        "conv2d(16,3,none,same)",
+                        "add(relu)",
+                        "globalavgpool",
+                        "dense(10)"),
+                spec.layers().stream().map(LayerSpec::toString).toList());
+        ModelSpec.Shortcut identity = spec.shortcut(6);
+        assertEquals(1, identity.from());
+        assertFalse(identity.projected());
+        ModelSpec.Shortcut projected = spec.shortcut(10);
+        assertEquals(7, projected.from());
+        assertTrue(projected.projected());
+        assertEquals(2, projected.stride());
+        assertArrayEquals(new int[] {14, 14, 16}, spec.outputShapes().get(10));
+        assertFalse(spec.variableShapes().containsKey("add_1/kernel"));
+        assertArrayEquals(new long[] {1, 1, 8, 16}, spec.variableShapes().get("add_2/kernel"));
+        assertArrayEquals(new long[] {16}, spec.variableShapes().get("add_2/bias"));
+        assertTrue(spec.summary().contains("add_2            add(relu)"), spec.summary());
+        // The textual form parses back (the flat layer list is what a run records).
+        assertEquals(
+                spec,
+                ModelSpec.of(
+                        new int[] {28, 28, 1},
+                        10,
+                        spec.layers().stream().map(LayerSpec::toString).toList()));
+        // A block that changes the rank, or an add without its residual, is refused naming the layer.
+        IllegalArgumentException rank = assertThrows(
+                IllegalArgumentException.class,
+                () -> ModelSpec.of(new int[] {4, 4, 1}, 3, List.of("residual(flatten,dense(4))", "dense(3)")));
+        assertTrue(rank.getMessage().contains("keep its input's rank"), rank.getMessage());
+        IllegalArgumentException unmatched = assertThrows(
+                IllegalArgumentException.class,
+                () -> ModelSpec.of(new int[] {4}, 3, List.of("dense(4)", "add", "dense(3)")));
+        assertTrue(unmatched.getMessage().contains("model layer 2 add: no residual block"), unmatched.getMessage());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.distillery.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,6 +84,35 @@ class TrainerTest {
             TrainingLoop.run(t, train, new TrainingLoop.Plan(8, 32, 0, 3), new TrainingLoop.Listener() {});
             double after = t.evaluate(train, 100).accuracy();
             assertTrue(after > 0.9 && after > before + 0.2, "accuracy " + before + " -> " + after);
+        }
+    }
+
+    /** Gradients flow through both paths of a residual block, and through a projected shortcut. */
+    @Test
+    void aResidualModelLearns() {
+        ModelSpec resnet = ModelSpec.of(
+                new int[] {2, 2, 1},
+                3,
+                List.of(
+                        "conv2d(8,1,none,same)",
+                        "residual(conv2d(8,2,none,same),batchnorm(relu),conv2d(8,2,none,same),batchnorm,relu)",
+                        "residual(conv2d(12,2,relu,same,2),relu)",
+                        "globalavgpool",
+                        "residual(dense(6,relu))",
+                        "dense(3)"));
+        try (Shard train = blobs(allocator, 600, 1);
+                Trainer t =
+                        new Trainer(Trainer.Options.local(resnet, Loss.crossEntropy(), OptimizerSpec.adam(0.02), 3))) {
+            Weights start = Initializer.glorotUniform(resnet, 3);
+            t.load(start);
+            double before = t.evaluate(train, 100).accuracy();
+            TrainingLoop.run(t, train, new TrainingLoop.Plan(8, 32, 0, 3), new TrainingLoop.Listener() {});
+            double after = t.evaluate(train, 100).accuracy();
+            assertTrue(after > 0.9 && after > before + 0.2, "accuracy " + before + " -> " + after);
+            // The projection's kernel trained too.
+            assertFalse(java.util.Arrays.equals(
+                    start.get("add_2/kernel").values(),
+                    t.weights().get("add_2/kernel").values()));
         }
     }
 

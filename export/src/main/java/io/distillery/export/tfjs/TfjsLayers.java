@@ -137,6 +137,40 @@ final class TfjsLayers {
         return layer("Dropout", config);
     }
 
+    /** No Keras layer: a residual block's start only marks the tensor its {@link #add} reads. */
+    static ObjectNode residual(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping) {
+        return null;
+    }
+
+    /**
+     * Keras Add of a residual block's output and its shortcut (the writer wires both inputs, adds the
+     * projection before it and the activation after it: {@link TfjsWriter}).
+     */
+    static ObjectNode add(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping) {
+        mapping.activation(layer, ((LayerSpec.Add) layer.spec()).activation()); // fails before any I/O
+        return layer("Add", common(layer.name()));
+    }
+
+    /** A residual shortcut's 1×1 projection: a Conv2D with the block's stride, or a Dense on flat data. */
+    static ObjectNode projection(String name, ModelSpec.Shortcut shortcut, int filters) {
+        ObjectNode config = common(name);
+        if (shortcut.shape().length == 1) {
+            config.put("units", filters);
+            config.put("activation", "linear");
+            weighted(config, "kernel");
+            return layer("Dense", config);
+        }
+        config.put("filters", filters);
+        config.putArray("kernel_size").add(1).add(1);
+        config.putArray("strides").add(shortcut.stride()).add(shortcut.stride());
+        config.put("padding", "same");
+        config.put("data_format", "channels_last");
+        config.putArray("dilation_rate").add(1).add(1);
+        config.put("activation", "linear");
+        weighted(config, "kernel");
+        return layer("Conv2D", config);
+    }
+
     static ObjectNode input(int inputSize) {
         ObjectNode config = JSON.objectNode();
         config.putArray("batch_input_shape").addNull().add(inputSize);

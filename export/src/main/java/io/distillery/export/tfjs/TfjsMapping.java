@@ -16,16 +16,18 @@ record TfjsMapping(
         Map<Class<? extends LayerSpec>, KerasLayerWriter> layers, Map<LayerSpec.Activation, String> activations) {
 
     static final TfjsMapping DEFAULT = new TfjsMapping(
-            Map.of(
-                    LayerSpec.Dense.class, TfjsLayers::dense,
-                    LayerSpec.Conv2D.class, TfjsLayers::conv2d,
-                    LayerSpec.DepthwiseConv2D.class, TfjsLayers::depthwiseConv2d,
-                    LayerSpec.MaxPool2D.class, TfjsLayers::maxPool,
-                    LayerSpec.AvgPool2D.class, TfjsLayers::avgPool,
-                    LayerSpec.GlobalAvgPool.class, TfjsLayers::globalAvgPool,
-                    LayerSpec.BatchNorm.class, TfjsLayers::batchNorm,
-                    LayerSpec.Flatten.class, TfjsLayers::flatten,
-                    LayerSpec.Dropout.class, TfjsLayers::dropout),
+            Map.ofEntries(
+                    Map.entry(LayerSpec.Dense.class, (KerasLayerWriter) TfjsLayers::dense),
+                    Map.entry(LayerSpec.Conv2D.class, (KerasLayerWriter) TfjsLayers::conv2d),
+                    Map.entry(LayerSpec.DepthwiseConv2D.class, (KerasLayerWriter) TfjsLayers::depthwiseConv2d),
+                    Map.entry(LayerSpec.MaxPool2D.class, (KerasLayerWriter) TfjsLayers::maxPool),
+                    Map.entry(LayerSpec.AvgPool2D.class, (KerasLayerWriter) TfjsLayers::avgPool),
+                    Map.entry(LayerSpec.GlobalAvgPool.class, (KerasLayerWriter) TfjsLayers::globalAvgPool),
+                    Map.entry(LayerSpec.BatchNorm.class, (KerasLayerWriter) TfjsLayers::batchNorm),
+                    Map.entry(LayerSpec.Flatten.class, (KerasLayerWriter) TfjsLayers::flatten),
+                    Map.entry(LayerSpec.Dropout.class, (KerasLayerWriter) TfjsLayers::dropout),
+                    Map.entry(LayerSpec.Residual.class, (KerasLayerWriter) TfjsLayers::residual),
+                    Map.entry(LayerSpec.Add.class, (KerasLayerWriter) TfjsLayers::add)),
             Map.of(
                     LayerSpec.Activation.NONE, "linear",
                     LayerSpec.Activation.RELU, "relu",
@@ -42,6 +44,7 @@ record TfjsMapping(
         /**
          * @param inputShape the shape the layer receives in the TF.js model, batch left out (flat for a
          *     flat-fed spec whose input shape is not [H, W, C])
+         * @return the Keras layer, or null for a layer that is no Keras layer (a residual block's start)
          */
         ObjectNode write(ModelSpec.NamedLayer layer, int[] inputShape, TfjsMapping mapping);
     }

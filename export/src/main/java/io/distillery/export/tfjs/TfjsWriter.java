@@ -89,14 +89,15 @@ public final class TfjsWriter {
         ArrayNode paths = group.putArray("paths");
         shardFiles.forEach(p -> paths.add(p.getFileName().toString()));
         ArrayNode specs = group.putArray("weights");
-        Set<String> depthwise = spec.namedLayers().stream()
-                .filter(l -> l.spec() instanceof LayerSpec.DepthwiseConv2D)
-                .map(l -> l.name() + "/kernel")
-                .collect(Collectors.toSet());
+        Set<String> depthwise = layersOf(spec, LayerSpec.DepthwiseConv2D.class);
+        Set<String> adds = layersOf(spec, LayerSpec.Add.class);
         for (NamedArray a : arrays) {
             ObjectNode w = specs.addObject();
-            // Keras names a depthwise layer's kernel depthwise_kernel, and TF.js loads weights by name.
-            w.put("name", depthwise.contains(a.name()) ? a.name().replace("/kernel", "/depthwise_kernel") : a.name());
+            // TF.js loads weights by layer and Keras name: a depthwise layer's kernel is depthwise_kernel,
+            // and an add's variables belong to its shortcut's projection layer.
+            String layer = a.name().substring(0, a.name().indexOf('/'));
+            String name = depthwise.contains(layer) ? a.name().replace("/kernel", "/depthwise_kernel") : a.name();
+            w.put("name", adds.contains(layer) ? name.replace(layer + "/", layer + PROJECTION + "/") : name);
             ArrayNode shape = w.putArray("shape");
             for (long d : a.shape()) {
                 shape.add(d);
@@ -113,30 +114,58 @@ public final class TfjsWriter {
     }
 
     private static ObjectNode topology(ModelSpec spec, TfjsMapping mapping) {
-        ArrayNode layers = MAPPER.createArrayNode();
-        layers.add(TfjsLayers.input(spec.inputSize()));
+        // A spec with residual blocks needs Keras's functional form (layers wired by name); the others
+        // stay a Sequential model, as Keras writes them.
+        boolean functional = spec.layers().stream().anyMatch(l -> l instanceof LayerSpec.Residual);
+        Wiring wiring = new Wiring(MAPPER.createArrayNode(), functional);
+        wiring.append(TfjsLayers.input(spec.inputSize()));
         int[] shape = GraphShapes.of(spec.inputShape());
         if (shape.length == 3) {
-            layers.add(TfjsLayers.reshape("input_nhwc", shape));
+            wiring.append(TfjsLayers.reshape("input_nhwc", shape));
         }
         List<ModelSpec.NamedLayer> named = spec.namedLayers();
         List<int[]> shapes = spec.outputShapes();
+        String[] outputs = new String[named.size()];
         for (int i = 0; i < named.size(); i++) {
             ModelSpec.NamedLayer layer = named.get(i);
-            layers.add(mapping.writer(layer).write(layer, shape, mapping));
-            if (layer.spec() instanceof LayerSpec.BatchNorm bn && bn.activation() != LayerSpec.Activation.NONE) {
-                layers.add(TfjsLayers.activation(
-                        layer.name() + "_activation", mapping.activation(layer, bn.activation())));
+            ObjectNode node = mapping.writer(layer).write(layer, shape, mapping);
+            if (layer.spec() instanceof LayerSpec.Add add) {
+                ModelSpec.Shortcut shortcut = spec.shortcut(i);
+                String body = wiring.current;
+                String from = outputs[shortcut.from()];
+                if (shortcut.projected()) {
+                    wiring.current = from;
+                    int[] out = shapes.get(i);
+                    wiring.append(TfjsLayers.projection(layer.name() + PROJECTION, shortcut, out[out.length - 1]));
+                    from = wiring.current;
+                }
+                wiring.current = body;
+                wiring.append(node, from);
+                activation(wiring, layer, add.activation(), mapping);
+            } else if (node != null) {
+                wiring.append(node);
             }
+            if (layer.spec() instanceof LayerSpec.BatchNorm bn) {
+                activation(wiring, layer, bn.activation(), mapping);
+            }
+            outputs[i] = wiring.current;
             shape = GraphShapes.of(shapes.get(i));
         }
-        layers.add(TfjsLayers.softmax("probabilities"));
+        wiring.append(TfjsLayers.softmax("probabilities"));
 
         ObjectNode modelConfig = MAPPER.createObjectNode();
-        modelConfig.put("class_name", "Sequential");
+        modelConfig.put("class_name", functional ? "Model" : "Sequential");
         ObjectNode config = modelConfig.putObject("config");
         config.put("name", "distillery");
-        config.set("layers", layers);
+        config.set("layers", wiring.layers);
+        if (functional) {
+            config.putArray("input_layers").addArray().add("input").add(0).add(0);
+            config.putArray("output_layers")
+                    .addArray()
+                    .add("probabilities")
+                    .add(0)
+                    .add(0);
+        }
 
         ObjectNode topology = MAPPER.createObjectNode();
         // The Keras dialect of the topology (what tf.keras 2.x model.to_json() writes), not a Keras install.
@@ -144,6 +173,56 @@ public final class TfjsWriter {
         topology.put("backend", "tensorflow");
         topology.set("model_config", modelConfig);
         return topology;
+    }
+
+    /** A Keras Activation layer after batch norm or an add, which have none of their own. */
+    private static void activation(
+            Wiring wiring, ModelSpec.NamedLayer layer, LayerSpec.Activation activation, TfjsMapping mapping) {
+        if (activation != LayerSpec.Activation.NONE) {
+            wiring.append(TfjsLayers.activation(layer.name() + "_activation", mapping.activation(layer, activation)));
+        }
+    }
+
+    /** The suffix of a residual shortcut's projection layer, whose weights are its add layer's. */
+    static final String PROJECTION = "_projection";
+
+    /**
+     * The layer list being written; in the functional form each layer names its inputs ({@code
+     * inbound_nodes}): the previous layer's output unless given.
+     */
+    private static final class Wiring {
+        final ArrayNode layers;
+        final boolean functional;
+        String current;
+
+        Wiring(ArrayNode layers, boolean functional) {
+            this.layers = layers;
+            this.functional = functional;
+        }
+
+        void append(ObjectNode node, String... extraInputs) {
+            String name = node.path("config").path("name").asText();
+            if (functional) {
+                node.put("name", name);
+                ArrayNode inbound = node.putArray("inbound_nodes");
+                if (current != null) {
+                    ArrayNode call = inbound.addArray();
+                    call.addArray().add(current).add(0).add(0).addObject();
+                    for (String in : extraInputs) {
+                        call.addArray().add(in).add(0).add(0).addObject();
+                    }
+                }
+            }
+            layers.add(node);
+            current = name;
+        }
+    }
+
+    private static Set<String> layersOf(ModelSpec spec, Class<? extends LayerSpec> kind) {
+        return spec.namedLayers().stream()
+                .filter(l -> kind.isInstance(l.spec()))
+                .map(ModelSpec.NamedLayer::name)
+                .collect(Collectors.toSet());
     }
 
     private static void checkNoModelIn(Path dir) throws IOException {

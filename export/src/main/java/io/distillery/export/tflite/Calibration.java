@@ -40,8 +40,9 @@ final class Calibration {
         int layers = spec.namedLayers().size();
         float inMin = Float.POSITIVE_INFINITY;
         float inMax = Float.NEGATIVE_INFINITY;
-        float[] min = new float[layers];
-        float[] max = new float[layers];
+        // Layer outputs at [0, layers), add layers' projected shortcuts at [layers, 2 · layers).
+        float[] min = new float[2 * layers];
+        float[] max = new float[2 * layers];
         java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
         java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
         FloatForward forward = new FloatForward(spec, weights);
@@ -56,21 +57,26 @@ final class Calibration {
                 inMin = Math.min(inMin, row[i]);
                 inMax = Math.max(inMax, row[i]);
             }
-            float[][] outputs = forward.layerOutputs(row);
-            for (int l = 0; l < layers; l++) {
-                for (float v : outputs[l]) {
-                    min[l] = Math.min(min[l], v);
-                    max[l] = Math.max(max[l], v);
+            float[][] projections = new float[layers][];
+            float[][] outputs = forward.layerOutputs(row, projections);
+            for (int l = 0; l < 2 * layers; l++) {
+                float[] values = l < layers ? outputs[l] : projections[l - layers];
+                for (int j = 0; values != null && j < values.length; j++) {
+                    min[l] = Math.min(min[l], values[j]);
+                    max[l] = Math.max(max[l], values[j]);
                 }
             }
         }
-        QuantParams[] params = new QuantParams[layers];
-        for (int l = 0; l < layers; l++) {
+        QuantParams[] params = new QuantParams[2 * layers];
+        for (int l = 0; l < 2 * layers; l++) {
+            if (l >= layers && min[l] == Float.POSITIVE_INFINITY) {
+                continue; // no projection at this layer
+            }
             if (!Float.isFinite(min[l]) || !Float.isFinite(max[l])) {
-                throw new IllegalArgumentException(
-                        "int8 calibration: layer " + spec.namedLayers().get(l).name()
-                                + " produced non-finite activations [" + min[l] + ", " + max[l]
-                                + "]; expected finite values (are the weights diverged?)");
+                throw new IllegalArgumentException("int8 calibration: layer "
+                        + spec.namedLayers().get(l % layers).name()
+                        + " produced non-finite activations [" + min[l] + ", " + max[l]
+                        + "]; expected finite values (are the weights diverged?)");
             }
             params[l] = QuantParams.ofRange(min[l], max[l]);
         }
@@ -84,5 +90,14 @@ final class Calibration {
     /** Quantization of layer {@code index}'s output (after its fused activation). */
     QuantParams layerOutput(int index) {
         return layerOutputs[index];
+    }
+
+    /** Quantization of the projected shortcut of the add layer at {@code index}. */
+    QuantParams projection(int index) {
+        QuantParams q = layerOutputs[layerOutputs.length / 2 + index];
+        if (q == null) {
+            throw new IllegalStateException("int8 calibration: layer " + index + " has no projected shortcut");
+        }
+        return q;
     }
 }

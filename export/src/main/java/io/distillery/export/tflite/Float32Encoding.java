@@ -22,6 +22,11 @@ final class Float32Encoding implements TensorEncoding {
     }
 
     @Override
+    public int projectionOutput(TfLiteModelBuilder model, String name, int[] shape, int layerIndex) {
+        return model.activation(name, TensorType.FLOAT32, shape, null);
+    }
+
+    @Override
     public int sameAs(TfLiteModelBuilder model, String name, int[] shape, int input) {
         return model.activation(name, TensorType.FLOAT32, shape, null);
     }

@@ -11,7 +11,8 @@ import java.util.List;
  * io.distillery.core.model.Predictor} does not expose. Same semantics as core's graph: NHWC, HWIO
  * kernels, strided convolutions (regular and depthwise) with TensorFlow's SAME padding (the extra
  * row/column at the bottom/right), VALID max and average pooling with stride = window, global average
- * pooling, dropout as the identity. Tested against Predictor.
+ * pooling, residual blocks (the shortcut projected 1×1 where the block changes the shape), dropout as
+ * the identity. Tested against Predictor.
  */
 final class FloatForward {
     private final ModelSpec spec;
@@ -28,8 +29,9 @@ final class FloatForward {
         this.kernels = new float[layers.size()][];
         this.biases = new float[layers.size()][];
         this.weights = weights;
+        java.util.Set<String> variables = spec.variableShapes().keySet();
         for (int i = 0; i < layers.size(); i++) {
-            if (layers.get(i).spec().hasWeights()) {
+            if (variables.contains(layers.get(i).name() + "/kernel")) { // an add's are its shortcut's projection
                 kernels[i] = weights.kernel(layers.get(i).name()).values();
                 biases[i] = weights.bias(layers.get(i).name()).values();
             }
@@ -38,6 +40,14 @@ final class FloatForward {
 
     /** Each layer's output for one row of {@code spec.inputSize()} features, flat (NHWC order). */
     float[][] layerOutputs(float[] row) {
+        return layerOutputs(row, new float[layers.size()][]);
+    }
+
+    /**
+     * As {@link #layerOutputs(float[])}, and each add layer's projected shortcut into {@code projections}
+     * (int8 calibration needs its range too).
+     */
+    float[][] layerOutputs(float[] row, float[][] projections) {
         if (row.length != spec.inputSize()) {
             throw new IllegalArgumentException(
                     "expected a row of " + spec.inputSize() + " features, found " + row.length);
@@ -72,7 +82,32 @@ final class FloatForward {
                 x = globalAvgPool(x, in);
             } else if (layer instanceof LayerSpec.BatchNorm b) {
                 x = batchNorm(x, layers.get(i).name(), b);
-            } else if (!(layer instanceof LayerSpec.Flatten || layer instanceof LayerSpec.Dropout)) {
+            } else if (layer instanceof LayerSpec.Add a) {
+                ModelSpec.Shortcut shortcut = spec.shortcut(i);
+                float[] from = out[shortcut.from()];
+                if (shortcut.projected()) {
+                    from = shortcut.shape().length == 1
+                            ? dense(from, kernels[i], biases[i], x.length, LayerSpec.Activation.NONE)
+                            : conv(
+                                    from,
+                                    shortcut.shape(),
+                                    kernels[i],
+                                    biases[i],
+                                    1,
+                                    shortcut.stride(),
+                                    LayerSpec.Padding.SAME,
+                                    0,
+                                    shapes.get(i));
+                    projections[i] = from;
+                }
+                float[] sum = new float[x.length];
+                for (int j = 0; j < sum.length; j++) {
+                    sum[j] = x[j] + from[j];
+                }
+                x = activate(sum, a.activation());
+            } else if (!(layer instanceof LayerSpec.Flatten
+                    || layer instanceof LayerSpec.Dropout
+                    || layer instanceof LayerSpec.Residual)) {
                 throw new IllegalStateException("float reference: no Java implementation of layer "
                         + layers.get(i).name() + " (" + layer + ")");
             }

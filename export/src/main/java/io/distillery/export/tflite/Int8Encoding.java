@@ -31,6 +31,11 @@ record Int8Encoding(Calibration calibration) implements TensorEncoding {
     }
 
     @Override
+    public int projectionOutput(TfLiteModelBuilder model, String name, int[] shape, int layerIndex) {
+        return model.activation(name, TensorType.INT8, shape, params(calibration.projection(layerIndex)));
+    }
+
+    @Override
     public int sameAs(TfLiteModelBuilder model, String name, int[] shape, int input) {
         QuantizationParametersT in = model.quantization(input);
         return model.activation(
@@ -108,6 +113,7 @@ record Int8Encoding(Calibration calibration) implements TensorEncoding {
             case BuiltinOperator.CONV_2D, BuiltinOperator.DEPTHWISE_CONV_2D -> 3; // int8, per-channel filters
             case BuiltinOperator.FULLY_CONNECTED -> 4;
             case BuiltinOperator.MAX_POOL_2D,
+                    BuiltinOperator.ADD,
                     BuiltinOperator.AVERAGE_POOL_2D,
                     BuiltinOperator.MEAN,
                     BuiltinOperator.SOFTMAX -> 2;
@@ -115,7 +121,7 @@ record Int8Encoding(Calibration calibration) implements TensorEncoding {
             default ->
                 throw new IllegalStateException(
                         FORMAT + ": no int8 version known for operator " + TensorEncoding.builtinName(builtin)
-                                + "; expected CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, MAX_POOL_2D,"
+                                + "; expected CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, MAX_POOL_2D,"
                                 + " AVERAGE_POOL_2D, MEAN, RESHAPE or SOFTMAX");
         };
     }

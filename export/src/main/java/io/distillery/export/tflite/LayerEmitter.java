@@ -19,6 +19,8 @@ interface LayerEmitter {
      * @param inputShape that tensor's shape without batch
      * @param outputShape the layer's output shape without batch
      * @param logits whether the output is the model's logits (the last layer)
+     * @param shortcutTensor for an add layer, the tensor holding its block's input; else -1
+     * @param shortcut for an add layer, where that input comes from and whether it is projected; else null
      */
     record Step(
             TfLiteModelBuilder model,
@@ -30,7 +32,9 @@ interface LayerEmitter {
             int input,
             int[] inputShape,
             int[] outputShape,
-            boolean logits) {
+            boolean logits,
+            int shortcutTensor,
+            ModelSpec.Shortcut shortcut) {
 
         /** The output tensor's name: the layer's, or {@code logits} for the last one. */
         String outputName() {

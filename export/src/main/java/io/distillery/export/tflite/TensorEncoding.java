@@ -19,6 +19,9 @@ interface TensorEncoding {
     /** The output of layer {@code layerIndex}, after its fused activation. */
     int layerOutput(TfLiteModelBuilder model, String name, int[] shape, int layerIndex);
 
+    /** The projected shortcut of the add layer {@code layerIndex}, before the addition. */
+    int projectionOutput(TfLiteModelBuilder model, String name, int[] shape, int layerIndex);
+
     /** The output of an op that only moves values (reshape, max pooling): encoded like {@code input}. */
     int sameAs(TfLiteModelBuilder model, String name, int[] shape, int input);
 

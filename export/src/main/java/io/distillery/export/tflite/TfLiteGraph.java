@@ -31,7 +31,10 @@ final class TfLiteGraph {
             x = TfLiteLayers.reshape(model, encoding, "input_nhwc", x, shape);
         }
         List<int[]> shapes = spec.outputShapes();
+        int[] outputs = new int[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
+            ModelSpec.Shortcut shortcut =
+                    layers.get(i).spec() instanceof io.distillery.core.model.LayerSpec.Add ? spec.shortcut(i) : null;
             LayerEmitter.Step step = new LayerEmitter.Step(
                     model,
                     encoding,
@@ -42,8 +45,11 @@ final class TfLiteGraph {
                     x,
                     shape,
                     shapes.get(i),
-                    i == layers.size() - 1);
+                    i == layers.size() - 1,
+                    shortcut == null ? -1 : outputs[shortcut.from()],
+                    shortcut);
             x = emitters.get(i).emit(step);
+            outputs[i] = x;
             shape = GraphShapes.of(shapes.get(i));
         }
         int probabilities = encoding.probabilities(model, spec.numClasses());

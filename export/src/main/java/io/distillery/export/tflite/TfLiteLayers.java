@@ -1,7 +1,9 @@
 package io.distillery.export.tflite;
 
 import io.distillery.core.model.LayerSpec;
+import io.distillery.core.model.ModelSpec;
 import org.tensorflow.lite.schema.ActivationFunctionType;
+import org.tensorflow.lite.schema.AddOptionsT;
 import org.tensorflow.lite.schema.BuiltinOperator;
 import org.tensorflow.lite.schema.BuiltinOptions;
 import org.tensorflow.lite.schema.BuiltinOptionsUnion;
@@ -206,6 +208,87 @@ final class TfLiteLayers {
     /** The identity at inference: no operator. */
     static int dropout(LayerEmitter.Step step) {
         return step.input();
+    }
+
+    /** The start of a residual block: no operator (its input is the shortcut the block's add reads). */
+    static int residual(LayerEmitter.Step step) {
+        return step.input();
+    }
+
+    /**
+     * ADD of the block's output and its shortcut, with the fused activation; where the block changed the
+     * shape, the shortcut is first projected by a 1×1 CONV_2D with the block's stride (FULLY_CONNECTED
+     * on flat data). int8 ADD takes inputs at their own scales and rescales them to the output's.
+     */
+    static int add(LayerEmitter.Step step) {
+        LayerSpec.Add add = (LayerSpec.Add) step.layer().spec();
+        byte fused = step.fused(add.activation());
+        TfLiteModelBuilder model = step.model();
+        TensorEncoding enc = step.encoding();
+        int shortcut = step.shortcut().projected() ? projection(step) : step.shortcutTensor();
+        int output = enc.layerOutput(model, step.outputName(), step.outputShape(), step.index());
+        AddOptionsT options = new AddOptionsT();
+        options.setFusedActivationFunction(fused);
+        model.operator(
+                BuiltinOperator.ADD,
+                enc.version(BuiltinOperator.ADD),
+                new int[] {step.input(), shortcut},
+                new int[] {output},
+                union(BuiltinOptions.AddOptions, options));
+        return output;
+    }
+
+    /** The shortcut's 1×1 projection: a {@code [in, out]} matrix either way, stored output-major. */
+    private static int projection(LayerEmitter.Step step) {
+        ModelSpec.Shortcut s = step.shortcut();
+        String name = step.layer().name();
+        int in = s.shape()[s.shape().length - 1];
+        int out = step.outputShape()[step.outputShape().length - 1];
+        float[] kernel = step.weights().kernel(name).values();
+        float[] outIn = new float[kernel.length];
+        for (int i = 0; i < in; i++) {
+            for (int o = 0; o < out; o++) {
+                outIn[o * in + i] = kernel[i * out + o];
+            }
+        }
+        TfLiteModelBuilder model = step.model();
+        TensorEncoding enc = step.encoding();
+        boolean image = s.shape().length == 3;
+        int weights = enc.weights(
+                model,
+                name + "/kernel",
+                image ? new int[] {out, 1, 1, in} : new int[] {out, in},
+                outIn,
+                image ? 0 : -1);
+        int bias = enc.bias(model, name + "/bias", step.weights().bias(name).values(), step.shortcutTensor(), weights);
+        int output = enc.projectionOutput(model, name + "/projection", step.outputShape(), step.index());
+        if (!image) {
+            FullyConnectedOptionsT options = new FullyConnectedOptionsT();
+            options.setFusedActivationFunction(ActivationFunctionType.NONE);
+            options.setWeightsFormat(FullyConnectedOptionsWeightsFormat.DEFAULT);
+            options.setKeepNumDims(false);
+            model.operator(
+                    BuiltinOperator.FULLY_CONNECTED,
+                    enc.version(BuiltinOperator.FULLY_CONNECTED),
+                    new int[] {step.shortcutTensor(), weights, bias},
+                    new int[] {output},
+                    union(BuiltinOptions.FullyConnectedOptions, options));
+            return output;
+        }
+        Conv2DOptionsT options = new Conv2DOptionsT();
+        options.setPadding(Padding.SAME);
+        options.setStrideH(s.stride());
+        options.setStrideW(s.stride());
+        options.setDilationHFactor(1);
+        options.setDilationWFactor(1);
+        options.setFusedActivationFunction(ActivationFunctionType.NONE);
+        model.operator(
+                BuiltinOperator.CONV_2D,
+                enc.version(BuiltinOperator.CONV_2D),
+                new int[] {step.shortcutTensor(), weights, bias},
+                new int[] {output},
+                union(BuiltinOptions.Conv2DOptions, options));
+        return output;
     }
 
     /** RESHAPE of a batched tensor to {@code [-1, shape...]}, with the shape as a constant input. */

@@ -17,16 +17,18 @@ record TfLiteMapping(
         Map<Class<? extends LayerSpec>, LayerEmitter> layers, Map<LayerSpec.Activation, Byte> activations) {
 
     static final TfLiteMapping DEFAULT = new TfLiteMapping(
-            Map.of(
-                    LayerSpec.Dense.class, TfLiteLayers::dense,
-                    LayerSpec.Conv2D.class, TfLiteLayers::conv2d,
-                    LayerSpec.DepthwiseConv2D.class, TfLiteLayers::depthwiseConv2d,
-                    LayerSpec.MaxPool2D.class, TfLiteLayers::maxPool,
-                    LayerSpec.AvgPool2D.class, TfLiteLayers::avgPool,
-                    LayerSpec.GlobalAvgPool.class, TfLiteLayers::globalAvgPool,
-                    LayerSpec.BatchNorm.class, TfLiteLayers::batchNorm,
-                    LayerSpec.Flatten.class, TfLiteLayers::flatten,
-                    LayerSpec.Dropout.class, TfLiteLayers::dropout),
+            Map.ofEntries(
+                    Map.entry(LayerSpec.Dense.class, (LayerEmitter) TfLiteLayers::dense),
+                    Map.entry(LayerSpec.Conv2D.class, (LayerEmitter) TfLiteLayers::conv2d),
+                    Map.entry(LayerSpec.DepthwiseConv2D.class, (LayerEmitter) TfLiteLayers::depthwiseConv2d),
+                    Map.entry(LayerSpec.MaxPool2D.class, (LayerEmitter) TfLiteLayers::maxPool),
+                    Map.entry(LayerSpec.AvgPool2D.class, (LayerEmitter) TfLiteLayers::avgPool),
+                    Map.entry(LayerSpec.GlobalAvgPool.class, (LayerEmitter) TfLiteLayers::globalAvgPool),
+                    Map.entry(LayerSpec.BatchNorm.class, (LayerEmitter) TfLiteLayers::batchNorm),
+                    Map.entry(LayerSpec.Flatten.class, (LayerEmitter) TfLiteLayers::flatten),
+                    Map.entry(LayerSpec.Dropout.class, (LayerEmitter) TfLiteLayers::dropout),
+                    Map.entry(LayerSpec.Residual.class, (LayerEmitter) TfLiteLayers::residual),
+                    Map.entry(LayerSpec.Add.class, (LayerEmitter) TfLiteLayers::add)),
             Map.of(
                     LayerSpec.Activation.NONE, ActivationFunctionType.NONE,
                     LayerSpec.Activation.RELU, ActivationFunctionType.RELU,

@@ -66,6 +66,27 @@ class TfjsWriterTest {
     }
 
     @Test
+    void residualModelIsAFunctionalModelThatMatchesTensorFlow() throws IOException {
+        List<Path> files = assertMatchesReference(TestModels.RESIDUAL, dir.resolve("residual"), 4 << 20, 36);
+        JsonNode config = new ObjectMapper().readTree(files.get(0).toFile()).at("/modelTopology/model_config");
+        assertEquals("Model", config.get("class_name").asText());
+        List<String> adds = new ArrayList<>();
+        config.at("/config/layers").forEach(l -> {
+            if (l.get("class_name").asText().equals("Add")) {
+                adds.add(l.get("name").asText() + " <- "
+                        + l.at("/inbound_nodes/0/0/0").asText() + " + "
+                        + l.at("/inbound_nodes/0/1/0").asText());
+            }
+        });
+        assertEquals(
+                List.of(
+                        "add_1 <- batchnorm_3 + batchnorm_1_activation",
+                        "add_2 <- batchnorm_4 + add_2_projection",
+                        "add_3 <- dense_1 + add_3_projection"),
+                adds);
+    }
+
+    @Test
     void batchNormIsABatchNormalizationLayerAnywhere() throws IOException {
         assertMatchesReference(TestModels.BATCH_NORM, dir.resolve("bn"), 4 << 20, 34);
         assertMatchesReference(TestModels.BATCH_NORM_AFTER_POOL, dir.resolve("bn-pool"), 4 << 20, 35);

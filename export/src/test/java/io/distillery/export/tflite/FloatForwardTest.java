@@ -15,12 +15,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FloatForwardTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"dense", "conv", "mobile", "batchnorm"})
+    @ValueSource(strings = {"dense", "conv", "mobile", "batchnorm", "residual"})
     void logitsMatchTensorFlow(String which) {
         ModelSpec spec = switch (which) {
             case "dense" -> TestModels.DENSE;
             case "conv" -> TestModels.CONV;
             case "batchnorm" -> TestModels.BATCH_NORM;
+            case "residual" -> TestModels.RESIDUAL;
             default -> TestModels.MOBILE;
         };
         Weights weights = TestModels.randomWeights(spec, 21);

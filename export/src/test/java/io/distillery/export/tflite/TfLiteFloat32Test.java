@@ -40,6 +40,31 @@ class TfLiteFloat32Test {
     }
 
     @Test
+    void residualBlocksAreAddsWithProjectedShortcuts() {
+        assertMatchesReference(TestModels.RESIDUAL, 17);
+        // Batch norm folded; one ADD per block (fused activation), a 1×1 CONV_2D or FULLY_CONNECTED for
+        // each projected shortcut.
+        assertEquals(
+                java.util.List.of(
+                        "RESHAPE",
+                        "CONV_2D",
+                        "CONV_2D",
+                        "CONV_2D",
+                        "ADD",
+                        "CONV_2D",
+                        "DEPTHWISE_CONV_2D",
+                        "CONV_2D",
+                        "ADD",
+                        "MEAN",
+                        "FULLY_CONNECTED",
+                        "FULLY_CONNECTED",
+                        "ADD",
+                        "FULLY_CONNECTED",
+                        "SOFTMAX"),
+                operators(TfLiteWriter.float32(TestModels.RESIDUAL, randomWeights(TestModels.RESIDUAL, 17))));
+    }
+
+    @Test
     void batchNormIsFoldedIntoTheLayerBeforeIt() {
         assertMatchesReference(TestModels.BATCH_NORM, 16);
         // Three fused operators where the graph has conv, batch norm and activation: no batch norm left.

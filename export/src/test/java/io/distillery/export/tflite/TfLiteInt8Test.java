@@ -62,6 +62,26 @@ class TfLiteInt8Test {
         assertAgreement(MOBILE, weights, train, test);
     }
 
+    /** Residual blocks: int8 ADD of inputs at different scales, and a quantized 1×1 projection. */
+    static final ModelSpec RESIDUAL = ModelSpec.of(
+            new int[] {12, 12, 1},
+            10,
+            List.of(
+                    "conv2d(16,3,relu,same)",
+                    "residual(conv2d(16,3,none,same),batchnorm(relu),conv2d(16,3,none,same),batchnorm,relu)",
+                    "residual(conv2d(32,3,relu,same,2),conv2d(32,3,none,same),relu)", // [6,6,32], projected
+                    "maxpool(2)",
+                    "flatten",
+                    "dense(10)"));
+
+    @Test
+    void residualModelAgreesWithFloatModel() {
+        StructuredModels.Data train = StructuredModels.data(RESIDUAL, 1000, 5, 6);
+        StructuredModels.Data test = StructuredModels.data(RESIDUAL, 300, 5, 7);
+        Weights weights = StructuredModels.fit(RESIDUAL, train, 8);
+        assertAgreement(RESIDUAL, weights, train, test);
+    }
+
     @Test
     void cnnAgreesWithFloatModel() {
         StructuredModels.Data train = StructuredModels.data(CNN, 600, 5, 6);
