@@ -18,7 +18,10 @@ import java.util.List;
  *       avgpool one division more; globalavgpool {@code H·W} per channel;
  *   <li>batchnorm: 2 per value ({@code x·scale + shift}); the batch statistics of training are not
  *       counted;
- *   <li>activations, flatten and dropout: 0 (a relu is a comparison, and none of them is a product).
+ *   <li>residual add: 1 per output value, plus, where the block changed the shape, the 1×1 projection of
+ *       the shortcut (a conv2d with the block's stride, or a dense layer) counted as above;
+ *   <li>activations, flatten, dropout and the residual marker: 0 (a relu is a comparison, and none of
+ *       them is a product).
  * </ul>
  *
  * The products dominate: for the default teacher the small terms are under 1 % of the total.
@@ -60,6 +63,8 @@ public final class Flops {
                 flops = size(in);
             } else if (layer instanceof LayerSpec.BatchNorm) {
                 flops = 2 * outputs;
+            } else if (layer instanceof LayerSpec.Add) {
+                flops = outputs + projection(spec, i, o);
             } else {
                 flops = 0;
             }
@@ -94,6 +99,16 @@ public final class Flops {
             in = shapes.get(i);
         }
         return training(spec);
+    }
+
+    /** FLOPs of the 1×1 projection (product and bias) of the shortcut of the add layer {@code i}, or 0. */
+    private static long projection(ModelSpec spec, int i, int[] out) {
+        ModelSpec.Shortcut s = spec.shortcut(i);
+        if (!s.projected()) {
+            return 0;
+        }
+        int from = s.shape()[s.shape().length - 1];
+        return 2L * size(out) * from + size(out);
     }
 
     /** FLOPs (2 per multiply-add) of a weighted layer's product, without the bias. */

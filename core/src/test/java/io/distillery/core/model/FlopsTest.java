@@ -40,6 +40,18 @@ class FlopsTest {
     }
 
     @Test
+    void residualBlockCountsItsAddAndTheShortcutProjection() {
+        // 4×4×2; residual(conv2d 4 filters 3×3 same) → 4×4×4, so the shortcut is projected 1×1 from 2 to 4
+        // channels; flatten → 64; dense(3).
+        ModelSpec spec = ModelSpec.of(
+                new int[] {4, 4, 2}, 3, List.of("residual(conv2d(4,3,none,same),relu)", "flatten", "dense(3)"));
+        long conv = 2L * 4 * 4 * (3 * 3 * 2) * 4 + 4 * 4 * 4; // 2304 + 64
+        long add = 4 * 4 * 4 + (2L * 4 * 4 * 4 * 2 + 4 * 4 * 4); // 64 adds + 256 projection products + 64 biases
+        long dense = 2L * 64 * 3 + 3;
+        assertEquals(List.of(0L, conv, add, 0L, dense), Flops.forwardPerLayer(spec));
+    }
+
+    @Test
     void defaultTeacherIsDominatedByTheSecondConvolution() {
         ModelSpec spec = ModelSpec.of(
                 new int[] {28, 28, 1},
