@@ -5,9 +5,12 @@ import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -15,6 +18,8 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -71,6 +76,32 @@ final class PlainTfLoop implements AutoCloseable {
 
     /** One step on rows {@code idx} of {@code x}/{@code y}; returns the loss. */
     float step(float[] x, int[] y, int width, int[] idx) {
+        return step(x, y, width, idx, null, null);
+    }
+
+    /**
+     * {@code steps} steps traced by TensorFlow ({@code FULL_TRACE}): per step, the summed run time of
+     * the ops of each type, as executed (after Grappler's and oneDNN's rewrites, e.g. {@code
+     * _MklNativeFusedConv2D}), in ms. Ops on the two pools overlap, so the sum may exceed the wall time,
+     * which is under {@code "(wall)"}. Tracing itself slows a step a little.
+     */
+    Map<String, Double> profile(float[] x, int[] y, int width, SplittableRandom random, int batch, int steps) {
+        RunOptions trace = RunOptions.newBuilder()
+                .setTraceLevel(RunOptions.TraceLevel.FULL_TRACE)
+                .build();
+        Map<String, Double> out = new TreeMap<>();
+        long wall = 0;
+        for (int s = 0; s < steps; s++) {
+            long t0 = System.nanoTime();
+            step(x, y, width, batch(random, y.length, batch), trace, out);
+            wall += System.nanoTime() - t0;
+        }
+        out.replaceAll((type, micros) -> micros / 1000 / steps);
+        out.put("(wall)", wall / 1e6 / steps);
+        return out;
+    }
+
+    private float step(float[] x, int[] y, int width, int[] idx, RunOptions options, Map<String, Double> micros) {
         int n = idx.length;
         float[] bx = new float[n * width];
         float[] by = new float[n * classes];
@@ -83,17 +114,34 @@ final class PlainTfLoop implements AutoCloseable {
                 TFloat32 ty = TFloat32.tensorOf(Shape.of(n, classes), DataBuffers.of(by, true, false));
                 TFloat32 p1 = TFloat32.scalarOf((float) Math.pow(0.9, step));
                 TFloat32 p2 = TFloat32.scalarOf((float) Math.pow(0.999, step));
-                TFloat32 on = TFloat32.scalarOf(1f);
-                var r = session.runner()
-                        .feed(model.input(), tx)
-                        .feed(targets, ty)
-                        .feed(b1Power, p1)
-                        .feed(b2Power, p2)
-                        .feed(model.training(), on)
-                        .fetch(loss)
-                        .addTarget(train)
-                        .run()) {
-            return ((TFloat32) r.get(0)).getFloat();
+                TFloat32 on = TFloat32.scalarOf(1f)) {
+            Session.Runner runner = session.runner()
+                    .feed(model.input(), tx)
+                    .feed(targets, ty)
+                    .feed(b1Power, p1)
+                    .feed(b2Power, p2)
+                    .feed(model.training(), on)
+                    .fetch(loss)
+                    .addTarget(train);
+            if (options != null) {
+                runner.setOptions(options);
+            }
+            try (Result r = options != null ? runner.runAndFetchMetadata() : runner.run()) {
+                if (micros != null) {
+                    RunMetadata metadata = r.getMetadata().orElseThrow();
+                    for (var device : metadata.getStepStats().getDevStatsList()) {
+                        for (var node : device.getNodeStatsList()) {
+                            // The label reads "[allocator...] name = Type(inputs)".
+                            String label = node.getTimelineLabel();
+                            int eq = label.indexOf(" = ");
+                            int paren = label.indexOf('(', Math.max(eq, 0));
+                            String type = eq < 0 || paren < 0 ? node.getNodeName() : label.substring(eq + 3, paren);
+                            micros.merge(type, (double) node.getOpEndRelMicros(), Double::sum);
+                        }
+                    }
+                }
+                return ((TFloat32) r.get(0)).getFloat();
+            }
         }
     }
 

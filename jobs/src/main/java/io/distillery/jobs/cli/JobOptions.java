@@ -14,8 +14,8 @@ public final class JobOptions {
             names = {"-c", "--conf"},
             paramLabel = "FILE",
             description =
-                    "Job config (YAML); keys not given keep their defaults (cluster-conf/distillery-defaults.yaml).")
-    Path conf;
+                    "Job config (YAML); keys not given keep their defaults (cluster-conf/distillery-defaults.yaml). Repeatable: later files win (a teacher preset, then a student preset).")
+    List<Path> confs = new ArrayList<>();
 
     @Option(
             names = {"-s", "--set"},
@@ -45,7 +45,7 @@ public final class JobOptions {
     boolean restart;
 
     JobConfig config() {
-        return ConfigLoader.load(conf, allOverrides());
+        return ConfigLoader.loadAll(confs, allOverrides());
     }
 
     /** The --set overrides, then --workers (the more specific option wins). */

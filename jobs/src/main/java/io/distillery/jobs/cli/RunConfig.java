@@ -52,7 +52,7 @@ final class RunConfig {
         String source = run.uri() + "/config.yaml";
         JobConfig recorded = ConfigLoader.parse(recordedYaml, source, List.of());
         JobConfig wanted =
-                options.conf == null ? ConfigLoader.parse(recordedYaml, source, options.allOverrides()) : given;
+                options.confs.isEmpty() ? ConfigLoader.parse(recordedYaml, source, options.allOverrides()) : given;
         List<String> differences = differences(recorded, wanted);
         if (differences.isEmpty()) {
             return wanted;

@@ -46,17 +46,30 @@ public final class ConfigLoader {
      * @param overrides {@code dotted.key=value}, value parsed as YAML ({@code [a, b]}, {@code 0.5}, ...)
      */
     public static JobConfig load(Path file, List<String> overrides) {
-        if (file == null) {
-            return parse(null, "defaults", overrides);
+        return loadAll(file == null ? List.of() : List.of(file), overrides);
+    }
+
+    /**
+     * @param files YAML files merged in order over the defaults (a later file's keys win), e.g. a
+     *     teacher preset and a student preset; none for the defaults alone
+     * @param overrides applied after every file
+     */
+    public static JobConfig loadAll(List<Path> files, List<String> overrides) {
+        ObjectNode tree = defaultsTree();
+        for (Path file : files) {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException("config file " + file + " does not exist");
+            }
+            try {
+                mergeYaml(tree, Files.readString(file), file.toString());
+            } catch (IOException e) {
+                throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage(), e);
+            }
         }
-        if (!Files.isRegularFile(file)) {
-            throw new ConfigException("config file " + file + " does not exist");
-        }
-        try {
-            return parse(Files.readString(file), file.toString(), overrides);
-        } catch (IOException e) {
-            throw new ConfigException("config file " + file + " cannot be read: " + e.getMessage(), e);
-        }
+        String source = files.isEmpty()
+                ? "defaults"
+                : String.join(" + ", files.stream().map(Path::toString).toList());
+        return finish(tree, source, overrides);
     }
 
     /**
@@ -66,19 +79,27 @@ public final class ConfigLoader {
     public static JobConfig parse(String yaml, String source, List<String> overrides) {
         ObjectNode tree = defaultsTree();
         if (yaml != null) {
-            JsonNode user;
-            try {
-                user = YAML.readTree(yaml);
-            } catch (IOException e) {
-                throw new ConfigException("config file " + source + " is not valid YAML: " + e.getMessage(), e);
-            }
-            if (user != null && !user.isMissingNode() && !user.isNull()) {
-                if (!user.isObject()) {
-                    throw new ConfigException("config file " + source + ": expected a mapping of keys at the top");
-                }
-                merge(tree, (ObjectNode) user, "", source);
-            }
+            mergeYaml(tree, yaml, source);
         }
+        return finish(tree, source, overrides);
+    }
+
+    private static void mergeYaml(ObjectNode tree, String yaml, String source) {
+        JsonNode user;
+        try {
+            user = YAML.readTree(yaml);
+        } catch (IOException e) {
+            throw new ConfigException("config file " + source + " is not valid YAML: " + e.getMessage(), e);
+        }
+        if (user != null && !user.isMissingNode() && !user.isNull()) {
+            if (!user.isObject()) {
+                throw new ConfigException("config file " + source + ": expected a mapping of keys at the top");
+            }
+            merge(tree, (ObjectNode) user, "", source);
+        }
+    }
+
+    private static JobConfig finish(ObjectNode tree, String source, List<String> overrides) {
         for (String o : overrides) {
             applyOverride(tree, o);
         }

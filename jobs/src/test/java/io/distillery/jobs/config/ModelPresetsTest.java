@@ -1,5 +1,7 @@
 package io.distillery.jobs.config;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillery.core.model.LayerSpec;
@@ -39,5 +41,22 @@ class ModelPresetsTest {
                         == 2,
                 teacher.toString());
         assertTrue(teacher.variableShapes().containsKey("add_2/kernel"), "the downsampling block projects");
+    }
+
+    @Test
+    void presetsCombineInOrderWithOverridesLast() {
+        JobConfig both = ConfigLoader.loadAll(
+                List.of(CONF.resolve("resnet-teacher.yaml"), CONF.resolve("mobile-student.yaml")),
+                List.of("student.epochs=3"));
+        JobConfig resnet = ConfigLoader.load(CONF.resolve("resnet-teacher.yaml"), List.of());
+        JobConfig mobile = ConfigLoader.load(CONF.resolve("mobile-student.yaml"), List.of());
+        assertEquals(resnet.teacher().layers(), both.teacher().layers());
+        assertEquals(mobile.student().layers(), both.student().layers());
+        assertEquals(3, both.student().epochs());
+        ConfigException missing = assertThrows(
+                ConfigException.class,
+                () -> ConfigLoader.loadAll(
+                        List.of(CONF.resolve("resnet-teacher.yaml"), CONF.resolve("nope.yaml")), List.of()));
+        assertTrue(missing.getMessage().contains("nope.yaml does not exist"), missing.getMessage());
     }
 }
