@@ -82,6 +82,7 @@ public final class FlopRateBenchmark {
         }
 
         List<Block> blocks = new ArrayList<>();
+        Profile profile;
         try (BufferAllocator allocator = new RootAllocator();
                 Shard shard = Shard.builder(allocator, labels.length)
                         .floatColumn(Columns.FEATURES, 784)
@@ -112,16 +113,85 @@ public final class FlopRateBenchmark {
                     }
                     System.out.println(line);
                 }
+                profile = profile(
+                        teacher,
+                        images,
+                        labels,
+                        defaults.path("teacher").path("learning_rate").asDouble(1e-3),
+                        blocks.stream()
+                                .filter(b -> b instanceof MatmulBlock mm && mm.limit)
+                                .toList());
             } finally {
                 for (Block b : blocks) {
                     b.close();
                 }
             }
         }
-        report(blocks, steps, rounds, outDir);
+        report(blocks, profile, steps, rounds, outDir);
     }
 
-    static void report(List<Block> blocks, int steps, int rounds, Path outDir) throws IOException {
+    /** Where the teacher's step goes, op type by op type, and the matmul limit measured right after. */
+    record Profile(double wallMs, Map<String, Double> msByType, Map<String, Long> flopsByType, double limitGflops) {}
+
+    static final int PROFILE_STEPS = 20;
+
+    /**
+     * Traces {@value #PROFILE_STEPS} teacher steps in the plain TF Java loop (same {@code ModelGraph},
+     * Adam and default session as the trainer; the trainer's session is not reachable from here), then
+     * times each square matmul once more for the limit at that moment. FLOPs are attributed to the op
+     * types that carry the products: forward convolutions, the two convolution gradients (the first
+     * conv2d layer has no input gradient when it is the first weighted layer), and the dense layers'
+     * MatMuls (forward and both gradients).
+     */
+    static Profile profile(
+            ModelBlock teacher, IdxReader.Images images, int[] labels, double learningRate, List<Block> matmuls) {
+        ModelSpec spec = teacher.spec;
+        List<Long> products = Flops.productsPerLayer(spec);
+        long conv = 0;
+        long dense = 0;
+        for (int i = 0; i < products.size(); i++) {
+            if (spec.layers().get(i) instanceof LayerSpec.Conv2D) {
+                conv += products.get(i);
+            } else if (spec.layers().get(i) instanceof LayerSpec.Dense) {
+                dense += products.get(i);
+            }
+        }
+        int firstWeighted = 0;
+        while (products.get(firstWeighted) == 0) {
+            firstWeighted++;
+        }
+        LayerSpec first = spec.layers().get(firstWeighted);
+        long firstProduct = Flops.firstProduct(spec);
+        long batch = teacher.batch;
+        Map<String, Double> ms;
+        try (PlainTfLoop plain = new PlainTfLoop(spec, Initializer.glorotUniform(spec, 7), learningRate)) {
+            SplittableRandom random = new SplittableRandom(5);
+            for (int i = 0; i < WARMUP_STEPS; i++) {
+                plain.step(images.pixels(), labels, 784, PlainTfLoop.batch(random, labels.length, teacher.batch));
+            }
+            ms = plain.profile(images.pixels(), labels, 784, random, teacher.batch, PROFILE_STEPS);
+        }
+        double limit = 0;
+        for (Block b : matmuls) {
+            limit = Math.max(limit, b.work / b.run() / 1e9);
+        }
+        double wall = ms.remove("(wall)");
+        Map<String, Long> flops = new LinkedHashMap<>();
+        for (String type : ms.keySet()) {
+            if (type.contains("Conv2DBackpropInput")) {
+                flops.put(type, batch * (conv - (first instanceof LayerSpec.Conv2D ? firstProduct : 0)));
+            } else if (type.contains("Conv2DBackpropFilter")) {
+                flops.put(type, batch * conv);
+            } else if (type.contains("Conv2D")) {
+                flops.put(type, batch * conv);
+            } else if (type.contains("MatMul")) {
+                flops.put(type, batch * (3 * dense - (first instanceof LayerSpec.Dense ? firstProduct : 0)));
+            }
+        }
+        return new Profile(wall, ms, flops, limit);
+    }
+
+    static void report(List<Block> blocks, Profile profile, int steps, int rounds, Path outDir) throws IOException {
         double limit = blocks.stream()
                 .filter(b -> b instanceof MatmulBlock mm && mm.limit)
                 .mapToDouble(Block::gflops)
@@ -239,6 +309,62 @@ public final class FlopRateBenchmark {
                         .map(p -> String.format(Locale.ROOT, "%.1f", p))
                         .collect(java.util.stream.Collectors.joining(", ")),
                 medianPercent));
+        double opSum = profile.msByType().values().stream()
+                .mapToDouble(Double::doubleValue)
+                .sum();
+        md.append(String.format(
+                Locale.ROOT,
+                "%nWhere the teacher's step goes: %d steps traced by TensorFlow (FULL_TRACE) in the plain TF"
+                        + " Java loop (same graph, Adam and session defaults), %.1f ms per step wall, %.1f ms summed"
+                        + " over the ops (ops on the two inter-op threads may overlap; the rest of the wall time is"
+                        + " feeding and Java); the matmul limit timed right after: %.1f GFLOP/s. Op types"
+                        + " as executed (oneDNN's `_Mkl*` kernels); GFLOP/s where the op type carries known"
+                        + " products.%n%n",
+                PROFILE_STEPS,
+                profile.wallMs(),
+                opSum,
+                profile.limitGflops()));
+        md.append("| op type | ms/step | % of op time | GFLOP/s | % of matmul |\n|---|---:|---:|---:|---:|\n");
+        List<Map<String, Object>> ops = new ArrayList<>();
+        double other = 0;
+        List<Map.Entry<String, Double>> sorted = profile.msByType().entrySet().stream()
+                .sorted((x, y) -> Double.compare(y.getValue(), x.getValue()))
+                .toList();
+        for (Map.Entry<String, Double> e : sorted) {
+            Long f = profile.flopsByType().get(e.getKey());
+            double gflops = f == null ? Double.NaN : f / (e.getValue() / 1000) / 1e9;
+            Map<String, Object> op = new LinkedHashMap<>();
+            op.put("op_type", e.getKey());
+            op.put("ms_per_step", e.getValue());
+            if (f != null) {
+                op.put("flops_per_step", f);
+                op.put("gflops_per_s", gflops);
+                op.put("percent_of_matmul_limit", 100 * gflops / profile.limitGflops());
+            }
+            ops.add(op);
+            if (100 * e.getValue() / opSum < 0.5) {
+                other += e.getValue();
+                continue;
+            }
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.2f | %.1f %% | %s | %s |%n",
+                    e.getKey(),
+                    e.getValue(),
+                    100 * e.getValue() / opSum,
+                    f == null ? "" : String.format(Locale.ROOT, "%.1f", gflops),
+                    f == null ? "" : String.format(Locale.ROOT, "%.1f %%", 100 * gflops / profile.limitGflops())));
+        }
+        md.append(String.format(
+                Locale.ROOT, "| (others, < 0.5 %% each) | %.2f | %.1f %% | | |%n", other, 100 * other / opSum));
+        Map<String, Object> prof = new LinkedHashMap<>();
+        prof.put("traced_steps", PROFILE_STEPS);
+        prof.put("loop", "plain TF Java loop (PlainTfLoop), same ModelGraph, Adam and session defaults");
+        prof.put("wall_ms_per_step", profile.wallMs());
+        prof.put("op_ms_per_step_sum", opSum);
+        prof.put("matmul_limit_gflops_per_s_after", profile.limitGflops());
+        prof.put("ops", ops);
+        results.put("teacher_op_profile", prof);
         System.out.print(md.substring(md.lastIndexOf("\nThe teacher")));
 
         Files.createDirectories(outDir);
@@ -282,14 +408,20 @@ public final class FlopRateBenchmark {
 
         abstract void step();
 
+        /** One block, timed and recorded. */
         double timed() {
+            double s = run();
+            seconds.add(s);
+            return s;
+        }
+
+        /** One block, timed; seconds. */
+        double run() {
             long t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) {
                 step();
             }
-            double s = (System.nanoTime() - t0) / 1e9;
-            seconds.add(s);
-            return s;
+            return (System.nanoTime() - t0) / 1e9;
         }
 
         double totalSeconds() {

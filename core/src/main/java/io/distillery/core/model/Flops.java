@@ -43,30 +43,57 @@ public final class Flops {
 
     /** Forward-pass FLOPs per example, layer by layer, in the order of {@link ModelSpec#namedLayers()}. */
     public static List<Long> forwardPerLayer(ModelSpec spec) {
+        List<Long> products = productsPerLayer(spec);
+        List<Long> out = new ArrayList<>();
+        List<int[]> shapes = spec.outputShapes();
+        int[] in = spec.inputShape();
+        for (int i = 0; i < spec.layers().size(); i++) {
+            LayerSpec layer = spec.layers().get(i);
+            long outputs = size(shapes.get(i));
+            long small;
+            if (layer.hasWeights()) {
+                small = outputs; // the bias
+            } else if (layer instanceof LayerSpec.MaxPool2D p) {
+                small = outputs * ((long) p.poolSize() * p.poolSize() - 1);
+            } else if (layer instanceof LayerSpec.AvgPool2D p) {
+                small = outputs * ((long) p.poolSize() * p.poolSize());
+            } else if (layer instanceof LayerSpec.GlobalAvgPool) {
+                small = size(in);
+            } else if (layer instanceof LayerSpec.BatchNorm) {
+                small = 2 * outputs;
+            } else if (layer instanceof LayerSpec.Add) {
+                small = products.get(i) > 0 ? 2 * outputs : outputs; // the add, and the projection's bias
+            } else {
+                small = 0;
+            }
+            out.add(products.get(i) + small);
+            in = shapes.get(i);
+        }
+        return out;
+    }
+
+    /**
+     * The FLOPs of each layer's product alone (2 per multiply-add, no bias), per example: dense, conv2d,
+     * dwconv2d, and an add's shortcut projection; 0 for the other layers.
+     */
+    public static List<Long> productsPerLayer(ModelSpec spec) {
         List<Long> out = new ArrayList<>();
         List<int[]> shapes = spec.outputShapes();
         int[] in = spec.inputShape();
         for (int i = 0; i < spec.layers().size(); i++) {
             LayerSpec layer = spec.layers().get(i);
             int[] o = shapes.get(i);
-            long outputs = size(o);
-            long flops;
+            long flops = 0;
             if (layer instanceof LayerSpec.Dense d) {
-                flops = 2L * in[0] * d.units() + d.units();
-            } else if (layer instanceof LayerSpec.Conv2D || layer instanceof LayerSpec.DepthwiseConv2D) {
-                flops = products(layer, in, o) + outputs;
-            } else if (layer instanceof LayerSpec.MaxPool2D p) {
-                flops = outputs * ((long) p.poolSize() * p.poolSize() - 1);
-            } else if (layer instanceof LayerSpec.AvgPool2D p) {
-                flops = outputs * ((long) p.poolSize() * p.poolSize());
-            } else if (layer instanceof LayerSpec.GlobalAvgPool) {
-                flops = size(in);
-            } else if (layer instanceof LayerSpec.BatchNorm) {
-                flops = 2 * outputs;
+                flops = 2L * in[0] * d.units();
+            } else if (layer instanceof LayerSpec.Conv2D c) {
+                flops = 2L * o[0] * o[1] * c.kernelSize() * c.kernelSize() * in[2] * c.filters();
+            } else if (layer instanceof LayerSpec.DepthwiseConv2D d) {
+                // o[2] = Cin · multiplier: each output value is one k×k window of one input channel.
+                flops = 2L * o[0] * o[1] * d.kernelSize() * d.kernelSize() * o[2];
             } else if (layer instanceof LayerSpec.Add) {
-                flops = outputs + projection(spec, i, o);
-            } else {
-                flops = 0;
+                ModelSpec.Shortcut s = spec.shortcut(i);
+                flops = s.projected() ? 2L * size(o) * s.shape()[s.shape().length - 1] : 0;
             }
             out.add(flops);
             in = o;
@@ -89,37 +116,15 @@ public final class Flops {
      * layer's input gradient (the model's input needs none), one product the size of its forward one.
      */
     public static long trainingExecuted(ModelSpec spec) {
-        int[] in = spec.inputShape();
-        List<int[]> shapes = spec.outputShapes();
-        for (int i = 0; i < spec.layers().size(); i++) {
-            LayerSpec layer = spec.layers().get(i);
-            if (layer.hasWeights()) {
-                return training(spec) - products(layer, in, shapes.get(i));
+        return training(spec) - firstProduct(spec);
+    }
+
+    /** The product FLOPs of the first weighted layer, whose input gradient nobody computes; 0 if none. */
+    public static long firstProduct(ModelSpec spec) {
+        for (long p : productsPerLayer(spec)) {
+            if (p > 0) {
+                return p;
             }
-            in = shapes.get(i);
-        }
-        return training(spec);
-    }
-
-    /** FLOPs of the 1×1 projection (product and bias) of the shortcut of the add layer {@code i}, or 0. */
-    private static long projection(ModelSpec spec, int i, int[] out) {
-        ModelSpec.Shortcut s = spec.shortcut(i);
-        if (!s.projected()) {
-            return 0;
-        }
-        int from = s.shape()[s.shape().length - 1];
-        return 2L * size(out) * from + size(out);
-    }
-
-    /** FLOPs (2 per multiply-add) of a weighted layer's product, without the bias. */
-    private static long products(LayerSpec layer, int[] in, int[] out) {
-        if (layer instanceof LayerSpec.Dense d) {
-            return 2L * in[0] * d.units();
-        } else if (layer instanceof LayerSpec.Conv2D c) {
-            return 2L * out[0] * out[1] * c.kernelSize() * c.kernelSize() * in[2] * c.filters();
-        } else if (layer instanceof LayerSpec.DepthwiseConv2D d) {
-            // out[2] = Cin · multiplier: each output value is one k×k window of one input channel.
-            return 2L * out[0] * out[1] * d.kernelSize() * d.kernelSize() * out[2];
         }
         return 0;
     }

@@ -16,6 +16,7 @@ class FlopsTest {
         long pool = 2 * 2 * 4 * 3; // 16 outputs, 3 comparisons each
         long dense = 2L * 16 * 3 + 3; // 96 products + 3 biases
         assertEquals(List.of(conv, pool, 0L, dense), Flops.forwardPerLayer(spec));
+        assertEquals(List.of(2304L, 0L, 0L, 96L), Flops.productsPerLayer(spec));
         assertEquals(2368 + 48 + 99, Flops.forward(spec));
         assertEquals(3 * 2515, Flops.training(spec));
         // The model's input needs no gradient: the first conv's input-gradient product (2304) is not run.
@@ -49,6 +50,7 @@ class FlopsTest {
         long add = 4 * 4 * 4 + (2L * 4 * 4 * 4 * 2 + 4 * 4 * 4); // 64 adds + 256 projection products + 64 biases
         long dense = 2L * 64 * 3 + 3;
         assertEquals(List.of(0L, conv, add, 0L, dense), Flops.forwardPerLayer(spec));
+        assertEquals(List.of(0L, 2304L, 256L, 0L, 384L), Flops.productsPerLayer(spec));
     }
 
     @Test
