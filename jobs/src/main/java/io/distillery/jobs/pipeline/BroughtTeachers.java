@@ -6,6 +6,7 @@ import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.spark.TeacherLogits;
 import io.distillery.stage.Json;
 import io.distillery.stage.StagePlan;
+import io.distillery.stage.StageStore;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +33,7 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
     public record Teacher(
             String uri,
             String savedModelSha256,
+            String contentSha256,
             String signature,
             String inputKey,
             String outputKey,
@@ -49,7 +51,7 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
                     SavedModelTeacher.Output.parse(t.output()),
                     (float) config.inputScale(),
                     (float) config.inputOffset()));
-            hashes.append(t.savedModelSha256());
+            hashes.append(t.contentSha256());
         }
         return new StagePlan.Brought(
                 options, TeacherLogits.sha256(hashes.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
@@ -92,6 +94,7 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
                 found.add(new Teacher(
                         o.uri(),
                         TeacherLogits.sha256(Files.readAllBytes(dir.resolve("saved_model.pb"))),
+                        contentSha256(dir),
                         o.signature(),
                         t.inputKey(),
                         t.outputKey(),
@@ -107,6 +110,49 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
                 t.close();
             }
         }
+    }
+
+    /**
+     * Fails when a SavedModel changed since this run checked it: the logits it scored, and the students
+     * taught with them, belong to the model that was checked (a URI republished with other weights
+     * would otherwise go unnoticed: a retrained Keras model often keeps its saved_model.pb).
+     *
+     * @throws ConfigException naming the URI and both digests
+     */
+    void checkUnchanged(StageStore run) throws IOException {
+        for (Teacher t : teachers) {
+            Path dir;
+            try {
+                dir = run.localCopy(t.uri());
+            } catch (FileNotFoundException e) {
+                throw new ConfigException(
+                        "teacher.saved_model.uris: " + t.uri()
+                                + " no longer exists; this run checked and scored it before",
+                        e);
+            }
+            String now = contentSha256(dir);
+            if (!now.equals(t.contentSha256())) {
+                throw new ConfigException("teacher.saved_model.uris: " + t.uri() + " changed since this run checked it"
+                        + " (content sha256 " + t.contentSha256() + ", now " + now + "); its logits belong to the"
+                        + " old model: start a new run, or rerun this one with --restart");
+            }
+        }
+    }
+
+    /** SHA-256 of a directory's files: their relative paths and contents, in path order. */
+    static String contentSha256(Path dir) throws IOException {
+        List<Path> files;
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        StringBuilder all = new StringBuilder();
+        for (Path f : files) {
+            all.append(dir.relativize(f))
+                    .append('\0')
+                    .append(TeacherLogits.sha256(Files.readAllBytes(f)))
+                    .append('\n');
+        }
+        return TeacherLogits.sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static float[] mean(List<SavedModelTeacher> teachers, float[] x, int rows) {

@@ -27,11 +27,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -64,6 +62,9 @@ public final class Pipeline {
     private final String runId;
     private final SparkSession spark;
     private final RunDirectory run;
+    /** Whether this command checked that the recorded brought teachers are still the same files. */
+    private boolean teachersVerified;
+
     private final PrintStream out;
     private Dataset<Row> train;
     private JavaRDD<InternalRow> trainPartitions;
@@ -281,7 +282,12 @@ public final class Pipeline {
     public BroughtTeachers broughtTeachers() throws IOException {
         RunDirectory dir = run.child(Stages.TEACHER);
         if (dir.exists(BroughtTeachers.FILE)) {
-            return BroughtTeachers.read(dir);
+            BroughtTeachers recorded = BroughtTeachers.read(dir);
+            if (!teachersVerified) {
+                recorded.checkUnchanged(run);
+                teachersVerified = true;
+            }
+            return recorded;
         }
         prepareData();
         recordConfig();
@@ -299,6 +305,7 @@ public final class Pipeline {
                     brought.teachers().size(), brought.testAccuracy());
         }
         brought.write(dir);
+        teachersVerified = true;
         MetricsLog.append(run, Stages.TEACHER, List.of(), brought.testAccuracy());
         return brought;
     }
@@ -407,9 +414,7 @@ public final class Pipeline {
             SavedModelWriter.write(spec, weights, local.resolve(SAVED_MODEL));
             dir.upload(local.resolve(SAVED_MODEL), SAVED_MODEL);
         } finally {
-            try (Stream<java.nio.file.Path> files = Files.walk(local)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
+            RunDirectory.deleteLocalTree(local);
         }
     }
 

@@ -131,11 +131,35 @@ public final class RunDirectory implements StageStore {
                 LOCAL_COPIES.put(uri, local);
                 return local;
             }
-            java.nio.file.Path target = java.nio.file.Files.createTempDirectory("distillery-teacher-")
-                    .resolve("model");
+            java.nio.file.Path temp = java.nio.file.Files.createTempDirectory("distillery-teacher-");
+            deleteAtExit(temp);
+            java.nio.file.Path target = temp.resolve("model");
             sourceFs.copyToLocalFile(false, source, new Path(target.toUri()), true);
             LOCAL_COPIES.put(uri, target);
             return target;
+        }
+    }
+
+    /**
+     * Deletes a temporary copy when the JVM exits (a driver, or an executor that scored with a teacher):
+     * the copies are kept for the JVM's life so that every task and stage reuses one.
+     */
+    private static void deleteAtExit(java.nio.file.Path temp) {
+        Runnable delete = () -> {
+            try {
+                deleteLocalTree(temp);
+            } catch (IOException | RuntimeException e) {
+                // Best effort at exit: a temp directory left behind is harmless.
+            }
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(delete, "distillery-delete-" + temp.getFileName()));
+    }
+
+    /** Deletes a local directory and everything in it. */
+    static void deleteLocalTree(java.nio.file.Path dir) throws IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
         }
     }
 

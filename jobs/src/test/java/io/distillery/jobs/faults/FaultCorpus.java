@@ -656,6 +656,37 @@ public final class FaultCorpus {
                         "teacher-savedmodel-input-dtype",
                         "input 'conv2d_input' is DT_INT32; the data's features are DT_FLOAT",
                         d -> pipeline(d, "teacher.saved_model.uris=" + keras(d, new long[] {-1, 28, 28, 1}, 10, true))),
+                new FaultCase(
+                                "teacher-savedmodel-replaced",
+                                "config",
+                                ExitCodes.CONFIG,
+                                "changed since this run checked it",
+                                CONFIG_TIMEOUT,
+                                d -> {
+                                    Path model = keras(d, new long[] {-1, 28, 28, 1}, 10, false);
+                                    List<String> args =
+                                            new ArrayList<>(pipeline(d, "teacher.saved_model.uris=" + model));
+                                    args.set(0, "teacher");
+                                    CliHarness.Result checked = CliHarness.run(args.toArray(new String[0]));
+                                    if (checked.exitCode() != 0) {
+                                        throw new IllegalStateException("the teacher check failed: " + checked);
+                                    }
+                                    // The same URI republished with other weights (the same saved_model.pb).
+                                    deleteTree(model);
+                                    keras(d, new long[] {-1, 28, 28, 1}, 10, false, 2);
+                                    args.set(0, "distill");
+                                    return args;
+                                })
+                        .then((d, r) -> {
+                            List<String> problems = new ArrayList<>();
+                            if (!r.err().contains("keras-10-1 changed since this run checked it")) {
+                                problems.add("the changed teacher's URI is not named");
+                            }
+                            if (Files.exists(d.resolve("runs/fault/student/weights.bin"))) {
+                                problems.add("a student was distilled from the stale logits");
+                            }
+                            return problems;
+                        }),
                 teacher(
                         "teacher-savedmodel-class-count",
                         "output 'dense_1' has shape [-1, 5]; expected [-1, 10] (data.num_classes 10)",
@@ -730,10 +761,14 @@ public final class FaultCorpus {
 
     /** A linear classifier saved as Keras lays one out, under {@code dir}; its path. */
     private static Path keras(Path dir, long[] inputShape, int classes, boolean intInput) throws Exception {
+        return keras(dir, inputShape, classes, intInput, 1);
+    }
+
+    private static Path keras(Path dir, long[] inputShape, int classes, boolean intInput, long seed) throws Exception {
         Path saved = dir.resolve("keras-" + classes + (intInput ? "-int" : "") + "-" + inputShape[3]);
         int width = Math.toIntExact(inputShape[1] * inputShape[2] * inputShape[3]);
         float[][] kernel = new float[width][classes];
-        java.util.Random random = new java.util.Random(1);
+        java.util.Random random = new java.util.Random(seed);
         for (float[] row : kernel) {
             for (int c = 0; c < classes; c++) {
                 row[c] = (float) (0.01 * random.nextGaussian());
@@ -772,5 +807,12 @@ public final class FaultCorpus {
             args.add(s);
         }
         return args;
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
+        }
     }
 }
