@@ -57,7 +57,7 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
                 options, TeacherLogits.sha256(hashes.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
-    static BroughtTeachers read(RunDirectory teacherDir) throws IOException {
+    public static BroughtTeachers read(RunDirectory teacherDir) throws IOException {
         return Json.MAPPER.readValue(teacherDir.read(FILE), BroughtTeachers.class);
     }
 

@@ -3,6 +3,7 @@ package io.distillery.jobs.report;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.distillery.core.model.Weights;
+import io.distillery.jobs.pipeline.BroughtTeachers;
 import io.distillery.jobs.pipeline.MetricsLog;
 import io.distillery.jobs.pipeline.RunDirectory;
 import io.distillery.jobs.pipeline.Stages;
@@ -136,13 +137,17 @@ public record RunRecord(
         List<StageRecord> stages = new ArrayList<>();
         for (String stage : Stages.TRAINING) {
             RunDirectory dir = run.child(stage);
-            boolean done = dir.exists(StageSummary.FILE) && dir.exists("weights.bin");
+            // A brought teacher (teacher.saved_model) is done once checked and measured: no weights of ours.
+            boolean brought = stage.equals(Stages.TEACHER) && dir.exists(BroughtTeachers.FILE);
+            boolean done = brought || dir.exists(StageSummary.FILE) && dir.exists("weights.bin");
             Double acc = testAccuracy.get(stage);
             Double seconds = null;
             Long parameters = null;
             Long nonZeros = null;
             Long gzip = null;
-            if (done) {
+            if (brought) {
+                acc = BroughtTeachers.read(dir).testAccuracy();
+            } else if (done) {
                 StageSummary result = StageSummary.parse(dir.read(StageSummary.FILE));
                 acc = result.testAccuracy();
                 seconds = result.seconds();

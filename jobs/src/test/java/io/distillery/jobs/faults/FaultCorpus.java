@@ -721,6 +721,25 @@ public final class FaultCorpus {
                                             != 64) {
                                 problems.add("the manifest does not record the teacher: " + teachers);
                             }
+                            // The run's record (runs list, report.html) counts the brought teacher as done.
+                            var teacher = io.distillery.jobs.report.RunRecord.read(
+                                            new io.distillery.jobs.pipeline.RunDirectory(
+                                                    d.resolve("runs/fault")
+                                                            .toUri()
+                                                            .toString(),
+                                                    java.util.Map.of()),
+                                            false)
+                                    .stages()
+                                    .get(0);
+                            if (!teacher.done()
+                                    || teacher.testAccuracy() == null
+                                    || Math.abs(teacher.testAccuracy()
+                                                    - teachers.get(0)
+                                                            .path("test_accuracy")
+                                                            .asDouble())
+                                            > 1e-9) {
+                                problems.add("the run record does not count the brought teacher as done: " + teacher);
+                            }
                             return problems;
                         }));
     }
