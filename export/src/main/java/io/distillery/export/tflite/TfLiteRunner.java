@@ -27,10 +27,20 @@ public final class TfLiteRunner implements AutoCloseable {
     private boolean closed;
 
     public TfLiteRunner(byte[] flatbuffer) {
+        this(flatbuffer, 1, false);
+    }
+
+    /**
+     * @param threads the interpreter's threads
+     * @param xnnpack whether float operators run in the XNNPACK delegate (TFLite's fast CPU kernels;
+     *     int8 operators stay on the built-in kernels in this TFLite version)
+     */
+    public TfLiteRunner(byte[] flatbuffer, int threads, boolean xnnpack) {
         TfLiteNative.load();
         this.model = ByteBuffer.allocateDirect(flatbuffer.length).order(ByteOrder.nativeOrder());
         model.put(flatbuffer).rewind();
-        this.interpreter = new Interpreter(model, new Interpreter.Options().setNumThreads(1));
+        this.interpreter = new Interpreter(
+                model, new Interpreter.Options().setNumThreads(threads).setUseXNNPACK(xnnpack));
         try {
             if (interpreter.getInputTensorCount() != 1 || interpreter.getOutputTensorCount() != 1) {
                 throw new IllegalArgumentException("TFLite runner: expected a model with 1 input and 1 output, found "
