@@ -80,6 +80,24 @@ class PipelineEndToEndTest {
         assertFalse(manifest.at("/versions/tensorflow").asText().isEmpty());
         assertFalse(manifest.at("/versions/spark").asText().isEmpty());
         assertTrue(manifest.get("files").size() >= 3, "every file hashed: " + manifest.get("files"));
+        // Latency of every model in every runtime, measured in the same run (figures for bench/, not here).
+        List<String> measured = new java.util.ArrayList<>();
+        manifest.at("/latency/rows").forEach(l -> {
+            assertTrue(
+                    l.get("p50_ms").asDouble() > 0 && l.get("rows_per_second").asDouble() > 0, l.toString());
+            measured.add(l.get("model").asText() + " " + l.get("runtime").asText());
+        });
+        assertEquals(
+                List.of(
+                        "teacher tf-java",
+                        "teacher tflite",
+                        "student tf-java",
+                        "student tflite",
+                        "exported tf-java",
+                        "exported tflite",
+                        "exported tflite-int8"),
+                measured);
+        assertFalse(manifest.at("/latency/cpu").asText().isEmpty());
 
         // The published SavedModel, loaded as a server would, reproduces the manifest's accuracy on all
         // 10,000 test images.

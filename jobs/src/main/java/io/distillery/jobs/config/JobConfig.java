@@ -326,8 +326,18 @@ public record JobConfig(
     }
 
     /** Which formats to write. */
-    public record Export(List<String> formats, int calibrationBatches) implements java.io.Serializable {
+    /**
+     * @param latencyCalls timed single-row calls per model and runtime when the export measures latency
+     *     (0: not measured); batches of 32 get a tenth as many
+     * @param latencyThreads the runtimes' threads while measuring
+     */
+    public record Export(List<String> formats, int calibrationBatches, int latencyCalls, int latencyThreads)
+            implements java.io.Serializable {
         public Export {
+            require(
+                    latencyCalls >= 0,
+                    "export.latency_calls must be >= 0 (0: no latency measured), found " + latencyCalls);
+            require(latencyThreads >= 1, "export.latency_threads must be >= 1, found " + latencyThreads);
             require(formats != null && !formats.isEmpty(), "export.formats must list at least one format");
             for (String f : formats) {
                 try {
@@ -359,9 +369,19 @@ public record JobConfig(
      *     {@code 1h}, {@code 2d} or ISO-8601 ({@code PT1H}); at least one minute, and longer than the
      *     upload of the largest file, or a live publisher's files could be taken for leftovers
      */
-    public record Publish(String basePath, String staleAge) implements java.io.Serializable {
+    public record Publish(String basePath, String staleAge, double requireSpeedup, String speedupRuntime)
+            implements java.io.Serializable {
+        /** Runtimes whose latency the speed-up gate can judge. */
+        public static final List<String> SPEEDUP_RUNTIMES = List.of("tflite", "tf-java");
+
         public Publish {
             require(basePath != null && !basePath.isBlank(), "publish.base_path must be set");
+            require(
+                    requireSpeedup == 0 || requireSpeedup >= 1,
+                    "publish.require_speedup must be 0 (off) or a factor >= 1, found " + requireSpeedup);
+            require(
+                    SPEEDUP_RUNTIMES.contains(speedupRuntime),
+                    "publish.speedup_runtime must be one of " + SPEEDUP_RUNTIMES + ", found '" + speedupRuntime + "'");
             staleAge = staleAge == null ? "1h" : staleAge.trim();
             java.time.Duration age = parseDuration(staleAge, "publish.stale_age");
             require(

@@ -1,6 +1,7 @@
 package io.distillery.jobs.pipeline;
 
 import io.distillery.core.model.ModelSpec;
+import io.distillery.export.ExportFormat;
 import io.distillery.export.savedmodel.SavedModelWriter;
 import io.distillery.jobs.config.ConfigLoader;
 import io.distillery.jobs.config.JobConfig;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,6 +69,9 @@ public final class Deliver {
                 test,
                 dir,
                 out);
+        if (config.export().latencyCalls() > 0) {
+            measureLatency(spec, pruned, test, dir).write(pipeline.runDirectory());
+        }
         Map<String, Object> record = new LinkedHashMap<>();
         reports.forEach((k, v) -> record.put(k, formatMap(v)));
         // The files first: formats.json is the stage's completion mark.
@@ -80,6 +85,7 @@ public final class Deliver {
         JobConfig config = pipeline.config();
         RunDirectory run = pipeline.runDirectory();
         checkPrunedAccuracy();
+        checkSpeedup();
         Map<String, Object> manifest = manifest();
         String modelUri = RunPaths.modelUri(config);
         PublishOptions options =
@@ -94,6 +100,19 @@ public final class Deliver {
                             "version", result.version(), "uri", result.uri().toString(), "reused", result.reused())));
         }
         return result;
+    }
+
+    /** {@code publish.require_speedup}: the exported model must be that much faster than the dense student. */
+    private void checkSpeedup() throws IOException {
+        JobConfig.Publish publish = pipeline.config().publish();
+        if (publish.requireSpeedup() == 0) {
+            return;
+        }
+        if (!pipeline.runDirectory().exists(ExportLatency.FILE)) {
+            throw new QualityGateException("publish.require_speedup " + publish.requireSpeedup()
+                    + " needs the export's latency, and this run measured none (export.latency_calls is 0)");
+        }
+        ExportLatency.read(pipeline.runDirectory()).requireSpeedup(publish.requireSpeedup(), publish.speedupRuntime());
     }
 
     /** A pruned student that lost more than {@code prune.max_accuracy_drop} points is not published. */
@@ -123,6 +142,27 @@ public final class Deliver {
                     validation ? "validation" : "test",
                     config.prune().maxAccuracyDrop()));
         }
+    }
+
+    /** The exported model against the dense student and the run's own teacher, in TF Java and TFLite. */
+    private ExportLatency measureLatency(ModelSpec spec, StageOutcome exported, TestSet test, Path dir)
+            throws IOException {
+        JobConfig config = pipeline.config();
+        List<ExportLatency.Model> models = new ArrayList<>();
+        StageOutcome teacher = pipeline.teacherOutcome();
+        if (teacher != null && teacher.spec() != null) { // a brought teacher is not ours to convert
+            models.add(new ExportLatency.Model(ExportLatency.TEACHER, teacher.spec(), teacher.weights(), null));
+        }
+        StageOutcome student = pipeline.load(Stages.STUDENT, spec);
+        models.add(new ExportLatency.Model(ExportLatency.STUDENT, spec, student.weights(), null));
+        Path int8 = dir.resolve(ExportFormat.TFLITE_INT8.file());
+        models.add(new ExportLatency.Model(
+                ExportLatency.EXPORTED,
+                exported.spec(),
+                exported.weights(),
+                Files.exists(int8) ? Files.readAllBytes(int8) : null));
+        return ExportLatency.measure(
+                models, test, config.export().latencyCalls(), config.export().latencyThreads(), out);
     }
 
     /** A local copy of the run's exported files (for `distillery publish` in a later process). */
@@ -164,6 +204,9 @@ public final class Deliver {
         }
         m.put("metrics", metrics);
         m.put("models", summary(teacher, scratch, student, pruned).toMaps());
+        if (run.exists(ExportLatency.FILE)) {
+            m.put("latency", Pipeline.JSON.readValue(run.read(ExportLatency.FILE), Map.class));
+        }
         if (config.teacherBrought()) {
             // Snake case, as every record of the run: saved_model_sha256, test_accuracy.
             m.put(

@@ -656,6 +656,19 @@ public final class FaultCorpus {
                         "teacher-savedmodel-input-dtype",
                         "input 'conv2d_input' is DT_INT32; the data's features are DT_FLOAT",
                         d -> pipeline(d, "teacher.saved_model.uris=" + keras(d, new long[] {-1, 28, 28, 1}, 10, true))),
+                // Asking for a speed-up no pruned MLP can give: refused after export, naming both latencies.
+                new FaultCase(
+                                "speedup-gate-missed",
+                                "run",
+                                ExitCodes.VERIFY,
+                                "publish.require_speedup 50.00 not met on tflite",
+                                PIPELINE_TIMEOUT,
+                                d -> pipeline(d, "publish.require_speedup=50"))
+                        .then((d, r) -> r.err()
+                                        .matches("(?s).*answers one row in [0-9.]+ ms \\(p50\\), the dense"
+                                                + " student in [0-9.]+ ms.*")
+                                ? List.of()
+                                : List.of("the two latencies are not named")),
                 new FaultCase(
                                 "teacher-savedmodel-replaced",
                                 "config",
