@@ -44,6 +44,9 @@ class RunReportTest {
         }
         assertTrue(html.contains("model_int8.tflite") && html.contains("tfjs/model.json"), "exports listed");
         assertTrue(html.contains("published version <b>1</b>"), "published version shown");
+        assertTrue(
+                html.contains("<h2>Latency</h2>") && html.contains("<td>exported</td><td>tflite-int8</td>"),
+                "latency table with the exported int8 model");
 
         // Rebuilding an unchanged run rewrites nothing; a deleted report comes back identical.
         FileTime written = Files.getLastModifiedTime(report);
@@ -73,7 +76,7 @@ class RunReportTest {
                 Pattern.compile("<body[^>]*data-charts-rendered=\"(\\d+)\"").matcher(dom);
         assertTrue(
                 body.find(), "Chart.js ran and the page marked it: " + dom.substring(0, Math.min(600, dom.length())));
-        assertEquals("3", body.group(1));
+        assertEquals("4", body.group(1));
         Map<String, int[]> canvases = new HashMap<>();
         Matcher c = Pattern.compile(
                         "<canvas id=\"([a-z-]+)\"[^>]*data-points=\"(\\d+)\"[^>]*data-painted-pixels=\"(\\d+)\"")
@@ -81,12 +84,14 @@ class RunReportTest {
         while (c.find()) {
             canvases.put(c.group(1), new int[] {Integer.parseInt(c.group(2)), Integer.parseInt(c.group(3))});
         }
-        assertEquals(3, canvases.size(), dom);
+        assertEquals(4, canvases.size(), dom);
         // Epochs: teacher 2 + student from scratch 2 + distilled 2 + pruned 3.
         assertEquals(9, canvases.get("loss-chart")[0], "one point per epoch and stage");
         assertEquals(9, canvases.get("accuracy-chart")[0]);
         // Four models (gzipped weights) and the three exports with a measured accuracy.
         assertEquals(7, canvases.get("size-chart")[0], "one point per model and artifact");
+        // Latency: a bar per model (teacher, dense student, exported) and runtime (TF Java, TFLite, int8).
+        assertEquals(9, canvases.get("latency-chart")[0], "one bar slot per model and runtime");
         for (Map.Entry<String, int[]> e : canvases.entrySet()) {
             assertTrue(e.getValue()[1] > 5_000, e.getKey() + " painted only " + e.getValue()[1] + " pixels");
         }

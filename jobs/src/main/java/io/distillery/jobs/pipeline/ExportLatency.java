@@ -106,7 +106,7 @@ public record ExportLatency(String cpu, int threads, List<Latency> rows) {
         }
     }
 
-    static ExportLatency read(RunDirectory run) throws java.io.IOException {
+    public static ExportLatency read(RunDirectory run) throws java.io.IOException {
         return Pipeline.JSON.readValue(run.read(FILE), ExportLatency.class);
     }
 

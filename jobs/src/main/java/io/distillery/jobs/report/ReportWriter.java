@@ -85,6 +85,7 @@ public final class ReportWriter {
         h.append("<h2>Accuracy and size</h2>\n<div class=\"charts\">\n")
                 .append("<canvas id=\"size-chart\" width=\"760\" height=\"360\"></canvas>\n</div>\n");
         exportsTable(h, run);
+        latencySection(h, run);
         dataSection(h, run);
         if (!run.configYaml().isBlank()) {
             h.append("<details><summary>Config of this run</summary><pre>")
@@ -146,6 +147,33 @@ public final class ReportWriter {
         h.append("</table>\n");
     }
 
+    private static void latencySection(StringBuilder h, RunRecord run) {
+        if (run.latency() == null) {
+            return;
+        }
+        var latency = run.latency();
+        h.append("<h2>Latency</h2>\n<p>Measured interleaved in one run on ")
+                .append(esc(latency.cpu()))
+                .append(", ")
+                .append(latency.threads())
+                .append(" thread(s) per runtime: ratios are what to trust on a shared machine.</p>\n")
+                .append("<table>\n<tr><th>model</th><th>runtime</th><th>p50 ms (batch 1)</th>")
+                .append("<th>p99 ms (batch 1)</th><th>rows/s (batch 32)</th></tr>\n");
+        for (var l : latency.rows()) {
+            h.append("<tr><td>")
+                    .append(esc(l.model()))
+                    .append("</td><td>")
+                    .append(esc(l.runtime()))
+                    .append("</td>")
+                    .append(num(l.p50Ms(), "%.3f"))
+                    .append(num(l.p99Ms(), "%.3f"))
+                    .append(num(l.rowsPerSecond(), "%,.0f"))
+                    .append("</tr>\n");
+        }
+        h.append("</table>\n<div class=\"charts\">\n")
+                .append("<canvas id=\"latency-chart\" width=\"760\" height=\"320\"></canvas>\n</div>\n");
+    }
+
     private static void dataSection(StringBuilder h, RunRecord run) {
         if (run.data().isEmpty()) {
             return;
@@ -197,7 +225,14 @@ public final class ReportWriter {
             }
         }
         try {
-            return JSON.writeValueAsString(ordered("stages", stages, "artifacts", artifacts))
+            List<Map<String, Object>> latency = new ArrayList<>();
+            if (run.latency() != null) {
+                run.latency()
+                        .rows()
+                        .forEach(l ->
+                                latency.add(ordered("model", l.model(), "runtime", l.runtime(), "p50", l.p50Ms())));
+            }
+            return JSON.writeValueAsString(ordered("stages", stages, "artifacts", artifacts, "latency", latency))
                     .replace("<", "\\u003c")
                     .replace(">", "\\u003e")
                     .replace("&", "\\u0026");
@@ -312,7 +347,22 @@ public final class ReportWriter {
                         y: { title: { display: true, text: 'test accuracy' } } }
             })
           })
-        ].filter(c => c !== null);
+        ];
+        if (document.getElementById('latency-chart')) {
+          const models = [...new Set(run.latency.map(l => l.model))];
+          const runtimes = [...new Set(run.latency.map(l => l.runtime))];
+          charts.push(new Chart(document.getElementById('latency-chart'), {
+            type: 'bar',
+            data: { labels: models, datasets: runtimes.map((r, i) => ({
+              label: r, backgroundColor: palette[i % palette.length],
+              data: models.map(m => { const l = run.latency.find(x => x.model === m && x.runtime === r); return l ? l.p50 : null; }) })) },
+            options: Object.assign({}, common, {
+              plugins: Object.assign({}, common.plugins, { title: { display: true, text: 'Latency of one row (p50) per model and runtime' } }),
+              scales: { y: { title: { display: true, text: 'milliseconds' }, beginAtZero: true } }
+            })
+          }));
+        }
+        charts.splice(0, charts.length, ...charts.filter(c => c !== null));
         for (const c of charts) {
           let points = 0;
           c.data.datasets.forEach((d, i) => { points += c.getDatasetMeta(i).data.length; });

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.distillery.core.model.Weights;
 import io.distillery.jobs.pipeline.BroughtTeachers;
+import io.distillery.jobs.pipeline.ExportLatency;
 import io.distillery.jobs.pipeline.MetricsLog;
 import io.distillery.jobs.pipeline.RunDirectory;
 import io.distillery.jobs.pipeline.Stages;
@@ -43,7 +44,8 @@ public record RunRecord(
         Map<String, ExportRecord> exports,
         Published published,
         FailureRecord failure,
-        Map<String, Object> data) {
+        Map<String, Object> data,
+        ExportLatency latency) {
 
     private static final ObjectMapper JSON = Json.MAPPER;
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -196,7 +198,8 @@ public record RunRecord(
                 exports,
                 published,
                 FailureRecord.read(run),
-                data);
+                data,
+                run.exists(ExportLatency.FILE) ? ExportLatency.read(run) : null);
     }
 
     private static double number(Map<?, ?> m, String key) {
