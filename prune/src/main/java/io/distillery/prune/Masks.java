@@ -12,8 +12,8 @@ import java.util.function.Function;
 
 /**
  * One {@link TensorMask} per prunable weight array, by name, in the order of the weights. Arrays
- * outside the {@link PruningScope} (biases always) have no mask and pass through {@link #apply}
- * unchanged.
+ * without a mask pass through {@link #apply} unchanged: for unstructured pruning, those outside the
+ * {@link PruningScope} (biases always); the other {@link MaskPolicy} kinds choose their own arrays.
  */
 public record Masks(Map<String, TensorMask> byName) {
 

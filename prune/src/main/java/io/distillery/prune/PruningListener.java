@@ -8,26 +8,40 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Drives magnitude pruning inside a {@link TrainingLoop}: at every update step of the schedule it
- * recomputes the masks from the current weights, zeroes the pruned weights at once and hands the
- * masks to the {@link Trainer}, which re-applies them after every optimizer step until the next
- * update. A listener that starts on a trainer restored past the schedule's begin step takes the
- * masks in force from the restored weights' exact zeros. The trainer must have been built with
+ * Drives pruning inside a {@link TrainingLoop}: at every update step of the schedule it asks its
+ * {@link MaskPolicy} for the masks at the scheduled sparsity, zeroes the pruned weights at once and hands
+ * the masks to the {@link Trainer}, which re-applies them after every optimizer step until the next
+ * update. A listener that starts on a trainer restored past the schedule's begin step takes the masks
+ * in force from the restored weights' exact zeros. The trainer must have been built with
  * {@link #maskedVariables} masked.
  */
 public final class PruningListener implements TrainingLoop.Listener {
     private final SparsitySchedule schedule;
-    private final PruningScope scope;
+    private final MaskPolicy policy;
     private Masks masks;
 
-    public PruningListener(SparsitySchedule schedule, PruningScope scope) {
+    public PruningListener(SparsitySchedule schedule, MaskPolicy policy) {
+        if (schedule == null || policy == null) {
+            throw new IllegalArgumentException(
+                    "pruning needs a schedule and a mask policy, found " + schedule + " and " + policy);
+        }
         this.schedule = schedule;
-        this.scope = scope;
+        this.policy = policy;
     }
 
-    /** The variables a trainer must mask for this scope. */
+    /** Unstructured magnitude pruning of the arrays in {@code scope}. */
+    public PruningListener(SparsitySchedule schedule, PruningScope scope) {
+        this(schedule, MaskPolicy.unstructured(scope));
+    }
+
+    /** The variables a trainer must mask for unstructured pruning of {@code scope}. */
     public static Set<String> maskedVariables(Weights weights, PruningScope scope) {
-        return Set.copyOf(scope.prunableNames(weights));
+        return maskedVariables(weights, MaskPolicy.unstructured(scope));
+    }
+
+    /** The variables a trainer must mask for {@code policy}. */
+    public static Set<String> maskedVariables(Weights start, MaskPolicy policy) {
+        return policy.maskedVariables(start);
     }
 
     @Override
@@ -37,10 +51,10 @@ public final class PruningListener implements TrainingLoop.Listener {
             // masks, but the pruned weights are exact zeros (re-masked after every step), so they give the
             // masks in force back. Without this the run would go on unmasked until the next update, or
             // for good after the last one.
-            install(trainer, Masks.fromZeros(trainer.weights(), scope));
+            install(trainer, policy.fromZeros(trainer.weights()));
         }
         if (schedule.isUpdateStep(step)) {
-            install(trainer, Masks.magnitude(trainer.weights(), schedule.sparsityAt(step), scope));
+            install(trainer, policy.at(trainer.weights(), schedule.sparsityAt(step)));
         }
     }
 
@@ -54,7 +68,7 @@ public final class PruningListener implements TrainingLoop.Listener {
 
     /** The masks in force now; before the first update, every weight is kept. */
     public Masks masks(Weights weights) {
-        return masks != null ? masks : Masks.all(weights, scope);
+        return masks != null ? masks : policy.none(weights);
     }
 
     /** The stripped weights: masks folded in, pruned values exactly zero. */

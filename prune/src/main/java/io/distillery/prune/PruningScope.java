@@ -13,7 +13,7 @@ import java.util.regex.PatternSyntaxException;
  *
  * @param include a {@link java.util.regex.Pattern} matched against the whole weight name
  */
-public record PruningScope(String include) {
+public record PruningScope(String include) implements java.io.Serializable {
 
     public static final String DEFAULT_INCLUDE = ".*/kernel";
 

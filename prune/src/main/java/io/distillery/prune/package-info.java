@@ -1,5 +1,5 @@
 /**
- * Magnitude pruning without TensorFlow: when to prune, how much, which values, and what it bought.
+ * Pruning without TensorFlow: when to prune, how much, which values, and what it bought.
  *
  * <ul>
  *   <li>{@link io.distillery.prune.SparsitySchedule}: TF Model Optimization's {@code ConstantSparsity}
@@ -10,6 +10,12 @@
  *   <li>{@link io.distillery.prune.TensorMask} and {@link io.distillery.prune.Masks}: keep/prune masks
  *       by magnitude, as 0/1 float arrays for the trainer, and {@link io.distillery.prune.Masks#apply}
  *       which folds masks into weights (strip);
+ *   <li>{@link io.distillery.prune.MaskPolicy}: which values a {@link io.distillery.prune.PruningKind}
+ *       masks: single weights (unstructured), whole units and filters with what they feed (structured),
+ *       or 2 of every 4 inputs ({@link io.distillery.prune.NmSparsity}); driven in a training loop by
+ *       {@link io.distillery.prune.PruningListener};
+ *   <li>{@link io.distillery.prune.StructuredPruning}: a structurally pruned model cut down to the
+ *       smaller model it computes, for export;
  *   <li>{@link io.distillery.prune.SparsityReport}: the zeros actually present and the gzip size gain,
  *       as a table for logs and a map for the manifest.
  * </ul>
