@@ -11,8 +11,8 @@ import io.distillery.core.train.Trainer;
 import io.distillery.core.train.TrainingLoop;
 import io.distillery.distill.SavedModelTeacher;
 import io.distillery.distill.SoftTargets;
+import io.distillery.prune.MaskPolicy;
 import io.distillery.prune.PruningListener;
-import io.distillery.prune.PruningScope;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -57,8 +57,9 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
             Set<String> masked = Set.of();
             if (plan instanceof StagePlan.Pruned p) {
                 int stepsPerEpoch = loop.steps(data.rows());
-                pruning = new PruningListener(p.pruning().schedule(loop.epochs(), stepsPerEpoch), PruningScope.KERNELS);
-                masked = PruningListener.maskedVariables(start, PruningScope.KERNELS);
+                MaskPolicy policy = MaskPolicy.of(p.kind(), plan.spec());
+                pruning = new PruningListener(p.pruning().schedule(loop.epochs(), stepsPerEpoch), policy);
+                masked = PruningListener.maskedVariables(start, policy);
             }
             Replica place = replica.get();
             Trainer.Options options = new Trainer.Options(

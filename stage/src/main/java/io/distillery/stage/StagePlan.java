@@ -8,6 +8,7 @@ import io.distillery.core.train.Recipe;
 import io.distillery.core.train.TrainingLoop;
 import io.distillery.distill.DistillationLoss;
 import io.distillery.distill.SavedModelTeacher;
+import io.distillery.prune.PruningKind;
 import io.distillery.prune.PruningPlan;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
@@ -165,7 +166,12 @@ public sealed interface StagePlan extends Serializable
      * fine-tuning on the labels alone gives back what the teacher taught (measured: −1.65 points
      * instead of −0.5).
      */
-    record Pruned(Model start, Training training, Teaching teaching, PruningPlan pruning) implements StagePlan {
+    record Pruned(Model start, Training training, Teaching teaching, PruningPlan pruning, PruningKind kind)
+            implements StagePlan {
+        public Pruned(Model start, Training training, Teaching teaching, PruningPlan pruning) {
+            this(start, training, teaching, pruning, PruningKind.UNSTRUCTURED);
+        }
+
         @Override
         public String name() {
             return PRUNED;
@@ -178,7 +184,7 @@ public sealed interface StagePlan extends Serializable
 
         @Override
         public Pruned withLoop(TrainingLoop.Plan loop) {
-            return new Pruned(start, training.withLoop(loop), teaching, pruning);
+            return new Pruned(start, training.withLoop(loop), teaching, pruning, kind);
         }
 
         @Override
@@ -191,6 +197,9 @@ public sealed interface StagePlan extends Serializable
             Map<String, String> in = new LinkedHashMap<>();
             in.put("start", start.weights().sha256());
             in.put("teacher", teaching.teacher().sha256());
+            if (kind != PruningKind.UNSTRUCTURED) { // what a result pruned otherwise does not fit
+                in.put("kind", kind.key());
+            }
             return in;
         }
     }

@@ -8,6 +8,8 @@ import io.distillery.core.train.TrainingLoop;
 import io.distillery.distill.DistillationLoss;
 import io.distillery.distill.SavedModelTeacher;
 import io.distillery.export.ExportFormat;
+import io.distillery.prune.MaskPolicy;
+import io.distillery.prune.PruningKind;
 import io.distillery.prune.PruningPlan;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +49,12 @@ public record JobConfig(
         require(publish != null, "publish section missing");
         // Build both model specs now: an impossible architecture is a config error, not a task failure.
         teacher.modelSpec(data, "teacher");
-        student.modelSpec(data, "student");
+        ModelSpec studentSpec = student.modelSpec(data, "student");
+        try {
+            MaskPolicy.of(prune.parsedKind(), studentSpec); // structured pruning needs a layer to shrink
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
         new DistillationLoss(distill.alpha(), distill.temperature(), data.numClasses());
         // And every optimizer: a typo in prune.optimizer used to surface after three training stages.
         teacher.optimizerSpec("teacher");
@@ -283,6 +290,7 @@ public record JobConfig(
 
     /** Pruning schedule and the fine-tuning that goes with it. */
     public record Prune(
+            String kind,
             String schedule,
             double initialSparsity,
             double finalSparsity,
@@ -298,12 +306,26 @@ public record JobConfig(
             double maxAccuracyDrop)
             implements java.io.Serializable {
         public Prune {
+            kind = kind == null ? PruningKind.UNSTRUCTURED.key() : kind;
+            try {
+                PruningKind.parse(kind);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage(), e);
+            }
+            require(
+                    !kind.equals(PruningKind.NM_2_4.key()) || finalSparsity <= 0.5,
+                    "prune.final_sparsity must be <= 0.5 with prune.kind 2:4 (2 of every 4 kept), found "
+                            + finalSparsity);
             pruningPlan(schedule, initialSparsity, finalSparsity, beginStep, endStep, frequency, power);
             require(epochs >= 1, "prune.epochs must be >= 1, found " + epochs);
             require(batchSize >= 1, "prune.batch_size must be >= 1, found " + batchSize);
             require(
                     maxAccuracyDrop >= 0 && maxAccuracyDrop <= 100,
                     "prune.max_accuracy_drop must be in [0, 100] points, found " + maxAccuracyDrop);
+        }
+
+        public PruningKind parsedKind() {
+            return PruningKind.parse(kind);
         }
 
         /** The schedule keys as the prune module's plan (which checks them). */

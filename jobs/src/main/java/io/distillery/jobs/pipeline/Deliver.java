@@ -1,5 +1,6 @@
 package io.distillery.jobs.pipeline;
 
+import io.distillery.core.model.Flops;
 import io.distillery.core.model.ModelSpec;
 import io.distillery.export.ExportFormat;
 import io.distillery.export.savedmodel.SavedModelWriter;
@@ -7,8 +8,11 @@ import io.distillery.jobs.config.ConfigLoader;
 import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.failure.MissingStageException;
 import io.distillery.jobs.failure.QualityGateException;
+import io.distillery.prune.NmSparsity;
+import io.distillery.prune.PruningKind;
 import io.distillery.prune.PruningScope;
 import io.distillery.prune.SparsityReport;
+import io.distillery.prune.StructuredPruning;
 import io.distillery.publish.PublishOptions;
 import io.distillery.publish.PublishResult;
 import java.io.IOException;
@@ -60,9 +64,18 @@ public final class Deliver {
                 config.export().calibrationBatches() * config.prune().batchSize());
         Path dir = Files.createTempDirectory("distillery-export-" + pipeline.runId() + "-");
         Files.delete(dir);
+        StructuredPruning.Shrunk exported = exported(spec, pruned.weights());
+        if (exported.spec() != spec) {
+            out.printf(
+                    "export   structured pruning: %s (%,d parameters) exported as %s (%,d parameters)%n",
+                    spec.layers(),
+                    spec.parameterCount(),
+                    exported.spec().layers(),
+                    exported.spec().parameterCount());
+        }
         Map<String, ExportStage.FormatReport> reports = ExportStage.export(
-                spec,
-                pruned.weights(),
+                exported.spec(),
+                exported.weights(),
                 config.export().parsed(),
                 calibration.features(),
                 calibration.rows(),
@@ -70,7 +83,7 @@ public final class Deliver {
                 dir,
                 out);
         if (config.export().latencyCalls() > 0) {
-            measureLatency(spec, pruned, test, dir).write(pipeline.runDirectory());
+            measureLatency(spec, exported, test, dir).write(pipeline.runDirectory());
         }
         Map<String, Object> record = new LinkedHashMap<>();
         reports.forEach((k, v) -> record.put(k, formatMap(v)));
@@ -144,8 +157,18 @@ public final class Deliver {
         }
     }
 
+    /**
+     * The model the export writes: the pruned student, without the units structured pruning removed
+     * (smaller layers that compute the same function), else the pruned student as it is.
+     */
+    private StructuredPruning.Shrunk exported(ModelSpec spec, io.distillery.core.model.Weights pruned) {
+        return pipeline.config().prune().parsedKind() == PruningKind.STRUCTURED
+                ? StructuredPruning.shrink(spec, pruned)
+                : new StructuredPruning.Shrunk(spec, pruned);
+    }
+
     /** The exported model against the dense student and the run's own teacher, in TF Java and TFLite. */
-    private ExportLatency measureLatency(ModelSpec spec, StageOutcome exported, TestSet test, Path dir)
+    private ExportLatency measureLatency(ModelSpec spec, StructuredPruning.Shrunk exported, TestSet test, Path dir)
             throws IOException {
         JobConfig config = pipeline.config();
         List<ExportLatency.Model> models = new ArrayList<>();
@@ -217,6 +240,7 @@ public final class Deliver {
                 "sparsity",
                 SparsityReport.of(student.weights(), pruned.weights(), PruningScope.KERNELS)
                         .toMap());
+        m.put("compression", compression(studentSpec, pruned.weights()));
         m.put(
                 "signature",
                 Map.of(
@@ -225,6 +249,35 @@ public final class Deliver {
                         "output", tensor(SavedModelWriter.OUTPUT_KEY, studentSpec.numClasses())));
         m.put("versions", Versions.all(spark.version()));
         return m;
+    }
+
+    /** Parameters and FLOPs of the dense student and of the exported model, and the N:M check. */
+    private Map<String, Object> compression(ModelSpec spec, io.distillery.core.model.Weights pruned) {
+        PruningKind kind = pipeline.config().prune().parsedKind();
+        ModelSpec exported = exported(spec, pruned).spec();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", kind.key());
+        m.put("parameters_dense", spec.parameterCount());
+        m.put("parameters_exported", exported.parameterCount());
+        m.put("forward_flops_dense", Flops.forward(spec));
+        m.put("forward_flops_exported", Flops.forward(exported));
+        m.put(
+                "layers_exported",
+                exported.layers().stream().map(Object::toString).toList());
+        if (kind == PruningKind.NM_2_4) {
+            m.put(
+                    "nm_2_4_holds",
+                    pruned.asMap().values().stream()
+                            .filter(a -> a.name().endsWith("/kernel") && !isDepthwise(spec, a.name()))
+                            .allMatch(a -> NmSparsity.holds(a, 2, NmSparsity.GROUP)));
+        }
+        return m;
+    }
+
+    private static boolean isDepthwise(ModelSpec spec, String kernel) {
+        return spec.namedLayers().stream()
+                .anyMatch(l -> kernel.equals(l.name() + "/kernel")
+                        && l.spec() instanceof io.distillery.core.model.LayerSpec.DepthwiseConv2D);
     }
 
     private static Map<String, Object> tensor(String name, int width) {

@@ -337,7 +337,8 @@ public final class Pipeline {
                 student,
                 training(fineTuning, "prune"),
                 teaching(teacher),
-                config.prune().plan()));
+                config.prune().plan(),
+                config.prune().parsedKind()));
     }
 
     private StagePlan.Teacher teacherPlan() {

@@ -341,6 +341,14 @@ public final class FaultCorpus {
                         "units must be > 0",
                         d -> pipeline(d, "student.layers=flatten,dense(0,relu),dense(10)")),
                 config(
+                        "prune-structured-nothing-to-shrink",
+                        "prune.kind structured:",
+                        d -> pipeline(d, "prune.kind=structured", "student.layers=flatten,dense(10)")),
+                config(
+                        "prune-kind-unknown",
+                        "prune.kind must be unstructured, structured or 2:4, found 'channels'",
+                        d -> pipeline(d, "prune.kind=channels")),
+                config(
                         "initial-gt-final-sparsity",
                         "prune.initial_sparsity (0.6) must be <= prune.final_sparsity",
                         d -> pipeline(d, "prune.initial_sparsity=0.6", "prune.final_sparsity=0.5")),
@@ -656,6 +664,62 @@ public final class FaultCorpus {
                         "teacher-savedmodel-input-dtype",
                         "input 'conv2d_input' is DT_INT32; the data's features are DT_FLOAT",
                         d -> pipeline(d, "teacher.saved_model.uris=" + keras(d, new long[] {-1, 28, 28, 1}, 10, true))),
+                // Structured pruning: half the hidden units are gone from the exported files.
+                new FaultCase(
+                                "prune-structured",
+                                "run",
+                                ExitCodes.OK,
+                                PUBLISHED,
+                                PIPELINE_TIMEOUT,
+                                d -> pipeline(d, "prune.kind=structured", "prune.final_sparsity=0.5"))
+                        .then((d, r) -> {
+                            List<String> problems = new ArrayList<>();
+                            Path v1 = d.resolve("models/tiny/1");
+                            JsonNode c = JSON.readTree(
+                                            v1.resolve("manifest.json").toFile())
+                                    .path("compression");
+                            // The tiny job's student is flatten, dense(16,relu), dense(10): 8 units are left.
+                            if (!c.path("layers_exported").toString().contains("dense(8,relu)")
+                                    || c.path("parameters_exported").asLong()
+                                            >= c.path("parameters_dense").asLong()
+                                    || c.path("forward_flops_exported").asLong()
+                                            >= c.path("forward_flops_dense").asLong()) {
+                                problems.add("the exported model is not the shrunk one: " + c);
+                            }
+                            String tfjs = Files.readString(v1.resolve("tfjs/model.json"));
+                            if (!tfjs.contains("\"units\":8")) {
+                                problems.add("the TF.js model keeps its 16 units");
+                            }
+                            // model.tflite holds the shrunk model's weights, not the dense ones.
+                            long tflite = Files.size(v1.resolve("model.tflite"));
+                            if (tflite > 4L * c.path("parameters_exported").asLong() + 4096) {
+                                problems.add("model.tflite (" + tflite + " bytes) is larger than the shrunk model");
+                            }
+                            return problems;
+                        }),
+                // 2:4 sparsity: every group of 4 inputs keeps at most 2 weights, in the .tflite file too.
+                new FaultCase(
+                                "prune-2-4",
+                                "run",
+                                ExitCodes.OK,
+                                PUBLISHED,
+                                PIPELINE_TIMEOUT,
+                                d -> pipeline(d, "prune.kind=2:4", "prune.final_sparsity=0.5"))
+                        .then((d, r) -> {
+                            List<String> problems = new ArrayList<>();
+                            Path v1 = d.resolve("models/tiny/1");
+                            if (!JSON.readTree(v1.resolve("manifest.json").toFile())
+                                    .at("/compression/nm_2_4_holds")
+                                    .asBoolean()) {
+                                problems.add("the manifest does not confirm the 2:4 pattern");
+                            }
+                            List<String> groups =
+                                    TfLiteGroups.denseViolations(Files.readAllBytes(v1.resolve("model.tflite")), 2, 4);
+                            if (!groups.isEmpty()) {
+                                problems.add("groups of 4 with more than 2 non-zeros in model.tflite: " + groups);
+                            }
+                            return problems;
+                        }),
                 // Asking for a speed-up no pruned MLP can give: refused after export, naming both latencies.
                 new FaultCase(
                                 "speedup-gate-missed",
