@@ -37,7 +37,15 @@ public interface Inference extends AutoCloseable {
     /** A {@code .tflite} file in the TFLite interpreter, with its XNNPACK delegate (float models). */
     static Inference tflite(String model, String runtime, byte[] flatbuffer, int threads) {
         TfLiteRunner runner = new TfLiteRunner(flatbuffer, threads, true);
-        return of(model, runtime, threads, runner::probabilities, runner::close);
+        return of(
+                model,
+                runtime,
+                threads,
+                (x, rows) -> {
+                    runner.invoke(x, rows);
+                    return null;
+                },
+                runner::close);
     }
 
     private static Inference of(

@@ -24,10 +24,15 @@ class LatencyMeterTest {
         try {
             candidates.add(Inference.tfJava("conv", spec, weights, 1));
             candidates.add(Inference.tflite("conv", "tflite", TfLiteWriter.float32(spec, weights), 1));
+            candidates.add(Inference.tflite(
+                    "conv",
+                    "tflite-int8",
+                    TfLiteWriter.int8(spec, weights, rows, 40).flatbuffer(),
+                    1));
             List<Latency> measured = LatencyMeter.measure(
                     candidates, rows, spec.inputSize(), new LatencyMeter.Settings(2, 2, 10, 2, 32));
             assertEquals(
-                    List.of("conv tf-java", "conv tflite"),
+                    List.of("conv tf-java", "conv tflite", "conv tflite-int8"),
                     measured.stream().map(l -> l.model() + " " + l.runtime()).toList());
             for (Latency l : measured) {
                 assertTrue(l.p50Ms() > 0 && l.p99Ms() >= l.p50Ms() && l.rowsPerSecond() > 0, l.toString());
