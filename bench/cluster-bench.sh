@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs one of the standalone-cluster benchmarks (a main class in jobs' test sources) with the test
-# classpath: bench/data-parallel.sh and bench/scoring.sh call it.
+# Runs a benchmark that is a main class in jobs' test sources, with the test classpath:
+# bench/data-parallel.sh, bench/scoring.sh (standalone clusters) and bench/compression.sh call it.
 #   bench/cluster-bench.sh <class in io.distillery.jobs.bench> [args...]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
