@@ -68,6 +68,7 @@ final class StagedRun {
         lines.addAll(List.of(
                 "export:",
                 "  formats: [savedmodel, tflite, tflite-int8, tfjs]",
+                "  latency_calls: 20",
                 "publish:",
                 "  base_path: " + dir.resolve("models"),
                 ""));

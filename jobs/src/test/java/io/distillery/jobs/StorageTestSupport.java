@@ -33,6 +33,7 @@ public final class StorageTestSupport {
                 "  limit: 1200",
                 "  test_limit: 1000"));
         lines.addAll(TinyJob.MODELS);
+        lines.addAll(List.of("export:", "  latency_calls: 20"));
         lines.addAll(List.of("publish:", "  base_path: " + basePath, "  stale_age: 2h"));
         if (!sparkConf.isEmpty()) {
             lines.add("spark:");

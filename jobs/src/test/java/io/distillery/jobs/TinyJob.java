@@ -29,6 +29,8 @@ public final class TinyJob {
         List<String> lines = new ArrayList<>(
                 List.of("name: tiny", "run_dir: " + dir.resolve("runs"), "data:", "  limit: 1200", "  test_limit: 0"));
         lines.addAll(MODELS);
+        // A few timed calls: the latency path runs in every test pipeline, its figures belong to bench/.
+        lines.addAll(List.of("export:", "  latency_calls: 20"));
         lines.addAll(List.of("publish:", "  base_path: " + dir.resolve("models"), ""));
         return String.join("\n", lines);
     }
