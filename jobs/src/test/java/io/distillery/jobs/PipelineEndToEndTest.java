@@ -107,10 +107,12 @@ class PipelineEndToEndTest {
         assertEquals(10_000, set.rows());
         double served = ExportStage.savedModelAccuracy(v1, set, 10);
         assertEquals(metrics.get("pruned_student_test_accuracy").asDouble(), served, 1e-9);
-        // The run keeps its teacher as a SavedModel too, for a later run to bring: it serves the
-        // teacher's recorded accuracy.
+        // The run keeps its teacher and its distilled student as SavedModels too, for a later run to
+        // bring: they serve the recorded accuracies.
         double teacher = ExportStage.savedModelAccuracy(tmp.resolve("runs/e2e-1/teacher/savedmodel"), set, 10);
         assertEquals(metrics.get("teacher_test_accuracy").asDouble(), teacher, 2e-4);
+        double student = ExportStage.savedModelAccuracy(tmp.resolve("runs/e2e-1/student/savedmodel"), set, 10);
+        assertEquals(metrics.get("distilled_student_test_accuracy").asDouble(), student, 2e-4);
 
         // A second run publishes version 2 and leaves version 1 untouched.
         byte[] v1Manifest = Files.readAllBytes(v1.resolve("manifest.json"));

@@ -51,7 +51,7 @@ public final class Pipeline {
 
     static final ObjectMapper JSON = Json.MAPPER;
     private static final String WEIGHTS = "weights.bin";
-    /** The trained teacher's SavedModel in its stage directory, for later runs to bring. */
+    /** A trained teacher's or distilled student's SavedModel in its stage directory, for later runs to bring. */
     public static final String SAVED_MODEL = "savedmodel";
     /** What {@code teacher/logits/} holds: the teacher it was scored with, rows, files and their hash. */
     private static final String LOGITS_RECORD = "logits.json";
@@ -395,7 +395,7 @@ public final class Pipeline {
                 accuracy,
                 validation == null ? "" : String.format(java.util.Locale.ROOT, ", validation %.4f", validation),
                 seconds);
-        if (plan instanceof StagePlan.Teacher) {
+        if (plan instanceof StagePlan.Teacher || plan instanceof StagePlan.Distilled) {
             writeSavedModel(dir, plan.spec(), result.weights()); // before the weights: they mark the stage done
         }
         dir.write(WEIGHTS, result.weights()::write);
@@ -406,8 +406,9 @@ public final class Pipeline {
     }
 
     /**
-     * The trained teacher as a SavedModel too ({@code teacher/savedmodel/}), so that a later run can
-     * bring it with {@code teacher.saved_model}: to distill other students from it, or in an ensemble.
+     * The trained teacher and the distilled student as SavedModels too ({@code <stage>/savedmodel/}),
+     * so that a later run can bring them with {@code teacher.saved_model}: to distill other students
+     * from the teacher, in an ensemble, or a distilled student as the next generation's teacher.
      */
     private static void writeSavedModel(RunDirectory dir, ModelSpec spec, Weights weights) throws IOException {
         java.nio.file.Path local = Files.createTempDirectory("distillery-savedmodel-");
