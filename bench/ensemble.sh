@@ -3,7 +3,9 @@
 # the built-in set (seeds 1..N, each kept by its run as teacher/savedmodel), then brought together as
 # teacher.saved_model to distill the student on those 6,000 rows plus the other 54,000 without their
 # labels (data.unlabeled: rest). Also the student from the first teacher alone, and from the ensemble
-# on the 6,000 alone, to separate what each part adds. Full test set.
+# on the 6,000 alone, to separate what each part adds; then a second generation (Noisy Student): the
+# ensemble teaches a teacher-sized student on all 60,000 rows, which then teaches the small student.
+# Full test set.
 # Writes bench/results/ensemble.json and ensemble.md.
 #   bench/ensemble.sh [teachers=3] [--set key=value ...]     (extra settings for every run)
 set -euo pipefail
@@ -33,6 +35,14 @@ distill() {  # run-id, extra settings...
 distill one-teacher --set teacher.saved_model.uris="${URIS[0]}" --set data.unlabeled=rest
 distill ensemble-labelled --set teacher.saved_model.uris="$ALL"
 distill ensemble --set teacher.saved_model.uris="$ALL" --set data.unlabeled=rest
+# Noisy Student (Xie et al. 2020): the ensemble teaches a student as big as a teacher, with augmentation
+# and dropout, on the 6,000 and the unlabeled 54,000; that student (its run keeps it as
+# student/savedmodel) is the second-generation teacher of the small student.
+distill generation-2 --set teacher.saved_model.uris="$ALL" --set data.unlabeled=rest \
+  --set student.layers="$TEACHER_LAYERS" --set student.epochs=10 --set student.augment=shift\(2\),flip \
+  --set student.lr_schedule=cosine
+distill generation-2-student --set teacher.saved_model.uris="$OUT/runs/generation-2/student/savedmodel" \
+  --set data.unlabeled=rest
 python3 - "$OUT" "$N" "$*" <<'PY'
 import json, sys, os
 out, n, extra = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -47,6 +57,8 @@ rows["student alone (6,000 labelled)"] = result("ensemble", "student-scratch")
 rows["student distilled from teacher 1 (6,000 labelled + 54,000 unlabeled)"] = result("one-teacher", "student")
 rows["student distilled from the ensemble (6,000 labelled)"] = result("ensemble-labelled", "student")
 rows["student distilled from the ensemble (6,000 labelled + 54,000 unlabeled)"] = result("ensemble", "student")
+rows["generation-2 teacher (the ensemble's student, 6,000 labelled + 54,000 unlabeled)"] = result("generation-2", "student")
+rows["student distilled from the generation-2 teacher (6,000 labelled + 54,000 unlabeled)"] = result("generation-2-student", "student")
 base = rows["student alone (6,000 labelled)"]
 result_json = {"command": ("bench/ensemble.sh " + str(n) + " " + extra).strip(), "test_rows": 10000,
                "accuracy": rows, "teachers_measured_by_the_run": teachers,
