@@ -87,6 +87,15 @@ class TfjsWriterTest {
     }
 
     @Test
+    void structuredPrunedAndTwoOfFourModelsMatchTensorFlow() throws IOException {
+        ModelSpec spec = io.distillery.export.CompressedModels.CNN;
+        var shrunk = io.distillery.export.CompressedModels.structured(spec, randomWeights(spec, 37));
+        assertMatchesReference(shrunk.spec(), shrunk.weights(), dir.resolve("structured"), 4 << 20, 37);
+        Weights sparse = io.distillery.export.CompressedModels.twoOfFour(spec, randomWeights(spec, 38));
+        assertMatchesReference(spec, sparse, dir.resolve("two-of-four"), 4 << 20, 38);
+    }
+
+    @Test
     void batchNormIsABatchNormalizationLayerAnywhere() throws IOException {
         assertMatchesReference(TestModels.BATCH_NORM, dir.resolve("bn"), 4 << 20, 34);
         assertMatchesReference(TestModels.BATCH_NORM_AFTER_POOL, dir.resolve("bn-pool"), 4 << 20, 35);
@@ -101,7 +110,11 @@ class TfjsWriterTest {
 
     private static List<Path> assertMatchesReference(ModelSpec spec, Path out, long shardBytes, long seed)
             throws IOException {
-        Weights weights = randomWeights(spec, seed);
+        return assertMatchesReference(spec, randomWeights(spec, seed), out, shardBytes, seed);
+    }
+
+    private static List<Path> assertMatchesReference(
+            ModelSpec spec, Weights weights, Path out, long shardBytes, long seed) throws IOException {
         List<Path> files = TfjsWriter.write(spec, weights, out, shardBytes);
         int rows = 6;
         float[] x = gaussianRows(rows, spec.inputSize(), seed + 100);

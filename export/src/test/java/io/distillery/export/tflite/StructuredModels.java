@@ -50,7 +50,11 @@ final class StructuredModels {
 
     /** Random hidden layers, then the last dense layer fitted to {@code train}. */
     static Weights fit(ModelSpec spec, Data train, long seed) {
-        Weights weights = TestModels.randomWeights(spec, seed);
+        return fit(spec, train, TestModels.randomWeights(spec, seed));
+    }
+
+    /** The head of {@code weights} fitted by least squares on the features its body computes. */
+    static Weights fit(ModelSpec spec, Data train, Weights weights) {
         int last = spec.namedLayers().size() - 1;
         String head = spec.namedLayers().get(last).name();
         FloatForward forward = new FloatForward(spec, CheckedWeights.of(spec, weights, "test"));

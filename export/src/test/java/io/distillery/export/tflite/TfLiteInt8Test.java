@@ -90,7 +90,7 @@ class TfLiteInt8Test {
         assertAgreement(CNN, weights, train, test);
     }
 
-    private static QuantizedModel assertAgreement(
+    static QuantizedModel assertAgreement(
             ModelSpec spec, Weights weights, StructuredModels.Data train, StructuredModels.Data test) {
         float[] expected = TestModels.reference(spec, weights, test.rows(), test.count());
         int[] floatTop = argmax(expected, spec.numClasses());
