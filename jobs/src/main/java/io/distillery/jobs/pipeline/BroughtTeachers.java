@@ -38,7 +38,13 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
             String inputKey,
             String outputKey,
             String output,
-            double testAccuracy) {}
+            double testAccuracy) {
+
+        /** What pins this teacher: its files' hash (saved_model.pb's alone in runs recorded before that). */
+        String pin() {
+            return contentSha256 != null ? contentSha256 : savedModelSha256;
+        }
+    }
 
     /** The stages' teacher source: each SavedModel's options with its output kind resolved. */
     public StagePlan.Brought source(JobConfig.BroughtTeacher config) {
@@ -51,7 +57,7 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
                     SavedModelTeacher.Output.parse(t.output()),
                     (float) config.inputScale(),
                     (float) config.inputOffset()));
-            hashes.append(t.contentSha256());
+            hashes.append(t.pin());
         }
         return new StagePlan.Brought(
                 options, TeacherLogits.sha256(hashes.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
@@ -130,10 +136,13 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
                                 + " no longer exists; this run checked and scored it before",
                         e);
             }
-            String now = contentSha256(dir);
-            if (!now.equals(t.contentSha256())) {
+            // A run recorded before content hashes pinned saved_model.pb alone.
+            String now = t.contentSha256() != null
+                    ? contentSha256(dir)
+                    : TeacherLogits.sha256(Files.readAllBytes(dir.resolve("saved_model.pb")));
+            if (!now.equals(t.pin())) {
                 throw new ConfigException("teacher.saved_model.uris: " + t.uri() + " changed since this run checked it"
-                        + " (content sha256 " + t.contentSha256() + ", now " + now + "); its logits belong to the"
+                        + " (sha256 " + t.pin() + ", now " + now + "); its logits belong to the"
                         + " old model: start a new run, or rerun this one with --restart");
             }
         }
