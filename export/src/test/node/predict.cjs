@@ -62,7 +62,11 @@ async function main() {
   fs.writeFileSync(outPath, out);
 }
 
-main().catch((e) => {
-  console.error((e && e.stack) || String(e));
-  process.exit(1);
-});
+module.exports = { fileHandler };
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error((e && e.stack) || String(e));
+    process.exit(1);
+  });
+}

@@ -92,6 +92,83 @@ public final class TfjsRunner {
         }
     }
 
+    /** The latency script beside {@value #SCRIPT}: models in Node measured interleaved. */
+    public static final String LATENCY_SCRIPT = "latency.cjs";
+
+    /**
+     * Batch-1 p50/p99 and batch-{@code settings.batch()} rows/s of TF.js models in Node, interleaved as
+     * {@link io.distillery.export.latency.LatencyMeter} does in the JVM.
+     *
+     * @param models name → {@code model.json}
+     * @param features at least {@code settings.batch()} rows of {@code width} features
+     */
+    public List<io.distillery.export.latency.Latency> latency(
+            java.util.Map<String, Path> models,
+            float[] features,
+            int width,
+            io.distillery.export.latency.LatencyMeter.Settings settings)
+            throws IOException {
+        if (!Files.isRegularFile(project.resolve(LATENCY_SCRIPT))) {
+            throw new IllegalArgumentException(
+                    "TF.js runner: expected " + LATENCY_SCRIPT + " in " + project + ", found none");
+        }
+        install();
+        Path work = Files.createTempDirectory("tfjs-latency-");
+        try {
+            Path in = work.resolve("features.f32");
+            ByteBuffer buffer = ByteBuffer.allocate(features.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            buffer.asFloatBuffer().put(features);
+            Files.write(in, buffer.array());
+            List<String> command = new java.util.ArrayList<>(List.of(
+                    "node",
+                    project.resolve(LATENCY_SCRIPT).toString(),
+                    in.toString(),
+                    Integer.toString(width),
+                    Integer.toString(settings.warmup()),
+                    Integer.toString(settings.rounds()),
+                    Integer.toString(settings.singles()),
+                    Integer.toString(settings.batches()),
+                    Integer.toString(settings.batch())));
+            models.values().forEach(p -> command.add(p.toAbsolutePath().toString()));
+            Path log = work.resolve("out.json");
+            Process process = new ProcessBuilder(command)
+                    .directory(project.toFile())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .redirectOutput(log.toFile())
+                    .start();
+            try {
+                if (!process.waitFor(NODE_TIMEOUT_MINUTES * 6, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                    process.destroyForcibly();
+                    throw new IOException("TF.js runner: " + command + " failed or did not finish");
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new IOException("TF.js runner: interrupted while measuring latency", e);
+            }
+            var rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(log.toFile());
+            List<io.distillery.export.latency.Latency> out = new java.util.ArrayList<>();
+            List<String> names = new java.util.ArrayList<>(models.keySet());
+            for (int i = 0; i < rows.size(); i++) {
+                var r = rows.get(i);
+                out.add(new io.distillery.export.latency.Latency(
+                        names.get(i),
+                        "tfjs-node",
+                        1,
+                        r.get("p50Ms").asDouble(),
+                        r.get("p99Ms").asDouble(),
+                        settings.batch(),
+                        r.get("rowsPerSecond").asDouble()));
+            }
+            return out;
+        } finally {
+            try (var files = Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     private void run(List<String> command, long timeoutMinutes) throws IOException {
         Path log = Files.createTempFile("tfjs-runner-", ".log");
         try {

@@ -96,6 +96,23 @@ class TfjsWriterTest {
     }
 
     @Test
+    void latencyInNodeIsMeasuredPerModel() throws IOException {
+        Path out = dir.resolve("latency");
+        TfjsWriter.write(TestModels.CONV, randomWeights(TestModels.CONV, 5), out);
+        var conv = new TfjsRunner(NODE_PROJECT)
+                .latency(
+                        java.util.Map.of("conv", out.resolve(TfjsWriter.MODEL_JSON)),
+                        gaussianRows(40, TestModels.CONV.inputSize(), 6),
+                        TestModels.CONV.inputSize(),
+                        new io.distillery.export.latency.LatencyMeter.Settings(2, 2, 5, 2, 32));
+        assertEquals(1, conv.size());
+        assertEquals("conv", conv.get(0).model());
+        assertEquals("tfjs-node", conv.get(0).runtime());
+        assertTrue(conv.get(0).p50Ms() > 0 && conv.get(0).p99Ms() >= conv.get(0).p50Ms(), conv.toString());
+        assertTrue(conv.get(0).rowsPerSecond() > 0, conv.toString());
+    }
+
+    @Test
     void batchNormIsABatchNormalizationLayerAnywhere() throws IOException {
         assertMatchesReference(TestModels.BATCH_NORM, dir.resolve("bn"), 4 << 20, 34);
         assertMatchesReference(TestModels.BATCH_NORM_AFTER_POOL, dir.resolve("bn-pool"), 4 << 20, 35);

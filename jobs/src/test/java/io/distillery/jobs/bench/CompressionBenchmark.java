@@ -30,8 +30,8 @@ import java.util.Map;
  * the teacher, the student alone, the distilled student, the unstructured-pruned student (run A,
  * {@code prune.kind: unstructured}), the structured-pruned student as exported (run B, {@code
  * prune.kind: structured}, without its removed units) and both int8 files. TF Java and the TFLite
- * interpreter (XNNPACK), batch-1 p50/p99 and batch-32 rows/s, with each model's test accuracy from its
- * run. Writes {@code bench/results/compression.json} and {@code .md}. Run with {@code
+ * interpreter (XNNPACK) interleaved in this JVM, then TF.js in Node (interleaved among themselves),
+ * batch-1 p50/p99 and batch-32 rows/s, with each model's test accuracy from its run. Writes {@code bench/results/compression.json} and {@code .md}. Run with {@code
  * bench/compression.sh}.
  *
  * <p>Usage: {@code CompressionBenchmark <run A dir> <run B dir> [calls] [threads]}.
@@ -97,7 +97,20 @@ public final class CompressionBenchmark {
                     accuracy.put(m.name() + " tflite-int8", ((Number) formats.get("test_accuracy")).doubleValue());
                 }
             }
-            List<Latency> measured = LatencyMeter.measure(candidates, test, 784, LatencyMeter.Settings.of(calls));
+            LatencyMeter.Settings settings = LatencyMeter.Settings.of(calls);
+            List<Latency> measured = new ArrayList<>(LatencyMeter.measure(candidates, test, 784, settings));
+            // TF.js in Node: the same models, interleaved among themselves in one Node process.
+            Map<String, Path> tfjs = new LinkedHashMap<>();
+            Path tfjsDir = Files.createTempDirectory("compression-tfjs-");
+            for (Model m : models) {
+                Path dir = tfjsDir.resolve(m.name().replace(' ', '-'));
+                io.distillery.export.tfjs.TfjsWriter.write(m.spec(), m.weights(), dir);
+                tfjs.put(m.name(), dir.resolve(io.distillery.export.tfjs.TfjsWriter.MODEL_JSON));
+                accuracy.put(m.name() + " tfjs-node", m.accuracy()); // float, within 1e-5 of TF Java
+            }
+            Path root = Path.of(System.getProperty("distillery.root", "."));
+            measured.addAll(new io.distillery.export.tfjs.TfjsRunner(root.resolve("export/src/test/node"))
+                    .latency(tfjs, test, 784, settings));
             write(
                     models.stream()
                             .map(m -> Map.<String, Object>of(
