@@ -8,6 +8,7 @@ import io.distillery.jobs.config.ConfigLoader;
 import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.failure.MissingStageException;
 import io.distillery.jobs.failure.QualityGateException;
+import io.distillery.prune.MaskPolicy;
 import io.distillery.prune.NmSparsity;
 import io.distillery.prune.PruningKind;
 import io.distillery.prune.PruningScope;
@@ -265,19 +266,13 @@ public final class Deliver {
                 "layers_exported",
                 exported.layers().stream().map(Object::toString).toList());
         if (kind == PruningKind.NM_2_4) {
+            // The kernels the policy masked (every one but the depthwise), each checked group by group.
             m.put(
                     "nm_2_4_holds",
-                    pruned.asMap().values().stream()
-                            .filter(a -> a.name().endsWith("/kernel") && !isDepthwise(spec, a.name()))
-                            .allMatch(a -> NmSparsity.holds(a, 2, NmSparsity.GROUP)));
+                    MaskPolicy.of(kind, spec).maskedVariables(pruned).stream()
+                            .allMatch(n -> NmSparsity.holds(pruned.get(n), 2, NmSparsity.GROUP)));
         }
         return m;
-    }
-
-    private static boolean isDepthwise(ModelSpec spec, String kernel) {
-        return spec.namedLayers().stream()
-                .anyMatch(l -> kernel.equals(l.name() + "/kernel")
-                        && l.spec() instanceof io.distillery.core.model.LayerSpec.DepthwiseConv2D);
     }
 
     private static Map<String, Object> tensor(String name, int width) {
