@@ -4,6 +4,7 @@ import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Predictor;
 import io.distillery.core.model.Weights;
 import io.distillery.export.tflite.TfLiteRunner;
+import java.util.function.ObjIntConsumer;
 import org.tensorflow.proto.ConfigProto;
 
 /** One model loaded in one runtime, ready to answer batches of flat features. Close it. */
@@ -31,54 +32,26 @@ public interface Inference extends AutoCloseable {
                 .setInterOpParallelismThreads(1)
                 .build();
         Predictor predictor = new Predictor(spec, weights, session);
-        return of(model, "tf-java", threads, predictor::probabilities, predictor::close);
+        return new Loaded(model, "tf-java", threads, predictor::probabilities, predictor::close);
     }
 
     /** A {@code .tflite} file in the TFLite interpreter, with its XNNPACK delegate (float models). */
     static Inference tflite(String model, String runtime, byte[] flatbuffer, int threads) {
         TfLiteRunner runner = new TfLiteRunner(flatbuffer, threads, true);
-        return of(
-                model,
-                runtime,
-                threads,
-                (x, rows) -> {
-                    runner.invoke(x, rows);
-                    return null;
-                },
-                runner::close);
+        return new Loaded(model, runtime, threads, runner::invoke, runner::close);
     }
 
-    private static Inference of(
-            String model,
-            String runtime,
-            int threads,
-            java.util.function.BiFunction<float[], Integer, float[]> run,
-            Runnable close) {
-        return new Inference() {
-            @Override
-            public String model() {
-                return model;
-            }
+    /** A runtime's call and its close, under a model's and a runtime's names. */
+    record Loaded(String model, String runtime, int threads, ObjIntConsumer<float[]> call, Runnable closer)
+            implements Inference {
+        @Override
+        public void run(float[] features, int rows) {
+            call.accept(features, rows);
+        }
 
-            @Override
-            public String runtime() {
-                return runtime;
-            }
-
-            @Override
-            public int threads() {
-                return threads;
-            }
-
-            @Override
-            public void run(float[] features, int rows) {
-                run.apply(features, rows);
-            }
-
-            @Override
-            public void close() {
-                close.run();
-            }
-        };
+        @Override
+        public void close() {
+            closer.run();
+        }
     }
 }
