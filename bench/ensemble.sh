@@ -4,7 +4,8 @@
 # teacher.saved_model to distill the student on those 6,000 rows plus the other 54,000 without their
 # labels (data.unlabeled: rest). Also the student from the first teacher alone, and from the ensemble
 # on the 6,000 alone, to separate what each part adds; then a second generation (Noisy Student): the
-# ensemble teaches a teacher-sized student on all 60,000 rows, which then teaches the small student.
+# ensemble teaches a teacher-sized student on all 60,000 rows, which then teaches the small student;
+# then the ResNet-style preset as the teacher (60 epochs on the 6,000), alone and in an ensemble of 4.
 # Full test set.
 # Writes bench/results/ensemble.json and ensemble.md.
 #   bench/ensemble.sh [teachers=3] [--set key=value ...]     (extra settings for every run)
@@ -43,6 +44,23 @@ distill generation-2 --set teacher.saved_model.uris="$ALL" --set data.unlabeled=
   --set student.lr_schedule=cosine
 distill generation-2-student --set teacher.saved_model.uris="$OUT/runs/generation-2/student/savedmodel" \
   --set data.unlabeled=rest
+# A stronger teacher on the same 6,000 labels: the ResNet-style preset, 60 epochs; alone, and with
+# the three CNNs in an ensemble of four.
+BASE=(--set run_dir="$OUT/runs" --set publish.base_path="$OUT/models" --set data.limit=6000)
+echo "teacher: resnet-6k"
+bin/distillery teacher --run-id resnet-6k -c cluster-conf/resnet-teacher.yaml "${BASE[@]}" \
+  --set teacher.epochs=60 >"$OUT/resnet-6k.log" 2>&1
+brought() {  # run-id, teacher URIs: the default student from those teachers, with the unlabeled rows
+  local id="$1" uris="$2"
+  echo "student: $id"
+  for command in teacher distill; do
+    bin/distillery "$command" --run-id "$id" "${BASE[@]}" --set teacher.saved_model.uris="$uris" \
+      --set data.unlabeled=rest >>"$OUT/$id.log" 2>&1
+  done
+}
+RESNET="$OUT/runs/resnet-6k/teacher/savedmodel"
+brought resnet-student "$RESNET"
+brought ensemble4-student "$RESNET,$ALL"
 python3 - "$OUT" "$N" "$*" <<'PY'
 import json, sys, os
 out, n, extra = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -57,6 +75,10 @@ rows["student alone (6,000 labelled)"] = result("ensemble", "student-scratch")
 rows["student distilled from teacher 1 (6,000 labelled + 54,000 unlabeled)"] = result("one-teacher", "student")
 rows["student distilled from the ensemble (6,000 labelled)"] = result("ensemble-labelled", "student")
 rows["student distilled from the ensemble (6,000 labelled + 54,000 unlabeled)"] = result("ensemble", "student")
+rows["ResNet-style teacher (cluster-conf/resnet-teacher.yaml, 60 epochs, 6,000 labelled)"] = result("resnet-6k", "teacher")
+rows["ensemble of the ResNet and the 3 CNNs"] = json.load(open(f"{out}/runs/ensemble4-student/teacher/teachers.json"))["test_accuracy"]
+rows["student distilled from the ResNet (6,000 labelled + 54,000 unlabeled)"] = result("resnet-student", "student")
+rows["student distilled from the ensemble of 4 (6,000 labelled + 54,000 unlabeled)"] = result("ensemble4-student", "student")
 rows["generation-2 teacher (the ensemble's student, 6,000 labelled + 54,000 unlabeled)"] = result("generation-2", "student")
 rows["student distilled from the generation-2 teacher (6,000 labelled + 54,000 unlabeled)"] = result("generation-2-student", "student")
 base = rows["student alone (6,000 labelled)"]
