@@ -77,8 +77,7 @@ class AirflowDagTest {
             assertEquals(STAGES.get(i), stage.commandSpec().name(), args.toString());
             assertEquals(StagedRun.RUN_ID, stage.matchedOptionValue("--run-id", ""), args.toString());
             assertEquals(
-                    "/opt/distillery/job.yaml",
-                    stage.matchedOptionValue("--conf", Path.of("")).toString());
+                    List.of(Path.of("/opt/distillery/job.yaml")), stage.matchedOptionValue("--conf", List.<Path>of()));
             assertEquals(2, (int) stage.matchedOptionValue("--workers", 0));
             assertTrue(stage.unmatched().isEmpty(), "unmatched " + stage.unmatched());
             RunPaths.checkRunId(StagedRun.RUN_ID);
@@ -145,8 +144,8 @@ class AirflowDagTest {
                     .subcommand();
             assertEquals(STAGES.get(i), stage.commandSpec().name());
             assertEquals(
-                    "fashion.yaml",
-                    stage.matchedOptionValue("--conf", Path.of("")).toString(),
+                    List.of(Path.of("fashion.yaml")),
+                    stage.matchedOptionValue("--conf", List.<Path>of()),
                     "the driver finds it in its working directory");
         }
     }

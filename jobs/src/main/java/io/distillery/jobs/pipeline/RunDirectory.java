@@ -191,14 +191,27 @@ public final class RunDirectory implements StageStore {
         fs().delete(path(name), true);
     }
 
-    /** Copies a local directory tree into {@code name}. */
+    /**
+     * Copies a local directory tree into {@code name}: first beside it, then renamed, so that a failed
+     * copy (a full disk, a lost store) leaves nothing half-written under {@code name}.
+     */
     public void upload(java.nio.file.Path local, String name) throws IOException {
+        Path target = path(name);
+        Path tmp = path(name + ".tmp-" + java.util.UUID.randomUUID());
+        FileSystem fs = fs();
         try {
-            FileSystem fs = fs();
-            fs.delete(path(name), true);
-            fs.copyFromLocalFile(false, true, new Path(local.toUri()), path(name));
+            fs.copyFromLocalFile(false, true, new Path(local.toUri()), tmp);
+            fs.delete(target, true);
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("could not rename " + tmp + " to " + target);
+            }
         } catch (IOException | FSError e) {
-            throw new StorageException("cannot upload " + local + " to " + path(name) + ": " + describe(e), e);
+            try {
+                fs.delete(tmp, true);
+            } catch (IOException | FSError cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw new StorageException("cannot write " + target + " in run directory " + uri + ": " + describe(e), e);
         }
     }
 

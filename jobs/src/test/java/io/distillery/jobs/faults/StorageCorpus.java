@@ -56,20 +56,24 @@ public final class StorageCorpus {
                                         ? List.of()
                                         : List.of("the message does not say the disk is full")))
                         .cleanup(d -> BrokenStorage.repair(d.resolve("models"))),
-                // The run directory fills up while the teacher's weights (about 200 KiB) are written. (Hadoop
-                // keeps the descriptor of a stream whose close failed: the repair has to unmount lazily.)
+                // The run directory fills up while the teacher's SavedModel (kept before its weights, about
+                // 200 KiB) is written. (Hadoop keeps the descriptor of a stream whose close failed: the repair
+                // has to unmount lazily.)
                 new FaultCase(
                                 "full-run-dir",
                                 "storage",
                                 ExitCodes.STORAGE,
-                                "teacher/weights.bin in run directory file://{dir}/runs/fault/teacher: IOException: No space"
-                                        + " left on device",
+                                "in run directory file://{dir}/runs/fault/teacher: IOException: No space left on device",
                                 FaultCorpus.PIPELINE_TIMEOUT,
                                 d -> {
                                     BrokenStorage.full(d.resolve("runs"), "128k");
                                     return FaultCorpus.pipeline(d);
                                 })
-                        .then((d, r) -> noTemporaryFilesLeft(d.resolve("runs/fault/teacher")))
+                        .then((d, r) -> concat(
+                                noTemporaryFilesLeft(d.resolve("runs/fault/teacher")),
+                                Files.exists(d.resolve("runs/fault/teacher/savedmodel"))
+                                        ? List.of("a half-written teacher/savedmodel is left")
+                                        : List.of()))
                         .cleanup(d -> BrokenStorage.repair(d.resolve("runs"))),
                 new FaultCase(
                                 "corrupted-checkpoint",
