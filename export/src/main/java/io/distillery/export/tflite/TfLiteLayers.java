@@ -26,32 +26,16 @@ final class TfLiteLayers {
         LayerSpec.Dense dense = (LayerSpec.Dense) step.layer().spec();
         byte fused = step.fused(dense.activation());
         String name = step.layer().name();
-        float[] kernel = step.weights().kernel(name).values();
         int in = step.inputShape()[0];
         int out = dense.units();
-        float[] outIn = new float[kernel.length];
-        for (int i = 0; i < in; i++) {
-            for (int o = 0; o < out; o++) {
-                outIn[o * in + i] = kernel[i * out + o];
-            }
-        }
+        float[] outIn = outputMajor(step.weights().kernel(name).values(), in, out);
         TfLiteModelBuilder model = step.model();
         TensorEncoding enc = step.encoding();
         // TFLite 2.6's int8 FULLY_CONNECTED reads a single weight scale: per tensor.
         int weights = enc.weights(model, name + "/kernel", new int[] {out, in}, outIn, -1);
         int bias = enc.bias(model, name + "/bias", step.weights().bias(name).values(), step.input(), weights);
         int output = enc.layerOutput(model, step.outputName(), new int[] {out}, step.index());
-
-        FullyConnectedOptionsT options = new FullyConnectedOptionsT();
-        options.setFusedActivationFunction(fused);
-        options.setWeightsFormat(FullyConnectedOptionsWeightsFormat.DEFAULT);
-        options.setKeepNumDims(false);
-        model.operator(
-                BuiltinOperator.FULLY_CONNECTED,
-                enc.version(BuiltinOperator.FULLY_CONNECTED),
-                new int[] {step.input(), weights, bias},
-                new int[] {output},
-                union(BuiltinOptions.FullyConnectedOptions, options));
+        fullyConnected(model, enc, step.input(), weights, bias, output, fused);
         return output;
     }
 
@@ -80,19 +64,7 @@ final class TfLiteLayers {
         int bias = enc.bias(model, name + "/bias", step.weights().bias(name).values(), step.input(), weights);
         int output = enc.layerOutput(model, step.outputName(), step.outputShape(), step.index());
 
-        Conv2DOptionsT options = new Conv2DOptionsT();
-        options.setPadding(conv.padding() == LayerSpec.Padding.SAME ? Padding.SAME : Padding.VALID);
-        options.setStrideH(conv.stride());
-        options.setStrideW(conv.stride());
-        options.setDilationHFactor(1);
-        options.setDilationWFactor(1);
-        options.setFusedActivationFunction(fused);
-        model.operator(
-                BuiltinOperator.CONV_2D,
-                enc.version(BuiltinOperator.CONV_2D),
-                new int[] {step.input(), weights, bias},
-                new int[] {output},
-                union(BuiltinOptions.Conv2DOptions, options));
+        conv2d(model, enc, step.input(), weights, bias, output, conv.padding(), conv.stride(), fused);
         return output;
     }
 
@@ -244,13 +216,7 @@ final class TfLiteLayers {
         String name = step.layer().name();
         int in = s.shape()[s.shape().length - 1];
         int out = step.outputShape()[step.outputShape().length - 1];
-        float[] kernel = step.weights().kernel(name).values();
-        float[] outIn = new float[kernel.length];
-        for (int i = 0; i < in; i++) {
-            for (int o = 0; o < out; o++) {
-                outIn[o * in + i] = kernel[i * out + o];
-            }
-        }
+        float[] outIn = outputMajor(step.weights().kernel(name).values(), in, out);
         TfLiteModelBuilder model = step.model();
         TensorEncoding enc = step.encoding();
         boolean image = s.shape().length == 3;
@@ -262,33 +228,71 @@ final class TfLiteLayers {
                 image ? 0 : -1);
         int bias = enc.bias(model, name + "/bias", step.weights().bias(name).values(), step.shortcutTensor(), weights);
         int output = enc.projectionOutput(model, name + "/projection", step.outputShape(), step.index());
-        if (!image) {
-            FullyConnectedOptionsT options = new FullyConnectedOptionsT();
-            options.setFusedActivationFunction(ActivationFunctionType.NONE);
-            options.setWeightsFormat(FullyConnectedOptionsWeightsFormat.DEFAULT);
-            options.setKeepNumDims(false);
-            model.operator(
-                    BuiltinOperator.FULLY_CONNECTED,
-                    enc.version(BuiltinOperator.FULLY_CONNECTED),
-                    new int[] {step.shortcutTensor(), weights, bias},
-                    new int[] {output},
-                    union(BuiltinOptions.FullyConnectedOptions, options));
-            return output;
+        if (image) {
+            conv2d(
+                    model,
+                    enc,
+                    step.shortcutTensor(),
+                    weights,
+                    bias,
+                    output,
+                    LayerSpec.Padding.SAME,
+                    s.stride(),
+                    ActivationFunctionType.NONE);
+        } else {
+            fullyConnected(model, enc, step.shortcutTensor(), weights, bias, output, ActivationFunctionType.NONE);
         }
+        return output;
+    }
+
+    /** A {@code [in, out]} matrix, row-major, as {@code [out, in]}: how TFLite stores weights. */
+    private static float[] outputMajor(float[] kernel, int in, int out) {
+        float[] outIn = new float[kernel.length];
+        for (int i = 0; i < in; i++) {
+            for (int o = 0; o < out; o++) {
+                outIn[o * in + i] = kernel[i * out + o];
+            }
+        }
+        return outIn;
+    }
+
+    private static void fullyConnected(
+            TfLiteModelBuilder model, TensorEncoding enc, int input, int weights, int bias, int output, byte fused) {
+        FullyConnectedOptionsT options = new FullyConnectedOptionsT();
+        options.setFusedActivationFunction(fused);
+        options.setWeightsFormat(FullyConnectedOptionsWeightsFormat.DEFAULT);
+        options.setKeepNumDims(false);
+        model.operator(
+                BuiltinOperator.FULLY_CONNECTED,
+                enc.version(BuiltinOperator.FULLY_CONNECTED),
+                new int[] {input, weights, bias},
+                new int[] {output},
+                union(BuiltinOptions.FullyConnectedOptions, options));
+    }
+
+    private static void conv2d(
+            TfLiteModelBuilder model,
+            TensorEncoding enc,
+            int input,
+            int weights,
+            int bias,
+            int output,
+            LayerSpec.Padding padding,
+            int stride,
+            byte fused) {
         Conv2DOptionsT options = new Conv2DOptionsT();
-        options.setPadding(Padding.SAME);
-        options.setStrideH(s.stride());
-        options.setStrideW(s.stride());
+        options.setPadding(padding == LayerSpec.Padding.SAME ? Padding.SAME : Padding.VALID);
+        options.setStrideH(stride);
+        options.setStrideW(stride);
         options.setDilationHFactor(1);
         options.setDilationWFactor(1);
-        options.setFusedActivationFunction(ActivationFunctionType.NONE);
+        options.setFusedActivationFunction(fused);
         model.operator(
                 BuiltinOperator.CONV_2D,
                 enc.version(BuiltinOperator.CONV_2D),
-                new int[] {step.shortcutTensor(), weights, bias},
+                new int[] {input, weights, bias},
                 new int[] {output},
                 union(BuiltinOptions.Conv2DOptions, options));
-        return output;
     }
 
     /** RESHAPE of a batched tensor to {@code [-1, shape...]}, with the shape as a constant input. */
