@@ -32,6 +32,11 @@ public interface StageStore extends Serializable {
 
     void delete(String name) throws IOException;
 
+    /** The sub-directory {@code name}: a trial's parts, each with its own checkpoints and progress. */
+    default StageStore child(String name) {
+        return new Child(this, name);
+    }
+
     /**
      * A local directory holding what {@code uri} holds (a teacher's SavedModel), fetched at most once per
      * process. This default reads local paths and {@code file:} URIs in place.
@@ -49,5 +54,38 @@ public interface StageStore extends Serializable {
     @FunctionalInterface
     interface IoConsumer<T> {
         void accept(T t) throws IOException;
+    }
+
+    /** A sub-directory of any store, its names prefixed with {@code prefix/}. */
+    record Child(StageStore parent, String prefix) implements StageStore {
+        @Override
+        public String uri() {
+            return parent.uri() + "/" + prefix;
+        }
+
+        @Override
+        public boolean exists(String name) {
+            return parent.exists(prefix + "/" + name);
+        }
+
+        @Override
+        public byte[] read(String name) throws IOException {
+            return parent.read(prefix + "/" + name);
+        }
+
+        @Override
+        public void write(String name, IoConsumer<OutputStream> writer) throws IOException {
+            parent.write(prefix + "/" + name, writer);
+        }
+
+        @Override
+        public List<String> list(String dir) throws IOException {
+            return parent.list(prefix + "/" + dir);
+        }
+
+        @Override
+        public void delete(String name) throws IOException {
+            parent.delete(prefix + "/" + name);
+        }
     }
 }

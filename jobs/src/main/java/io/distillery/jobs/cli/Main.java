@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
         },
         subcommands = {
             PipelineCommand.class,
+            SearchCommand.class,
             StageCommands.Teacher.class,
             StageCommands.Distill.class,
             StageCommands.Prune.class,

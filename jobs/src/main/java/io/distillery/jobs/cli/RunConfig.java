@@ -32,7 +32,9 @@ final class RunConfig {
             "spark.checkpoint_every_steps",
             "spark.operation_timeout_ms",
             "spark.conf",
-            "publish");
+            "publish",
+            // Trials are kept by their own settings: a search can be widened or its budgets changed.
+            "search");
 
     private RunConfig() {}
 

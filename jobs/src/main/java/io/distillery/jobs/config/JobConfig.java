@@ -31,7 +31,8 @@ public record JobConfig(
         Distill distill,
         Prune prune,
         Export export,
-        Publish publish)
+        Publish publish,
+        Search search)
         implements java.io.Serializable {
 
     public JobConfig {
@@ -47,6 +48,7 @@ public record JobConfig(
         require(prune != null, "prune section missing");
         require(export != null, "export section missing");
         require(publish != null, "publish section missing");
+        require(search != null, "search section missing");
         // Build both model specs now: an impossible architecture is a config error, not a task failure.
         teacher.modelSpec(data, "teacher");
         ModelSpec studentSpec = student.modelSpec(data, "student");
@@ -414,6 +416,80 @@ public record JobConfig(
 
         public java.time.Duration staleAgeDuration() {
             return parseDuration(staleAge, "publish.stale_age");
+        }
+    }
+
+    /**
+     * {@code distillery search}: the points it tries, how it samples them, and the budgets the chosen
+     * model must meet on the validation rows.
+     */
+    public record Search(
+            String sampler,
+            int trials,
+            long seed,
+            List<Double> widths,
+            List<Double> temperatures,
+            List<Double> alphas,
+            List<String> prunes,
+            List<Boolean> int8,
+            int epochs,
+            int pruneEpochs,
+            int halvingEta,
+            int halvingRungs,
+            String objective,
+            double maxAccuracyDrop,
+            double maxLatencyMs,
+            long maxBytes,
+            String timeBudget,
+            int latencyCalls,
+            boolean publishBestEffort)
+            implements java.io.Serializable {
+        public static final List<String> SAMPLERS = List.of("grid", "random", "halving");
+
+        public Search {
+            require(
+                    SAMPLERS.contains(sampler),
+                    "search.sampler must be one of " + SAMPLERS + ", found '" + sampler + "'");
+            require(trials >= 0, "search.trials must be >= 0 (0: the whole grid), found " + trials);
+            require(epochs >= 1, "search.epochs must be >= 1, found " + epochs);
+            require(pruneEpochs >= 1, "search.prune_epochs must be >= 1, found " + pruneEpochs);
+            require(latencyCalls >= 0, "search.latency_calls must be >= 0, found " + latencyCalls);
+            timeBudget = timeBudget == null ? "0s" : timeBudget.trim();
+            parseDuration(timeBudget, "search.time_budget");
+            // The parameters, not the accessors: a compact constructor assigns the fields at its end.
+            io.distillery.search.Selection.Objective goal;
+            try {
+                new io.distillery.search.SearchSpace(widths, temperatures, alphas, prunes, int8);
+                new io.distillery.search.Budgets(maxAccuracyDrop, maxLatencyMs, maxBytes);
+                new io.distillery.search.SuccessiveHalving(halvingEta, halvingRungs);
+                goal = io.distillery.search.Selection.Objective.parse(objective);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage(), e);
+            }
+            require(
+                    goal != io.distillery.search.Selection.Objective.LATENCY || latencyCalls > 0,
+                    "search.objective latency needs search.latency_calls > 0");
+            require(maxLatencyMs == 0 || latencyCalls > 0, "search.max_latency_ms needs search.latency_calls > 0");
+        }
+
+        public io.distillery.search.SearchSpace space() {
+            return new io.distillery.search.SearchSpace(widths, temperatures, alphas, prunes, int8);
+        }
+
+        public io.distillery.search.Budgets budgets() {
+            return new io.distillery.search.Budgets(maxAccuracyDrop, maxLatencyMs, maxBytes);
+        }
+
+        public io.distillery.search.SuccessiveHalving halving() {
+            return new io.distillery.search.SuccessiveHalving(halvingEta, halvingRungs);
+        }
+
+        public io.distillery.search.Selection.Objective parsedObjective() {
+            return io.distillery.search.Selection.Objective.parse(objective);
+        }
+
+        public java.time.Duration timeBudgetDuration() {
+            return parseDuration(timeBudget, "search.time_budget");
         }
     }
 

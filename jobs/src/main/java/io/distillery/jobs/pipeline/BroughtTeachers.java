@@ -164,6 +164,22 @@ public record BroughtTeachers(List<Teacher> teachers, double testAccuracy) {
         return TeacherLogits.sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** Top-1 accuracy of the brought teachers (their ensemble) on {@code set}: e.g. the validation rows. */
+    static double accuracy(StagePlan.Brought source, StageStore run, TestSet set, JobConfig.Data data)
+            throws IOException {
+        List<SavedModelTeacher> open = new ArrayList<>();
+        try {
+            for (SavedModelTeacher.Options o : source.teachers()) {
+                open.add(SavedModelTeacher.open(run.localCopy(o.uri()), o, data.shape(), data.numClasses()));
+            }
+            return set.accuracy((x, rows) -> mean(open, x, rows), data.numClasses());
+        } finally {
+            for (SavedModelTeacher t : open) {
+                t.close();
+            }
+        }
+    }
+
     private static float[] mean(List<SavedModelTeacher> teachers, float[] x, int rows) {
         float[] sum = null;
         for (SavedModelTeacher t : teachers) {

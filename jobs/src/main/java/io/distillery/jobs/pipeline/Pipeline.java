@@ -19,6 +19,8 @@ import io.distillery.jobs.spark.StageRequest;
 import io.distillery.jobs.spark.StageRunner;
 import io.distillery.jobs.spark.TeacherLogits;
 import io.distillery.prune.PruningPlan;
+import io.distillery.search.TrialData;
+import io.distillery.search.TrialSettings;
 import io.distillery.stage.Json;
 import io.distillery.stage.StagePlan;
 import io.distillery.stage.StageResult;
@@ -467,6 +469,114 @@ public final class Pipeline {
         run.writeString("data.json", JSON.writeValueAsString(data));
         out.printf("%-16s scored in %.0f s: %s%n", "teacher", (System.nanoTime() - started) / 1e9, dir.uri());
         return dir;
+    }
+
+    // ---------------------------------------------------------------- search
+
+    /** The rows held out to choose by; fails naming the setting when the run holds none out. */
+    public TestSet validationSet() throws IOException {
+        prepareData();
+        if (validationSet == null) {
+            throw new ConfigException("search chooses among trials on validation rows, and this run holds none out:"
+                    + " set data.validation_fraction (e.g. --set data.validation_fraction=0.1)");
+        }
+        return validationSet;
+    }
+
+    /** The teacher's accuracy on the validation rows: what search.max_accuracy_drop is measured from. */
+    public double teacherValidationAccuracy() throws IOException {
+        TestSet validation = validationSet();
+        StagePlan.TeacherSource teacher = teacherSource();
+        if (teacher instanceof StagePlan.Model m) {
+            return validation.accuracy(m.spec(), m.weights());
+        }
+        return BroughtTeachers.accuracy((StagePlan.Brought) teacher, run, validation, config.data());
+    }
+
+    /**
+     * What every search trial learns from, gathered once on the driver: the rows the distilled student
+     * trains on with the teacher's logits (scored once per run, as for the student), the validation and
+     * test rows, and calibration rows for int8.
+     */
+    public TrialData searchData(int calibrationRows) throws IOException {
+        TestSet validation = validationSet();
+        StagePlan.TeacherSource teacher = teacherSource();
+        StagePlan.Distilled plan = distilledPlan(teacher);
+        RunDirectory logits = teacherLogits(plan);
+        int width = config.data().width();
+        int classes = config.data().numClasses();
+        List<SearchRows> parts = new java.util.ArrayList<>(partitionsFor(plan)
+                .mapPartitionsWithIndex(SearchRows::read, false)
+                .collect());
+        parts.sort(java.util.Comparator.comparingInt(SearchRows::partition));
+        int rows = parts.stream().mapToInt(p -> p.labels().length).sum();
+        float[] x = new float[rows * width];
+        float[] z = new float[rows * classes];
+        int[] y = new int[rows];
+        int at = 0;
+        for (SearchRows p : parts) {
+            int n = p.labels().length;
+            System.arraycopy(p.features(), 0, x, at * width, n * width);
+            System.arraycopy(p.labels(), 0, y, at, n);
+            float[] l = TeacherLogits.read(logits, p.partition(), p.labels(), classes);
+            System.arraycopy(l, 0, z, at * classes, n * classes);
+            at += n;
+        }
+        TestSet calibration = calibrationSample(calibrationRows);
+        return new TrialData(
+                width,
+                classes,
+                x,
+                y,
+                z,
+                validation.features(),
+                validation.labels(),
+                testSet.features(),
+                testSet.labels(),
+                calibration.features());
+    }
+
+    /** One partition's training rows, as collected for the search. */
+    private record SearchRows(int partition, float[] features, int[] labels) implements java.io.Serializable {
+        static java.util.Iterator<SearchRows> read(Integer partition, java.util.Iterator<InternalRow> rows) {
+            List<float[]> x = new java.util.ArrayList<>();
+            List<Integer> y = new java.util.ArrayList<>();
+            while (rows.hasNext()) {
+                InternalRow r = rows.next();
+                x.add(r.getArray(0).toFloatArray());
+                y.add(r.getInt(1));
+            }
+            int width = x.isEmpty() ? 0 : x.get(0).length;
+            float[] features = new float[x.size() * width];
+            for (int i = 0; i < x.size(); i++) {
+                System.arraycopy(x.get(i), 0, features, i * width, width);
+            }
+            return List.of(new SearchRows(
+                            partition,
+                            features,
+                            y.stream().mapToInt(Integer::intValue).toArray()))
+                    .iterator();
+        }
+    }
+
+    /** The search's settings shared by every trial: the student, its training and pruning, the teacher. */
+    public TrialSettings searchSettings() throws IOException {
+        JobConfig.Search search = config.search();
+        JobConfig.Prune prune = config.prune();
+        JobConfig.Training fineTuning = new JobConfig.Training(
+                config.student().layers(),
+                search.pruneEpochs(),
+                prune.batchSize(),
+                prune.optimizer(),
+                prune.learningRate(),
+                prune.momentum());
+        return new TrialSettings(
+                studentSpec(),
+                training(config.student(), "student"),
+                training(fineTuning, "prune"),
+                prune.plan(),
+                teacherSource(),
+                search.latencyCalls());
     }
 
     /** A finished stage's outcome from the run directory, or null; fails if it no longer fits {@code spec}. */

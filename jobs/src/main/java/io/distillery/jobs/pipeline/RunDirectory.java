@@ -156,7 +156,7 @@ public final class RunDirectory implements StageStore {
     }
 
     /** Deletes a local directory and everything in it. */
-    static void deleteLocalTree(java.nio.file.Path dir) throws IOException {
+    public static void deleteLocalTree(java.nio.file.Path dir) throws IOException {
         try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder())
                     .forEach(f -> f.toFile().delete());

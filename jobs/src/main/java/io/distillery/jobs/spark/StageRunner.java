@@ -77,7 +77,7 @@ public final class StageRunner {
      * ({@code spark.task.cpus}) and to the GPUs Spark assigned it; in local mode, and outside a task,
      * null (TensorFlow's defaults: the machine).
      */
-    static ConfigProto taskConfig() {
+    public static ConfigProto taskConfig() {
         TaskContext ctx = TaskContext.get();
         SparkEnv env = SparkEnv.get();
         boolean local = env == null || env.conf().get("spark.master", "local").startsWith("local");

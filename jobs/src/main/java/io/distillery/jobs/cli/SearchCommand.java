@@ -1,0 +1,44 @@
+package io.distillery.jobs.cli;
+
+import io.distillery.jobs.search.SearchJob;
+import io.distillery.publish.PublishResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code distillery search}: trials over students, T, α, pruning and int8; the best within budgets is published. */
+@Command(
+        name = "search",
+        description = {
+            "Search students, temperatures, alphas, pruning and int8 for the smallest (or fastest) model",
+            "within search.max_accuracy_drop of the teacher (and search.max_latency_ms, search.max_bytes),",
+            "and publish it. Each trial is a Spark task; all learn from the teacher's logits, scored once.",
+            "Chooses on the validation rows (data.validation_fraction); the test rows only report.",
+            "Trains the teacher first unless the run has it. Finished trials are kept and never rerun."
+        })
+public final class SearchCommand extends StageCommands.Stage {
+    @Option(names = "--no-publish", description = "Run the trials and choose, but publish nothing.")
+    boolean noPublish;
+
+    @Override
+    boolean newRunAllowed() {
+        return true;
+    }
+
+    @Override
+    void run(JobRunner job) throws Exception {
+        SearchJob search = new SearchJob(job.pipeline, job.spark, System.out);
+        SearchJob.Outcome outcome = search.search();
+        if (noPublish) {
+            System.out.println(
+                    "search   --no-publish: chosen " + outcome.choice().chosen().id() + ", nothing published");
+            return;
+        }
+        PublishResult r = search.publish(outcome);
+        System.out.printf(
+                "published %s version %d%s -> %s%n",
+                job.pipeline.config().name(),
+                r.version(),
+                r.reused() ? " (already published by this search)" : "",
+                r.uri());
+    }
+}
