@@ -108,7 +108,8 @@ public final class TrialRunner {
                 p50,
                 epochs,
                 (System.nanoTime() - started) / 1e9,
-                executor);
+                executor,
+                null);
     }
 
     private static StageResult train(StagePlan plan, StageStore dir, Shard shard, Supplier<Replica> replica) {

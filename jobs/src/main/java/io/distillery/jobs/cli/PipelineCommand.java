@@ -5,6 +5,7 @@ import io.distillery.jobs.pipeline.Deliver;
 import io.distillery.jobs.pipeline.Pipeline;
 import io.distillery.jobs.pipeline.RunPaths;
 import io.distillery.jobs.pipeline.StageOutcome;
+import io.distillery.jobs.search.SearchJob;
 import io.distillery.publish.PublishResult;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -18,9 +19,16 @@ import picocli.CommandLine.Command;
             "Validates the data, trains the teacher, the student from scratch (the baseline)",
             "and distilled, prunes it, exports it and publishes it as the next version.",
             "Stages already finished in the run directory (same --run-id) are skipped; a run goes on",
-            "with the config it was started with (--restart starts it over)."
+            "with the config it was started with (--restart starts it over).",
+            "With --search: the teacher, then `distillery search` instead of the configured student."
         })
 public final class PipelineCommand extends StageCommands.Stage {
+    @picocli.CommandLine.Option(
+            names = "--search",
+            description = "After the teacher, search students, T, alpha, pruning and int8 (search.*) and publish"
+                    + " the smallest (or fastest) model within the budgets, instead of the configured student.")
+    boolean search;
+
     @Override
     boolean newRunAllowed() {
         return true;
@@ -32,6 +40,18 @@ public final class PipelineCommand extends StageCommands.Stage {
         JobConfig config = p.config();
         PrintStream out = System.out;
         p.prepareData();
+        if (search) {
+            SearchJob searchJob = new SearchJob(p, job.spark, out);
+            PublishResult published = searchJob.publish(searchJob.search());
+            out.printf(
+                    "published %s version %d%s -> %s%n",
+                    config.name(),
+                    published.version(),
+                    published.reused() ? " (already published by this search)" : "",
+                    published.uri());
+            out.println("run directory: " + p.runDirectory().uri());
+            return;
+        }
         p.checkPruneSchedule();
         StageOutcome teacher = p.teacher();
         StageOutcome scratch = p.scratchStudent();

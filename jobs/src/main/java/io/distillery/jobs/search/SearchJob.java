@@ -85,6 +85,7 @@ public final class SearchJob {
         JobConfig config = pipeline.config();
         JobConfig.Search s = config.search();
         pipeline.prepareData();
+        pipeline.validationSet(); // what the choice is made on: its absence fails before any training
         pipeline.recordConfig();
         StageOutcome teacher = pipeline.teacher();
         double reference = pipeline.teacherValidationAccuracy();
