@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * Renders a {@link RunRecord} as one self-contained HTML page: the summary table, loss and accuracy
  * curves of every training stage, test accuracy against size for every model and exported artifact,
- * the exports, the published version, a failure if there is one, and the run's config.
+ * the exports, the published version, a failure if there is one, the search's trials and choice
+ * ({@link SearchSection}) if the run has one, and the run's config.
  *
  * <p>The page is a pure function of the run directory (no clock, no host name), so rewriting it for an
  * unchanged run yields the same bytes. Charts are drawn by Chart.js inlined from the classpath; a
@@ -86,6 +87,9 @@ public final class ReportWriter {
                 .append("<canvas id=\"size-chart\" width=\"760\" height=\"360\"></canvas>\n</div>\n");
         exportsTable(h, run);
         latencySection(h, run);
+        if (run.search() != null) {
+            SearchSection.html(h, run.search());
+        }
         dataSection(h, run);
         if (!run.configYaml().isBlank()) {
             h.append("<details><summary>Config of this run</summary><pre>")
@@ -96,6 +100,9 @@ public final class ReportWriter {
                 .append(chartData(run))
                 .append("</script>\n");
         h.append("<script>\n").append(ChartJs.source()).append("\n</script>\n");
+        if (run.search() != null) {
+            h.append("<script>\n").append(SearchSection.SCRIPT).append("</script>\n");
+        }
         h.append("<script>\n").append(SCRIPT).append("</script>\n");
         h.append("</body>\n</html>\n");
         return h.toString();
@@ -232,7 +239,11 @@ public final class ReportWriter {
                         .forEach(l ->
                                 latency.add(ordered("model", l.model(), "runtime", l.runtime(), "p50", l.p50Ms())));
             }
-            return JSON.writeValueAsString(ordered("stages", stages, "artifacts", artifacts, "latency", latency))
+            Map<String, Object> data = ordered("stages", stages, "artifacts", artifacts, "latency", latency);
+            if (run.search() != null) {
+                data.put("search", SearchSection.chartData(run.search()));
+            }
+            return JSON.writeValueAsString(data)
                     .replace("<", "\\u003c")
                     .replace(">", "\\u003e")
                     .replace("&", "\\u0026");
@@ -254,11 +265,11 @@ public final class ReportWriter {
         return Double.isFinite(v) ? v : null;
     }
 
-    private static String num(Double v, String format) {
+    static String num(Double v, String format) {
         return "<td class=\"n\">" + (v == null ? "&ndash;" : String.format(Locale.ROOT, format, v)) + "</td>";
     }
 
-    private static String count(Long v) {
+    static String count(Long v) {
         return "<td class=\"n\">" + (v == null ? "&ndash;" : String.format(Locale.ROOT, "%,d", v)) + "</td>";
     }
 
@@ -288,6 +299,9 @@ public final class ReportWriter {
       .failure { border: 1px solid #b3261e; background: #fdecea; padding: 0.6em 1em; margin: 1em 0; }
       .charts { display: flex; flex-wrap: wrap; gap: 24px; } p.empty { color: #888; font-style: italic; }
       pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
+      .held { color: #2a7d2e; font-weight: 600; } .missed { color: #b3261e; font-weight: 600; }
+      tr.chosen td { background: #eef6ee; } td.mark { color: #555; }
+      table.search-trials { font-size: 0.9em; } table.search-trials td:first-child { white-space: nowrap; }
       """;
 
     private static final String SCRIPT = """
@@ -361,6 +375,9 @@ public final class ReportWriter {
               scales: { y: { title: { display: true, text: 'milliseconds' }, beginAtZero: true } }
             })
           }));
+        }
+        if (run.search) {
+          charts.push(...searchCharts(run.search, palette, common));
         }
         charts.splice(0, charts.length, ...charts.filter(c => c !== null));
         for (const c of charts) {

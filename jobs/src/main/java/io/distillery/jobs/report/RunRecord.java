@@ -8,6 +8,7 @@ import io.distillery.jobs.pipeline.ExportLatency;
 import io.distillery.jobs.pipeline.MetricsLog;
 import io.distillery.jobs.pipeline.RunDirectory;
 import io.distillery.jobs.pipeline.Stages;
+import io.distillery.jobs.search.SearchJob;
 import io.distillery.prune.GzipSize;
 import io.distillery.stage.Json;
 import io.distillery.stage.Progress;
@@ -25,8 +26,8 @@ import java.util.stream.Stream;
 /**
  * Everything a run directory records about its run, read from the files the stages write: the
  * config, the per-epoch lines of {@code metrics.jsonl}, each training stage's {@code result.json},
- * the export report, the published version and the last failure. Read-only; reading a run never
- * changes it.
+ * the export report, the published version, the last failure and the search summary. Read-only;
+ * reading a run never changes it.
  *
  * @param stages the training stages in pipeline order (teacher, student-scratch, student, pruned),
  *     each present even if it has not run
@@ -34,6 +35,7 @@ import java.util.stream.Stream;
  * @param published the version this run published, or null
  * @param failure the last failed command, or null
  * @param data the data provenance ({@code data.json}), or an empty map
+ * @param search what {@code distillery search} recorded ({@code search/summary.json}), or null
  */
 public record RunRecord(
         String runId,
@@ -45,7 +47,8 @@ public record RunRecord(
         Published published,
         FailureRecord failure,
         Map<String, Object> data,
-        ExportLatency latency) {
+        ExportLatency latency,
+        SearchRecord search) {
 
     private static final ObjectMapper JSON = Json.MAPPER;
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -199,7 +202,8 @@ public record RunRecord(
                 published,
                 FailureRecord.read(run),
                 data,
-                run.exists(ExportLatency.FILE) ? ExportLatency.read(run) : null);
+                run.exists(ExportLatency.FILE) ? ExportLatency.read(run) : null,
+                SearchRecord.read(run));
     }
 
     private static double number(Map<?, ?> m, String key) {
@@ -285,6 +289,7 @@ public record RunRecord(
                 MetricsLog.FILE,
                 "export/formats.json",
                 "publish/result.json",
+                SearchJob.SUMMARY,
                 FailureRecord.FILE));
         for (String stage : Stages.TRAINING) {
             files.add(stage + "/" + Progress.FILE);
