@@ -6,7 +6,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$HERE"
 CLASS="$1"; shift
-mvn -q -B -o install -DskipTests -pl core,distill,prune,stage,export,publish >/dev/null
+mvn -q -B -o install -DskipTests -pl core,distill,prune,stage,export,search,publish >/dev/null
 mvn -q -B -o -pl jobs test-compile >/dev/null
 mvn -q -B -o -pl jobs dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile="$HERE/jobs/target/bench-classpath.txt" >/dev/null

@@ -57,14 +57,15 @@ public final class TrialRunner {
             StagePlan.Distilled distilled = new StagePlan.Distilled(spec, settings.distillFor(trial), teaching);
             weights = train(distilled, dir.child("student"), shard, replica).weights();
             if (trial.prune() != null) {
+                StagePlan.Training fineTuning = settings.pruneFor(trial);
                 StagePlan.Pruned pruned = new StagePlan.Pruned(
                         new StagePlan.Model(spec, weights),
-                        settings.prune(),
+                        fineTuning,
                         teaching,
                         settings.pruningFor(trial),
                         trial.prune());
                 weights = train(pruned, dir.child("pruned"), shard, replica).weights();
-                epochs += settings.prune().loop().epochs();
+                epochs += fineTuning.loop().epochs();
             }
         }
         ModelSpec exported = spec;

@@ -13,10 +13,12 @@ import java.io.Serializable;
  *
  * @param student the configured student, width 1
  * @param distill the distilled student's training; its epochs are replaced by each trial's
- * @param prune the pruning fine-tune's training
+ * @param prune the pruning fine-tune's training at the full budget
  * @param pruning the pruning schedule; its final sparsity is replaced by each trial's
  * @param teacher the teacher whose logits {@link TrialData} carries (recorded, not run again)
  * @param latencyCalls timed single-row calls of each trial's artifact
+ * @param fullEpochs the search's full distillation budget: a shorter trial (a first rung of successive
+ *     halving) gets a pruning fine-tune shortened in proportion
  */
 public record TrialSettings(
         ModelSpec student,
@@ -24,8 +26,16 @@ public record TrialSettings(
         StagePlan.Training prune,
         PruningPlan pruning,
         StagePlan.TeacherSource teacher,
-        int latencyCalls)
+        int latencyCalls,
+        int fullEpochs)
         implements Serializable {
+
+    StagePlan.Training pruneFor(Trial trial) {
+        TrainingLoop.Plan l = prune.loop();
+        int epochs = Math.max(1, (int) Math.round(l.epochs() * (double) trial.epochs() / fullEpochs));
+        return new StagePlan.Training(
+                new TrainingLoop.Plan(epochs, l.batchSize(), 0, l.seed()), prune.optimizer(), prune.recipe());
+    }
 
     StagePlan.Training distillFor(Trial trial) {
         TrainingLoop.Plan l = distill.loop();

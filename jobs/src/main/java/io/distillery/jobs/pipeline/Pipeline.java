@@ -576,7 +576,8 @@ public final class Pipeline {
                 training(fineTuning, "prune"),
                 prune.plan(),
                 teacherSource(),
-                search.latencyCalls());
+                search.latencyCalls(),
+                search.epochs());
     }
 
     /** A finished stage's outcome from the run directory, or null; fails if it no longer fits {@code spec}. */

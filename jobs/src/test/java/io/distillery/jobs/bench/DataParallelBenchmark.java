@@ -269,7 +269,7 @@ public final class DataParallelBenchmark {
         return m;
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (Exception e) {

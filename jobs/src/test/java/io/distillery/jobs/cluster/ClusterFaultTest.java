@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The cluster faults of the fault suite, on a real standalone cluster (a Master and two Workers, each
  * executor its own JVM): the whole pipeline with two workers per training stage while one executor is
  * SIGKILLed at a random step of the teacher, the distillation or the pruning stage; an executor that
- * stalls (SIGSTOP); more workers than slots. Every kill must end in a finished run (exit 0, a complete
+ * stalls (SIGSTOP); more workers than slots; an executor SIGKILLed in the middle of a search. Every kill must end in a finished run (exit 0, a complete
  * version) whose accuracies are within 0.5 points of a clean run's, having redone at most one
  * checkpoint interval. The table goes to bench/results/faults-cluster.{md,json} with
  * {@code -Dfaults.write=true}; {@code -Dfaults.kills=10} kills in ten runs instead of three (one per
@@ -295,6 +295,126 @@ class ClusterFaultTest {
         assertEquals(ExitCodes.CONFIG, r.exitCode(), r.toString());
         assertTrue(r.err().contains("spark.workers = 3 needs 3 task slots"), r.err());
         assertEquals(-1, published("slots"), "nothing published");
+    }
+
+    @Test
+    @Order(4)
+    void anExecutorKilledDuringASearchLosesNoTrialAndRunsNoneTwice() throws Exception {
+        // The clean run's teacher, brought as the SavedModel every run keeps: the search scores it once.
+        String run = "search-kill";
+        Path trials = tmp.resolve("runs/" + run + "/search/trials");
+        List<String> ids = List.of(
+                "w0.50-T1.50-a0.50-dense-float-e6",
+                "w0.50-T1.50-a0.50-dense-int8-e6",
+                "w1.00-T1.50-a0.50-dense-float-e6",
+                "w1.00-T1.50-a0.50-dense-int8-e6");
+        long started = System.nanoTime();
+        CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(() -> CliHarness.run(
+                "search",
+                "--conf",
+                conf.toString(),
+                "--run-id",
+                run,
+                "--no-publish",
+                "--set",
+                "teacher.saved_model.uris=" + tmp.resolve("runs/clean/teacher/savedmodel"),
+                "--set",
+                "data.validation_fraction=0.2",
+                "--set",
+                "search.widths=[0.5,1.0]",
+                "--set",
+                "search.temperatures=[1.5]",
+                "--set",
+                "search.prunes=[none]",
+                "--set",
+                "search.epochs=6",
+                "--set",
+                "search.latency_calls=10",
+                "--set",
+                "search.max_accuracy_drop=100"));
+        // Wait for a trial that has started and not finished, then SIGKILL the executor running it.
+        String victimTrial = null;
+        long victim = -1;
+        while (victim < 0 && !job.isDone() && System.nanoTime() - started < RUN_TIMEOUT.toNanos()) {
+            Thread.sleep(200);
+            for (String id : ids) {
+                Path attempts = trials.resolve(id).resolve("attempts");
+                if (Files.exists(trials.resolve(id).resolve("result.json")) || !Files.isDirectory(attempts)) {
+                    continue;
+                }
+                List<String> markers = markers(attempts);
+                if (markers.isEmpty()) {
+                    continue;
+                }
+                String where = Files.readString(attempts.resolve(markers.get(0)));
+                String executorId = where.replaceFirst("^executor (\\S+) on .*$", "$1");
+                victim = cluster.executors().stream()
+                        .filter(p -> p.info().commandLine().orElse("").contains("--executor-id " + executorId + " "))
+                        .mapToLong(ProcessHandle::pid)
+                        .findFirst()
+                        .orElse(-1);
+                if (victim > 0) {
+                    victimTrial = id;
+                    Thread.sleep(500); // into its training
+                    ProcessHandle.of(victim).ifPresent(ProcessHandle::destroyForcibly);
+                    break;
+                }
+            }
+        }
+        CliHarness.Result r = job.get(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        List<String> problems = new ArrayList<>();
+        if (r.exitCode() != 0) {
+            problems.add("exit " + r.exitCode() + ": " + firstLine(r.err()));
+        }
+        if (victim < 0) {
+            problems.add("no trial was caught running");
+        }
+        // Every trial finished exactly once: one result each, by the attempt it names; only the killed
+        // trial has a second attempt.
+        for (String id : ids) {
+            Path dir = trials.resolve(id);
+            if (!Files.exists(dir.resolve("result.json"))) {
+                problems.add(id + " has no result");
+                continue;
+            }
+            JsonNode result = JSON.readTree(dir.resolve("result.json").toFile());
+            List<String> markers = markers(dir.resolve("attempts"));
+            int expected = id.equals(victimTrial) ? 2 : 1;
+            if (markers.size() != expected) {
+                problems.add(id + ": " + markers.size() + " attempts, expected " + expected + " " + markers);
+            }
+            if (!markers.contains(result.get("attempt").asText())) {
+                problems.add(id + ": its result names attempt " + result.get("attempt") + ", not one of " + markers);
+            }
+        }
+        JsonNode summary = JSON.readTree(
+                tmp.resolve("runs/" + run + "/search/summary.json").toFile());
+        List<String> summarized = new ArrayList<>();
+        summary.get("trials").forEach(t -> summarized.add(t.get("id").asText()));
+        if (!new java.util.TreeSet<>(summarized).equals(new java.util.TreeSet<>(ids))
+                || summarized.size() != ids.size()) {
+            problems.add("summary trials " + summarized + ", expected " + ids);
+        }
+        rows.add(ClusterFaultRow.of(
+                "search-executor-killed",
+                "exit 0; " + ids.size() + " trials, each with one result; only the killed trial retried",
+                "exit " + r.exitCode() + "; killed pid " + victim + " in " + victimTrial
+                        + (problems.isEmpty() ? "" : "; " + problems),
+                started,
+                problems.isEmpty()));
+        assertTrue(problems.isEmpty(), problems + "\n" + r);
+    }
+
+    private static List<String> markers(Path attempts) throws Exception {
+        if (!Files.isDirectory(attempts)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(attempts)) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith(".")) // Hadoop's checksum files
+                    .sorted()
+                    .toList();
+        }
     }
 
     // ------------------------------------------------------------------------------------- helpers

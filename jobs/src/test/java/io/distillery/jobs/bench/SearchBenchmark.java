@@ -1,0 +1,251 @@
+package io.distillery.jobs.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.distillery.jobs.CliHarness;
+import io.distillery.jobs.cluster.StandaloneCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The compression search on a standalone cluster of this machine (Master + 2 one-core Workers): the
+ * default search space (24 trials) with one executor and with two, for the parallel efficiency
+ * (one-worker wall time / (2 × two-worker wall time)); successive halving on the same space, for its
+ * best model against the grid's and its share of the grid's trial-epochs; then the grid's trials chosen
+ * again within 1 point of the teacher and a latency budget, and published. Every search brings the same
+ * teacher (trained once, data-parallel, and kept by its run as a SavedModel).
+ *
+ * <p>Run with {@code bench/search.sh [epochs=6] [rows=0 (all)]}; writes {@code bench/results/search.json}
+ * and {@code .md}.
+ */
+public final class SearchBenchmark {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public static void main(String[] args) throws Exception {
+        int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 6;
+        int rows = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        Path root = StandaloneCluster.repoRoot();
+        Path work = Files.createTempDirectory("distillery-bench-search-");
+        Path conf = work.resolve("search.yaml");
+        Files.writeString(
+                conf,
+                String.join(
+                        "\n",
+                        "name: search",
+                        "run_dir: " + work.resolve("runs"),
+                        "data:",
+                        "  limit: " + rows,
+                        "  validation_fraction: 0.1",
+                        "search:",
+                        "  epochs: " + epochs,
+                        "  prune_epochs: 2",
+                        "  max_accuracy_drop: 100",
+                        "publish:",
+                        "  base_path: " + work.resolve("models"),
+                        ""));
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("date", Instant.now().toString());
+        results.put("command", "bench/search.sh " + epochs + " " + rows);
+        results.put("cpus", Runtime.getRuntime().availableProcessors());
+        results.put("load_average_at_start", DataParallelBenchmark.loadAverage());
+        results.put("cluster", "standalone, 127.0.0.1: Master + 2 Workers (1 core, 2 GiB executor heap each)");
+        Map<String, Object> runs = new LinkedHashMap<>();
+        try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("spark-home"), 2)) {
+            CliHarness.use(cluster.session("distillery-bench-teacher", Map.of("spark.executor.memory", "2g")));
+            CliHarness.Result teacher =
+                    CliHarness.run("teacher", "--conf", conf.toString(), "--run-id", "teacher", "--workers", "2");
+            check(teacher, "teacher");
+            CliHarness.stopSpark();
+            String brought = "teacher.saved_model.uris=" + work.resolve("runs/teacher/teacher/savedmodel");
+            // One executor, then two: the same 24 trials in fresh runs.
+            runs.put("grid_1_worker", search(cluster, conf, "grid-1", brought, Map.of("spark.cores.max", "1")));
+            runs.put("grid_2_workers", search(cluster, conf, "grid-2", brought, Map.of()));
+            runs.put(
+                    "halving_2_workers", search(cluster, conf, "halving", brought, Map.of(), "search.sampler=halving"));
+            // The grid's trials again (kept: nothing retrained), chosen within 1 point and a latency budget.
+            JsonNode grid = summary(work, "grid-2");
+            double budget = medianLatency(grid);
+            results.put("budget_max_latency_ms", budget);
+            runs.put(
+                    "chosen_within_budgets",
+                    search(
+                            cluster,
+                            conf,
+                            "grid-2",
+                            brought,
+                            Map.of(),
+                            "search.max_accuracy_drop=1",
+                            "search.max_latency_ms=" + budget,
+                            "publish"));
+        } finally {
+            CliHarness.stopSpark();
+        }
+        results.put("runs", runs);
+        JsonNode one = summary(work, "grid-1");
+        JsonNode two = summary(work, "grid-2");
+        JsonNode halving = summary(work, "halving");
+        double efficiency =
+                one.get("seconds").asDouble() / (2 * two.get("seconds").asDouble());
+        results.put("parallel_efficiency", efficiency);
+        results.put("trials", two.get("trials").size());
+        JsonNode gridBest = best(two);
+        JsonNode halvingBest = best(halving);
+        results.put("grid_best", brief(gridBest));
+        results.put("halving_best", brief(halvingBest));
+        results.put(
+                "halving_trial_epochs_share",
+                halving.get("trial_epochs").asDouble() / two.get("trial_epochs").asDouble());
+        results.put(
+                "halving_best_minus_grid_best_test_points",
+                100
+                        * (halvingBest.get("test_accuracy").asDouble()
+                                - gridBest.get("test_accuracy").asDouble()));
+        JsonNode manifest =
+                JSON.readTree(work.resolve("models/search/1/manifest.json").toFile());
+        results.put("published_search", manifest.get("search"));
+        results.put("published_metrics", manifest.get("metrics"));
+        results.put(
+                "teacher",
+                JSON.readTree(work.resolve("runs/grid-2/teacher/teachers.json").toFile()));
+        results.put("load_average_at_end", DataParallelBenchmark.loadAverage());
+        Path out = root.resolve("bench/results");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("search.json"), JSON.writeValueAsString(results));
+        String md = markdown(results, one, two, halving);
+        Files.writeString(out.resolve("search.md"), md);
+        System.out.println();
+        System.out.print(md);
+    }
+
+    private static Map<String, Object> search(
+            StandaloneCluster cluster, Path conf, String run, String brought, Map<String, String> spark, String... sets)
+            throws Exception {
+        Map<String, String> settings = new LinkedHashMap<>(spark);
+        settings.put("spark.executor.memory", "2g");
+        CliHarness.use(cluster.session("distillery-bench-" + run, settings));
+        List<String> args = new ArrayList<>(List.of("search", "--conf", conf.toString(), "--run-id", run));
+        args.addAll(List.of("--set", brought));
+        boolean publish = false;
+        for (String s : sets) {
+            if (s.equals("publish")) {
+                publish = true;
+            } else {
+                args.addAll(List.of("--set", s));
+            }
+        }
+        if (!publish) {
+            args.add("--no-publish");
+        }
+        long started = System.nanoTime();
+        CliHarness.Result r = CliHarness.run(args.toArray(String[]::new));
+        double wall = (System.nanoTime() - started) / 1e9;
+        CliHarness.stopSpark();
+        check(r, run);
+        System.out.print(r.out());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("run", run);
+        m.put("settings", List.of(sets));
+        m.put("spark", spark);
+        m.put("command_seconds", wall);
+        return m;
+    }
+
+    private static void check(CliHarness.Result r, String what) {
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException(what + " failed: " + r);
+        }
+    }
+
+    private static JsonNode summary(Path work, String run) throws Exception {
+        return JSON.readTree(
+                work.resolve("runs/" + run + "/search/summary.json").toFile());
+    }
+
+    /** The most accurate trial on the validation rows (what a search would pick with no size objective). */
+    private static JsonNode best(JsonNode summary) {
+        JsonNode best = null;
+        for (JsonNode t : summary.get("trials")) {
+            if (best == null
+                    || t.get("validation_accuracy").asDouble()
+                            > best.get("validation_accuracy").asDouble()) {
+                best = t;
+            }
+        }
+        return best;
+    }
+
+    private static double medianLatency(JsonNode summary) {
+        List<Double> p50 = new ArrayList<>();
+        summary.get("trials").forEach(t -> p50.add(t.get("latency_p50_ms").asDouble()));
+        p50.sort(Double::compare);
+        return p50.get(p50.size() / 2);
+    }
+
+    private static Map<String, Object> brief(JsonNode t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String k :
+                List.of("id", "validation_accuracy", "test_accuracy", "bytes", "latency_p50_ms", "train_epochs")) {
+            m.put(k, JSON.convertValue(t.get(k), Object.class));
+        }
+        return m;
+    }
+
+    private static String markdown(Map<String, Object> r, JsonNode one, JsonNode two, JsonNode halving) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Compression search on a 2-worker standalone cluster\n\n");
+        md.append("`")
+                .append(r.get("command"))
+                .append("`, ")
+                .append(r.get("date"))
+                .append(", load average ")
+                .append(r.get("load_average_at_start"))
+                .append(" at start, ")
+                .append(r.get("load_average_at_end"))
+                .append(" at end; ")
+                .append(r.get("cluster"))
+                .append(".\n\n");
+        md.append(
+                "| search | trials | trial-epochs | seconds (trials) | best validation | its test |\n|---|---:|---:|---:|---:|---:|\n");
+        row(md, "grid, 1 worker", one);
+        row(md, "grid, 2 workers", two);
+        row(md, "successive halving (eta 3, 3 rungs), 2 workers", halving);
+        md.append(String.format(
+                Locale.ROOT,
+                "%nParallel efficiency (1-worker seconds / (2 × 2-worker seconds)): **%.2f**.%n"
+                        + "Successive halving: %.0f %% of the grid's trial-epochs; its best model %+.2f points (test) from the grid's best.%n",
+                r.get("parallel_efficiency"),
+                100 * (double) r.get("halving_trial_epochs_share"),
+                r.get("halving_best_minus_grid_best_test_points")));
+        JsonNode search = JSON.valueToTree(r.get("published_search"));
+        md.append(String.format(
+                Locale.ROOT,
+                "%nChosen within 1 point of the teacher's validation accuracy and p50 <= %.4f ms (the grid's median):"
+                        + " `%s`, budgets met: %s; checks: %s%n",
+                r.get("budget_max_latency_ms"),
+                search.get("chosen").asText(),
+                search.get("met").asText(),
+                search.get("checks").toString()));
+        return md.toString();
+    }
+
+    private static void row(StringBuilder md, String name, JsonNode s) {
+        JsonNode b = best(s);
+        md.append(String.format(
+                Locale.ROOT,
+                "| %s | %d | %d | %.0f | %.4f (%s) | %.4f |%n",
+                name,
+                s.get("trials").size(),
+                s.get("trial_epochs").asLong(),
+                s.get("seconds").asDouble(),
+                b.get("validation_accuracy").asDouble(),
+                b.get("id").asText(),
+                b.get("test_accuracy").asDouble()));
+    }
+}
