@@ -30,6 +30,18 @@ public record TrialSettings(
         int fullEpochs)
         implements Serializable {
 
+    /**
+     * A trial's relative cost, to start the longest first (what keeps every slot busy to the end: the
+     * last trials to start are the short ones): the scaled student's parameters times its epochs, and
+     * int8's calibration and slower interpreter kernels on top.
+     */
+    public double estimatedCost(Trial trial) {
+        long parameters = StudentFamily.scaled(student, trial.width()).parameterCount();
+        int epochs = trial.epochs()
+                + (trial.prune() == null ? 0 : pruneFor(trial).loop().epochs());
+        return parameters * (double) epochs * (trial.int8() ? 1.5 : 1);
+    }
+
     StagePlan.Training pruneFor(Trial trial) {
         TrainingLoop.Plan l = prune.loop();
         int epochs = Math.max(1, (int) Math.round(l.epochs() * (double) trial.epochs() / fullEpochs));

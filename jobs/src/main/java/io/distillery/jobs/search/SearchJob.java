@@ -109,7 +109,7 @@ public final class SearchJob {
         Map<String, String> failed = new LinkedHashMap<>();
         List<TrialResult> results = new ArrayList<>();
         try {
-            Runner runner = new Runner(jsc, new TrialTask(settings, shared, trialsDir()), s, started, failed);
+            Runner runner = new Runner(jsc, new TrialTask(settings, shared, trialsDir()), settings, s, started, failed);
             SearchSpace space = s.space();
             switch (s.sampler()) {
                 case "grid" -> results.addAll(runner.all(space.grid(s.epochs())));
@@ -159,6 +159,7 @@ public final class SearchJob {
     private final class Runner {
         private final JavaSparkContext jsc;
         private final TrialTask task;
+        private final TrialSettings settings;
         private final JobConfig.Search search;
         private final long started;
         private final Map<String, String> failed;
@@ -166,17 +167,23 @@ public final class SearchJob {
         Runner(
                 JavaSparkContext jsc,
                 TrialTask task,
+                TrialSettings settings,
                 JobConfig.Search search,
                 long started,
                 Map<String, String> failed) {
             this.jsc = jsc;
             this.task = task;
+            this.settings = settings;
             this.search = search;
             this.started = started;
             this.failed = failed;
         }
 
-        List<TrialResult> all(List<Trial> trials) throws IOException {
+        List<TrialResult> all(List<Trial> given) throws IOException {
+            // Longest first: the slots stay busy to the end instead of one finishing a long trial alone.
+            List<Trial> trials = given.stream()
+                    .sorted(Comparator.comparingDouble(settings::estimatedCost).reversed())
+                    .toList();
             int slots = Math.max(1, spark.sparkContext().defaultParallelism());
             long budgetNanos = search.timeBudgetDuration().toNanos();
             AtomicInteger finished = new AtomicInteger();
