@@ -43,7 +43,7 @@ import org.apache.arrow.memory.RootAllocator;
  * data-parallel workers, with throughput, native threads and resident memory after every epoch, to
  * catch per-step leaks.
  *
- * <p>Usage: {@code bin/bench training [steps] [rounds] [memoryEpochs]}.
+ * <p>Usage: {@code bin/bench training [steps] [rounds] [memoryEpochs]} (0 epochs: throughput only).
  */
 public final class TrainingLoopBenchmark {
     static final String DATA = "/usr/share/datasets/fashion-mnist";
@@ -56,6 +56,8 @@ public final class TrainingLoopBenchmark {
             "dense(128,relu)",
             "dense(10)");
     static final List<String> STUDENT = List.of("flatten", "dense(128,relu)", "dense(10)");
+    /** The smallest student of the default search (width 0.25): where per-step overhead weighs most. */
+    static final List<String> SEARCH_SMALLEST = List.of("flatten", "dense(32,relu)", "dense(10)");
 
     public static void main(String[] args) throws Exception {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 100;
@@ -74,12 +76,12 @@ public final class TrainingLoopBenchmark {
         results.put("date", Instant.now().toString());
         results.put("command", "bin/bench training " + steps + " " + rounds + " " + memoryEpochs);
         results.put("cpus", Runtime.getRuntime().availableProcessors());
-        List<Map<String, Object>> throughput = Stream.of(TEACHER, STUDENT)
+        List<Map<String, Object>> throughput = Stream.of(TEACHER, STUDENT, SEARCH_SMALLEST)
                 .map(layers -> throughput(layers, images, labels, batch, steps, rounds))
                 .toList();
         results.put("throughput", throughput);
         List<Map<String, Object>> longRuns = new ArrayList<>();
-        for (int workers : new int[] {1, 2}) {
+        for (int workers : memoryEpochs > 0 ? new int[] {1, 2} : new int[0]) {
             longRuns.add(longRun(images, labels, batch, memoryEpochs, workers));
         }
         results.put("long_runs", longRuns);
@@ -180,14 +182,14 @@ public final class TrainingLoopBenchmark {
                 System.out.printf(
                         Locale.ROOT,
                         "%s round %d: distillery %.1f s, plain %.1f s%n",
-                        conv ? "teacher" : "student",
+                        conv ? "teacher" : String.join(" ", layers),
                         r + 1,
                         distillerySeconds,
                         plainSeconds);
             }
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model", conv ? "teacher CNN" : "student MLP");
+        m.put("model", conv ? "teacher CNN" : layers.equals(SEARCH_SMALLEST) ? "search smallest" : "student MLP");
         m.put("layers", layers);
         m.put("samples_each", samples * rounds);
         m.put("distillery_samples_per_s", samples * rounds / distillerySeconds);

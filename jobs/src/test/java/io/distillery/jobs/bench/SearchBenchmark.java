@@ -31,6 +31,8 @@ public final class SearchBenchmark {
     public static void main(String[] args) throws Exception {
         int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 6;
         int rows = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+        // "efficiency": the 1- and 2-worker grids only (bench/results/search-efficiency.{md,json}).
+        boolean efficiencyOnly = args.length > 2 && args[2].equals("efficiency");
         Path root = StandaloneCluster.repoRoot();
         Path work = Files.createTempDirectory("distillery-bench-search-");
         Path conf = work.resolve("search.yaml");
@@ -52,7 +54,7 @@ public final class SearchBenchmark {
                         ""));
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("date", Instant.now().toString());
-        results.put("command", "bench/search.sh " + epochs + " " + rows);
+        results.put("command", "bench/search.sh " + epochs + " " + rows + (efficiencyOnly ? " efficiency" : ""));
         results.put("cpus", Runtime.getRuntime().availableProcessors());
         results.put("load_average_at_start", DataParallelBenchmark.loadAverage());
         results.put("cluster", "standalone, 127.0.0.1: Master + 2 Workers (1 core, 2 GiB executor heap each)");
@@ -72,6 +74,35 @@ public final class SearchBenchmark {
             JsonNode one = summary(work, "grid-1");
             runs.put("grid_2_workers", search(cluster, conf, "grid-2", brought, Map.of()));
             JsonNode two = summary(work, "grid-2");
+            if (efficiencyOnly) {
+                double e =
+                        one.get("seconds").asDouble() / (2 * two.get("seconds").asDouble());
+                results.put("parallel_efficiency", e);
+                results.put("seconds_1_worker", one.get("seconds").asDouble());
+                results.put("seconds_2_workers", two.get("seconds").asDouble());
+                results.put("sum_of_trial_seconds_1_worker", sumSeconds(one));
+                results.put("sum_of_trial_seconds_2_workers", sumSeconds(two));
+                results.put("load_average_at_end", DataParallelBenchmark.loadAverage());
+                String md = String.format(
+                        Locale.ROOT,
+                        "# Search parallel efficiency%n%n`%s`, %s, load average %s at start, %s at end.%n%n"
+                                + "24 trials: %.0f s with 1 worker, %.0f s with 2; efficiency **%.2f** (sum of the trials'"
+                                + " own seconds %.0f and %.0f).%n",
+                        results.get("command"),
+                        results.get("date"),
+                        results.get("load_average_at_start"),
+                        results.get("load_average_at_end"),
+                        one.get("seconds").asDouble(),
+                        two.get("seconds").asDouble(),
+                        e,
+                        sumSeconds(one),
+                        sumSeconds(two));
+                Path out = root.resolve("bench/results");
+                Files.writeString(out.resolve("search-efficiency.json"), JSON.writeValueAsString(results));
+                Files.writeString(out.resolve("search-efficiency.md"), md);
+                System.out.print(md);
+                return;
+            }
             runs.put(
                     "halving_2_workers", search(cluster, conf, "halving", brought, Map.of(), "search.sampler=halving"));
             JsonNode halving = summary(work, "halving");
@@ -138,6 +169,8 @@ public final class SearchBenchmark {
             throws Exception {
         Map<String, String> settings = new LinkedHashMap<>(spark);
         settings.put("spark.executor.memory", "2g");
+        // One-core executors: the JVM sizes its GC and JIT threads to that core, as a container quota would.
+        settings.put("spark.executor.extraJavaOptions", "-XX:ActiveProcessorCount=1");
         CliHarness.use(cluster.session("distillery-bench-" + run, settings));
         List<String> args = new ArrayList<>(List.of("search", "--conf", conf.toString(), "--run-id", run));
         args.addAll(List.of("--set", brought));
