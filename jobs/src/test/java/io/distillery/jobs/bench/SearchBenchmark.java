@@ -169,8 +169,6 @@ public final class SearchBenchmark {
             throws Exception {
         Map<String, String> settings = new LinkedHashMap<>(spark);
         settings.put("spark.executor.memory", "2g");
-        // One-core executors: the JVM sizes its GC and JIT threads to that core, as a container quota would.
-        settings.put("spark.executor.extraJavaOptions", "-XX:ActiveProcessorCount=1");
         CliHarness.use(cluster.session("distillery-bench-" + run, settings));
         List<String> args = new ArrayList<>(List.of("search", "--conf", conf.toString(), "--run-id", run));
         args.addAll(List.of("--set", brought));
