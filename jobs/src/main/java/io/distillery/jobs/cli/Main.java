@@ -21,12 +21,12 @@ import picocli.CommandLine.Command;
         },
         subcommands = {
             PipelineCommand.class,
-            SearchCommand.class,
             StageCommands.Teacher.class,
             StageCommands.Distill.class,
             StageCommands.Prune.class,
             StageCommands.Export.class,
             StageCommands.Publish.class,
+            SearchCommand.class,
             ModelsCommand.class,
             ServeCommand.class,
             RunsCommand.class,

@@ -9,11 +9,14 @@ import picocli.CommandLine.Option;
 @Command(
         name = "search",
         description = {
-            "Search students, temperatures, alphas, pruning and int8 for the smallest (or fastest) model",
-            "within search.max_accuracy_drop of the teacher (and search.max_latency_ms, search.max_bytes),",
-            "and publish it. Each trial is a Spark task; all learn from the teacher's logits, scored once.",
-            "Chooses on the validation rows (data.validation_fraction); the test rows only report.",
-            "Trains the teacher first unless the run has it. Finished trials are kept and never rerun."
+            "Search for the smallest model within your budgets; publish it.",
+            "Trials over student width, temperature, alpha, pruning and int8 (search.*),",
+            "each a Spark task learning from the teacher's logits, scored once. The choice",
+            "is made on the validation rows (data.validation_fraction): the smallest",
+            "(search.objective=latency: the fastest) within search.max_accuracy_drop of",
+            "the teacher, search.max_latency_ms and search.max_bytes; the test rows only",
+            "report. Trains the teacher first unless the run has it; finished trials are",
+            "kept and never run again."
         })
 public final class SearchCommand extends StageCommands.Stage {
     @Option(names = "--no-publish", description = "Run the trials and choose, but publish nothing.")

@@ -107,13 +107,13 @@ public final class SearchJob {
         Broadcast<TrialData> shared = jsc.broadcast(data);
         long started = System.nanoTime();
         Map<String, String> failed = new LinkedHashMap<>();
-        List<TrialResult> results = new ArrayList<>();
+        List<TrialResult> found = new ArrayList<>();
         try {
             Runner runner = new Runner(jsc, new TrialTask(settings, shared, trialsDir()), settings, s, started, failed);
             SearchSpace space = s.space();
             switch (s.sampler()) {
-                case "grid" -> results.addAll(runner.all(space.grid(s.epochs())));
-                case "random" -> results.addAll(runner.all(space.sample(count(s, space), s.seed(), s.epochs())));
+                case "grid" -> found.addAll(runner.all(space.grid(s.epochs())));
+                case "random" -> found.addAll(runner.all(space.sample(count(s, space), s.seed(), s.epochs())));
                 default -> {
                     SuccessiveHalving halving = s.halving();
                     List<Trial> rung = space.sample(count(s, space), s.seed(), s.epochs());
@@ -124,7 +124,7 @@ public final class SearchJob {
                                 r + 1, halving.rungs(), rung.size(), epochs);
                         List<TrialResult> done = runner.all(
                                 rung.stream().map(t -> t.withEpochs(epochs)).toList());
-                        results.addAll(done);
+                        found.addAll(done);
                         if (r + 1 < halving.rungs()) {
                             rung = done.isEmpty() ? List.of() : halving.promote(done);
                         }
@@ -134,6 +134,10 @@ public final class SearchJob {
         } finally {
             shared.destroy();
         }
+        // A rung whose epochs equal the one before (a short search.epochs) promotes trials it already has.
+        List<TrialResult> results = List.copyOf(found.stream()
+                .collect(java.util.stream.Collectors.toMap(TrialResult::id, r -> r, (a, b) -> a, LinkedHashMap::new))
+                .values());
         if (results.isEmpty()) {
             throw new IllegalStateException(
                     "search: no trial finished" + (failed.isEmpty() ? "" : "; failed: " + failed));
