@@ -351,55 +351,70 @@ public final class SearchJob {
                 config.export().calibrationBatches() * config.prune().batchSize());
         Path dir = Files.createTempDirectory("distillery-search-" + pipeline.runId() + "-");
         Files.delete(dir);
-        out.printf(
-                "search   chosen %s: %s (%,d parameters)%s%n",
-                chosen.id(),
-                chosen.layers(),
-                chosen.parameters(),
-                outcome.choice().met() ? "" : "; best effort, budgets missed: " + missed(chosen, outcome.reference()));
-        Map<String, ExportStage.FormatReport> formats = ExportStage.export(
-                spec, weights, config.export().parsed(), calibration.features(), calibration.rows(), test, dir, out);
-        Map<String, Object> manifest = new LinkedHashMap<>();
-        manifest.put("config", ConfigLoader.toMap(config));
-        manifest.put("data", pipeline.dataRecord());
-        Map<String, Object> search = new LinkedHashMap<>(outcome.summary());
-        search.remove("trials");
-        search.put("chosen_trial", chosen);
-        search.put("front", Selection.front(outcome.results(), config.search().parsedObjective()::cost));
-        manifest.put("search", search);
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("teacher_validation_accuracy", outcome.reference());
-        metrics.put("validation_accuracy", chosen.validationAccuracy());
-        metrics.put("test_accuracy", chosen.testAccuracy());
-        Map<String, Object> perFormat = new LinkedHashMap<>();
-        formats.forEach((k, v) -> perFormat.put(
-                k,
-                v.testAccuracy() == null
-                        ? Map.of("file", v.file(), "bytes", v.bytes())
-                        : Map.of("file", v.file(), "bytes", v.bytes(), "test_accuracy", v.testAccuracy())));
-        metrics.put("formats", perFormat);
-        manifest.put("metrics", metrics);
-        manifest.put(
-                "signature",
-                Map.of(
-                        "name", SavedModelWriter.SIGNATURE,
-                        "input", tensor(SavedModelWriter.INPUT_KEY, spec.inputSize()),
-                        "output", tensor(SavedModelWriter.OUTPUT_KEY, spec.numClasses())));
-        manifest.put("versions", Versions.all(spark.version()));
-        RunDirectory run = pipeline.runDirectory();
-        PublishResult result = PublishStage.publish(
-                RunPaths.modelUri(config),
-                run.configuration(),
-                PublishOptions.defaults().withStaleAge(config.publish().staleAgeDuration()),
-                dir,
-                pipeline.runId() + "-search-" + chosen.id(),
-                manifest);
-        run.writeString(
-                "search/publish.json",
-                Json.MAPPER.writeValueAsString(
-                        Map.of("version", result.version(), "uri", result.uri().toString(), "trial", chosen.id())));
-        RunDirectory.deleteLocalTree(dir);
-        return result;
+        try {
+            out.printf(
+                    "search   chosen %s: %s (%,d parameters)%s%n",
+                    chosen.id(),
+                    chosen.layers(),
+                    chosen.parameters(),
+                    outcome.choice().met()
+                            ? ""
+                            : "; best effort, budgets missed: " + missed(chosen, outcome.reference()));
+            Map<String, ExportStage.FormatReport> formats = ExportStage.export(
+                    spec,
+                    weights,
+                    config.export().parsed(),
+                    calibration.features(),
+                    calibration.rows(),
+                    test,
+                    dir,
+                    out);
+            Map<String, Object> manifest = new LinkedHashMap<>();
+            manifest.put("config", ConfigLoader.toMap(config));
+            manifest.put("data", pipeline.dataRecord());
+            Map<String, Object> search = new LinkedHashMap<>(outcome.summary());
+            search.remove("trials");
+            search.put("chosen_trial", chosen);
+            search.put(
+                    "front", Selection.front(outcome.results(), config.search().parsedObjective()::cost));
+            manifest.put("search", search);
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            metrics.put("teacher_validation_accuracy", outcome.reference());
+            metrics.put("validation_accuracy", chosen.validationAccuracy());
+            metrics.put("test_accuracy", chosen.testAccuracy());
+            Map<String, Object> perFormat = new LinkedHashMap<>();
+            formats.forEach((k, v) -> perFormat.put(
+                    k,
+                    v.testAccuracy() == null
+                            ? Map.of("file", v.file(), "bytes", v.bytes())
+                            : Map.of("file", v.file(), "bytes", v.bytes(), "test_accuracy", v.testAccuracy())));
+            metrics.put("formats", perFormat);
+            manifest.put("metrics", metrics);
+            manifest.put(
+                    "signature",
+                    Map.of(
+                            "name", SavedModelWriter.SIGNATURE,
+                            "input", tensor(SavedModelWriter.INPUT_KEY, spec.inputSize()),
+                            "output", tensor(SavedModelWriter.OUTPUT_KEY, spec.numClasses())));
+            manifest.put("versions", Versions.all(spark.version()));
+            RunDirectory run = pipeline.runDirectory();
+            PublishResult result = PublishStage.publish(
+                    RunPaths.modelUri(config),
+                    run.configuration(),
+                    PublishOptions.defaults().withStaleAge(config.publish().staleAgeDuration()),
+                    dir,
+                    pipeline.runId() + "-search-" + chosen.id(),
+                    manifest);
+            run.writeString(
+                    "search/publish.json",
+                    Json.MAPPER.writeValueAsString(Map.of(
+                            "version", result.version(), "uri", result.uri().toString(), "trial", chosen.id())));
+            return result;
+        } finally {
+            if (Files.exists(dir)) {
+                RunDirectory.deleteLocalTree(dir); // the local copy, published or not
+            }
+        }
     }
 
     private String missed(TrialResult r, double reference) {
