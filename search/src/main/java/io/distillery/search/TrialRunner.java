@@ -87,12 +87,14 @@ public final class TrialRunner {
         }
         double p50 = -1; // not measured (search.latency_calls 0)
         if (settings.latencyCalls() > 0) {
-            List<Latency> measured = LatencyMeter.measure(
-                    List.of(Inference.tflite(trial.id(), runtime, artifact, 1)),
-                    data.validation(),
-                    data.width(),
-                    LatencyMeter.Settings.of(settings.latencyCalls()));
-            p50 = measured.get(0).p50Ms();
+            try (Inference loaded = Inference.tflite(trial.id(), runtime, artifact, 1)) {
+                List<Latency> measured = LatencyMeter.measure(
+                        List.of(loaded),
+                        data.validation(),
+                        data.width(),
+                        LatencyMeter.Settings.of(settings.latencyCalls()));
+                p50 = measured.get(0).p50Ms();
+            }
         }
         Weights kept = weights;
         dir.write(TrialResult.WEIGHTS, kept::write);
