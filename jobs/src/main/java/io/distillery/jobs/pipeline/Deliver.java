@@ -242,12 +242,7 @@ public final class Deliver {
                 SparsityReport.of(student.weights(), pruned.weights(), PruningScope.KERNELS)
                         .toMap());
         m.put("compression", compression(studentSpec, pruned.weights()));
-        m.put(
-                "signature",
-                Map.of(
-                        "name", SavedModelWriter.SIGNATURE,
-                        "input", tensor(SavedModelWriter.INPUT_KEY, studentSpec.inputSize()),
-                        "output", tensor(SavedModelWriter.OUTPUT_KEY, studentSpec.numClasses())));
+        m.put("signature", signature(studentSpec));
         m.put("versions", Versions.all(spark.version()));
         return m;
     }
@@ -273,6 +268,14 @@ public final class Deliver {
                             .allMatch(n -> NmSparsity.holds(pruned.get(n), 2, NmSparsity.GROUP)));
         }
         return m;
+    }
+
+    /** The manifest's {@code signature}: what serving_default takes and returns for {@code spec}. */
+    public static Map<String, Object> signature(ModelSpec spec) {
+        return Map.of(
+                "name", SavedModelWriter.SIGNATURE,
+                "input", tensor(SavedModelWriter.INPUT_KEY, spec.inputSize()),
+                "output", tensor(SavedModelWriter.OUTPUT_KEY, spec.numClasses()));
     }
 
     private static Map<String, Object> tensor(String name, int width) {

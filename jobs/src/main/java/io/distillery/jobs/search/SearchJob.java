@@ -2,10 +2,10 @@ package io.distillery.jobs.search;
 
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
-import io.distillery.export.savedmodel.SavedModelWriter;
 import io.distillery.jobs.config.ConfigLoader;
 import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.failure.QualityGateException;
+import io.distillery.jobs.pipeline.Deliver;
 import io.distillery.jobs.pipeline.ExportStage;
 import io.distillery.jobs.pipeline.Pipeline;
 import io.distillery.jobs.pipeline.PublishStage;
@@ -31,7 +31,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -390,12 +389,7 @@ public final class SearchJob {
                             : Map.of("file", v.file(), "bytes", v.bytes(), "test_accuracy", v.testAccuracy())));
             metrics.put("formats", perFormat);
             manifest.put("metrics", metrics);
-            manifest.put(
-                    "signature",
-                    Map.of(
-                            "name", SavedModelWriter.SIGNATURE,
-                            "input", tensor(SavedModelWriter.INPUT_KEY, spec.inputSize()),
-                            "output", tensor(SavedModelWriter.OUTPUT_KEY, spec.numClasses())));
+            manifest.put("signature", Deliver.signature(spec));
             manifest.put("versions", Versions.all(spark.version()));
             RunDirectory run = pipeline.runDirectory();
             PublishResult result = PublishStage.publish(
@@ -432,9 +426,5 @@ public final class SearchJob {
             }
         });
         return String.join(" and ", out);
-    }
-
-    private static Map<String, Object> tensor(String name, int width) {
-        return Map.of("name", name, "dtype", "float32", "shape", Arrays.asList(-1, width));
     }
 }
