@@ -16,6 +16,8 @@
 #                           (default: resolved with `mvn dependency:build-classpath`, plus the jobs jar;
 #                           run `mvn -o install -DskipTests` first)
 #   MASTER_PORT (7077), MASTER_UI_PORT (8080), WORKER_CORES (1), WORKER_MEMORY (2g)
+#   WORKER_CPUS             CPU lists, one per worker, e.g. "0 1": worker i and its executors run on the
+#                           i-th only (taskset), as on a host of their own; unset: every CPU for all
 #   WORKER_OPTS             extra Worker settings, e.g. GPUs:
 #                           "-Dspark.worker.resource.gpu.amount=1
 #                            -Dspark.worker.resource.gpu.discoveryScript=<repo>/cluster-conf/gpu-discovery.sh"
@@ -117,11 +119,16 @@ start() {
   echo $! > "$SH/run/master.pid"
   wait_for "$SH/logs/master.log" "I have been elected leader\|Starting Spark master" 60 \
     || { cat "$SH/logs/master.log" >&2; die "the master did not start (log: $SH/logs/master.log)"; }
-  local i
+  local i pin cpus=()
+  read -r -a cpus <<< "${WORKER_CPUS:-}"
+  ((${#cpus[@]} == 0 || ${#cpus[@]} >= workers)) \
+    || die "WORKER_CPUS names ${#cpus[@]} CPU lists for $workers workers"
   for ((i = 1; i <= workers; i++)); do
     mkdir -p "$SH/work/worker-$i"
+    pin=()
+    ((${#cpus[@]} == 0)) || pin=(taskset -c "${cpus[$((i - 1))]}")
     # shellcheck disable=SC2086
-    nohup "$JAVA" -Xmx512m -cp "$cp" -Dlog4j2.configurationFile="$SH/conf/log4j2.properties" ${WORKER_OPTS:-} \
+    nohup "${pin[@]}" "$JAVA" -Xmx512m -cp "$cp" -Dlog4j2.configurationFile="$SH/conf/log4j2.properties" ${WORKER_OPTS:-} \
       org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores "$WORKER_CORES" --memory "$WORKER_MEMORY" \
       --work-dir "$SH/work/worker-$i" --webui-port 0 "spark://127.0.0.1:$MASTER_PORT" \
       > "$SH/logs/worker-$i.log" 2>&1 < /dev/null &

@@ -57,12 +57,21 @@ public final class SearchBenchmark {
         results.put("command", "bench/search.sh " + epochs + " " + rows + (efficiencyOnly ? " efficiency" : ""));
         results.put("cpus", Runtime.getRuntime().availableProcessors());
         results.put("load_average_at_start", DataParallelBenchmark.loadAverage());
-        results.put("cluster", "standalone, 127.0.0.1: Master + 2 Workers (1 core, 2 GiB executor heap each)");
+        // Each worker (and its executor) pinned to a core of its own, as on a host of its own: one worker
+        // then has one core, not one core plus what the other worker would use.
+        boolean pinned = Runtime.getRuntime().availableProcessors() >= 2;
+        results.put(
+                "cluster",
+                "standalone, 127.0.0.1: Master + 2 Workers (1 core, 2 GiB executor heap each"
+                        + (pinned
+                                ? "; worker i pinned to CPU i-1 with taskset, the driver and Master unpinned)"
+                                : ")"));
         Map<String, Object> runs = new LinkedHashMap<>();
         results.put(
                 "teacher_settings",
                 "the default teacher, 8 epochs, 2 workers (data-parallel), brought by every search");
-        try (StandaloneCluster cluster = StandaloneCluster.start(work.resolve("spark-home"), 2)) {
+        try (StandaloneCluster cluster = StandaloneCluster.start(
+                work.resolve("spark-home"), 2, pinned ? Map.of("WORKER_CPUS", "0 1") : Map.of())) {
             CliHarness.use(cluster.session("distillery-bench-teacher", Map.of("spark.executor.memory", "2g")));
             CliHarness.Result teacher =
                     CliHarness.run("teacher", "--conf", conf.toString(), "--run-id", "teacher", "--workers", "2");

@@ -40,6 +40,15 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Starts a master and {@code workers} workers (one core, 2 GiB each) with SPARK_HOME in {@code home}. */
     public static StandaloneCluster start(Path home, int workers) throws IOException, InterruptedException {
+        return start(home, workers, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, int)}, with more of the script's settings, e.g. {@code WORKER_CPUS} to pin
+     * each worker to a core of its own.
+     */
+    public static StandaloneCluster start(Path home, int workers, Map<String, String> settings)
+            throws IOException, InterruptedException {
         Path script = repoRoot().resolve("cluster-conf/standalone-cluster.sh");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> dirs = new ArrayList<>();
@@ -48,7 +57,8 @@ public final class StandaloneCluster implements AutoCloseable {
                 dirs.add(Path.of(e).toAbsolutePath().toString());
             }
         }
-        Map<String, String> env = Map.of(
+        Map<String, String> env = new java.util.HashMap<>(settings);
+        env.putAll(Map.of(
                 "DISTILLERY_SPARK_HOME",
                 home.toAbsolutePath().toString(),
                 "DISTILLERY_CLASSPATH",
@@ -60,7 +70,7 @@ public final class StandaloneCluster implements AutoCloseable {
                 "WORKER_CORES",
                 "1",
                 "WORKER_MEMORY",
-                "2g");
+                "2g"));
         StandaloneCluster cluster =
                 new StandaloneCluster(home, script, env, null, String.join(File.pathSeparator, dirs));
         String out;
