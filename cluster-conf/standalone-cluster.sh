@@ -18,6 +18,9 @@
 #   MASTER_PORT (7077), MASTER_UI_PORT (8080), WORKER_CORES (1), WORKER_MEMORY (2g)
 #   WORKER_CPUS             CPU lists, one per worker, e.g. "0 1": worker i and its executors run on the
 #                           i-th only (taskset), as on a host of their own; unset: every CPU for all
+#   NETNS_PREFIX            run on the hosts of cluster-conf/netns-hosts.sh (made first with its `up`):
+#                           the Master in <prefix>-master, worker i in <prefix>-w<i>, each bound to its
+#                           host's address; unset: every process on 127.0.0.1
 #   WORKER_OPTS             extra Worker settings, e.g. GPUs:
 #                           "-Dspark.worker.resource.gpu.amount=1
 #                            -Dspark.worker.resource.gpu.discoveryScript=<repo>/cluster-conf/gpu-discovery.sh"
@@ -39,9 +42,25 @@ export SPARK_HOME="$SH"
 export SPARK_SCALA_VERSION=2.13
 export SPARK_LOCAL_IP=127.0.0.1
 export SPARK_LOCAL_HOSTNAME=127.0.0.1
+NETNS="$HERE/cluster-conf/netns-hosts.sh"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 
 die() { echo "standalone-cluster: $*" >&2; exit 1; }
+
+# host_of <master|wN>: the address a daemon binds to; on_host <master|wN> CMD...: CMD run there.
+host_of() {
+  if [[ -n "${NETNS_PREFIX:-}" ]]; then "$NETNS" addr "$1"; else echo 127.0.0.1; fi
+}
+on_host() {
+  local host="$1" addr
+  shift
+  addr="$(host_of "$host")"
+  if [[ -n "${NETNS_PREFIX:-}" ]]; then
+    SPARK_LOCAL_IP="$addr" SPARK_LOCAL_HOSTNAME="$addr" exec "$NETNS" exec "$host" "$@"
+  else
+    exec "$@"
+  fi
+}
 
 classpath() {
   if [[ -n "${DISTILLERY_CLASSPATH:-}" ]]; then
@@ -111,10 +130,13 @@ start() {
   alive "$SH/run/master.pid" && die "a master already runs (pid $(cat "$SH/run/master.pid")); stop it first"
   build_home
   rm -f "$SH"/run/*.pid
-  local cp="$SH/conf:$SH/jars/*"
-  nohup "$JAVA" -Xmx512m -cp "$cp" -Dlog4j2.configurationFile="$SH/conf/log4j2.properties" \
+  local cp="$SH/conf:$SH/jars/*" master
+  master="$(host_of master)"
+  [[ -z "${NETNS_PREFIX:-}" ]] || [[ " $("$NETNS" list | cut -d' ' -f1 | tr '\n' ' ') " == *" $NETNS_PREFIX-w$workers "* ]] \
+    || die "NETNS_PREFIX=$NETNS_PREFIX but no host w$workers; run: cluster-conf/netns-hosts.sh up $workers"
+  (on_host master nohup "$JAVA" -Xmx512m -cp "$cp" -Dlog4j2.configurationFile="$SH/conf/log4j2.properties" \
     -Dspark.master.rest.enabled=false \
-    org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$MASTER_PORT" --webui-port "$MASTER_UI_PORT" \
+    org.apache.spark.deploy.master.Master --host "$master" --port "$MASTER_PORT" --webui-port "$MASTER_UI_PORT") \
     > "$SH/logs/master.log" 2>&1 < /dev/null &
   echo $! > "$SH/run/master.pid"
   wait_for "$SH/logs/master.log" "I have been elected leader\|Starting Spark master" 60 \
@@ -128,9 +150,9 @@ start() {
     pin=()
     ((${#cpus[@]} == 0)) || pin=(taskset -c "${cpus[$((i - 1))]}")
     # shellcheck disable=SC2086
-    nohup "${pin[@]}" "$JAVA" -Xmx512m -cp "$cp" -Dlog4j2.configurationFile="$SH/conf/log4j2.properties" ${WORKER_OPTS:-} \
-      org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --cores "$WORKER_CORES" --memory "$WORKER_MEMORY" \
-      --work-dir "$SH/work/worker-$i" --webui-port 0 "spark://127.0.0.1:$MASTER_PORT" \
+    (on_host "w$i" nohup "${pin[@]}" "$JAVA" -Xmx512m -cp "$cp" -Dlog4j2.configurationFile="$SH/conf/log4j2.properties" ${WORKER_OPTS:-} \
+      org.apache.spark.deploy.worker.Worker --host "$(host_of "w$i")" --cores "$WORKER_CORES" --memory "$WORKER_MEMORY" \
+      --work-dir "$SH/work/worker-$i" --webui-port 0 "spark://$master:$MASTER_PORT") \
       > "$SH/logs/worker-$i.log" 2>&1 < /dev/null &
     echo $! > "$SH/run/worker-$i.pid"
   done
@@ -138,7 +160,7 @@ start() {
     wait_for "$SH/logs/worker-$i.log" "Successfully registered with master" 60 \
       || { tail -20 "$SH/logs/worker-$i.log" >&2; die "worker $i did not register (log: $SH/logs/worker-$i.log)"; }
   done
-  echo "spark://127.0.0.1:$MASTER_PORT"
+  echo "spark://$master:$MASTER_PORT"
 }
 
 stop() {

@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.SparkContext;
 import org.apache.spark.Success$;
 import org.apache.spark.TaskFailedReason;
@@ -95,10 +97,26 @@ final class AttemptWatch extends SparkListener implements AutoCloseable {
         sc.removeSparkListener(this);
     }
 
-    /** The first line, joined with the next when it only introduces it (TensorFlow's "From /job:...:"). */
-    private static String reason(String s) {
+    /** A shuffle block that could not be fetched: whose it was and where. */
+    private static final Pattern FETCH_FAILED =
+            Pattern.compile("FetchFailed\\(BlockManagerId\\(([^,]+), ([^,]+), (\\d+),");
+
+    /**
+     * The first line, joined with the next when it only introduces it (TensorFlow's "From /job:...:"),
+     * with what it means on a network when Spark's or TensorFlow's words do not say it.
+     */
+    static String reason(String s) {
         if (s == null) {
             return "(no reason given)";
+        }
+        Matcher fetch = FETCH_FAILED.matcher(s);
+        if (fetch.find()) {
+            return "could not fetch its input from executor " + fetch.group(1) + " at " + fetch.group(2) + ":"
+                    + fetch.group(3) + " (unreachable from this one, or lost)";
+        }
+        if (s.contains("TensorFlowException: Operation timed out")) {
+            return "TensorFlow operation timed out (spark.operation_timeout_ms): a peer of its all-reduce was"
+                    + " unreachable or stalled";
         }
         List<String> lines = s.strip()
                 .lines()

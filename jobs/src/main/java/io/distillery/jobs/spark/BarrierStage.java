@@ -150,7 +150,7 @@ public final class BarrierStage {
                     throw rethrow(new SparkException(
                             BarrierPreflight.slotsMessage(sc, workers, stage) + " (after attempt " + attempt
                                     + " failed, lost executors were not replaced within " + RETRY_SLOT_WAIT_MS / 1000
-                                    + " s)",
+                                    + " s; that attempt: " + ranks + ")",
                             e));
                 }
             } finally {

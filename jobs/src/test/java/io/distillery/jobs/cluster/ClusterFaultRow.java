@@ -33,16 +33,31 @@ record ClusterFaultRow(String name, String expected, String actual, double secon
                 rows.stream().filter(r -> r.name.startsWith("kill-") && r.pass).count();
         sb.append(String.format(
                 Locale.ROOT,
-                "%n%d/%d pass; runs with a killed worker that finished: %d/%d%n",
+                "%n%d/%d pass",
                 rows.stream().filter(ClusterFaultRow::pass).count(),
-                rows.size(),
-                finished,
-                kills));
+                rows.size()));
+        sb.append(
+                kills == 0
+                        ? String.format("%n")
+                        : String.format(
+                                Locale.ROOT, "; runs with a killed worker that finished: %d/%d%n", finished, kills));
         return sb.toString();
     }
 
     /** Writes {@code faults-cluster.md} and {@code faults-cluster.json} into {@code dir}. */
     static void write(List<ClusterFaultRow> rows, String command, Path dir) throws Exception {
+        write(
+                rows,
+                command,
+                dir,
+                "faults-cluster",
+                "# Fault suite: cluster cases\n\nA Master and two Workers on"
+                        + " 127.0.0.1 (separate JVMs), the whole pipeline with two workers per training stage.");
+    }
+
+    /** Writes {@code <name>.md} (a heading and intro, the command, the table) and {@code <name>.json}. */
+    static void write(List<ClusterFaultRow> rows, String command, Path dir, String name, String intro)
+            throws Exception {
         Files.createDirectories(dir);
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
@@ -58,13 +73,9 @@ record ClusterFaultRow(String name, String expected, String actual, double secon
             n.put("pass", r.pass);
         }
         Files.writeString(
-                dir.resolve("faults-cluster.json"),
-                m.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+                dir.resolve(name + ".json"), m.writerWithDefaultPrettyPrinter().writeValueAsString(root));
         Files.writeString(
-                dir.resolve("faults-cluster.md"),
-                "# Fault suite: cluster cases\n\nA Master and two Workers on"
-                        + " 127.0.0.1 (separate JVMs), the whole pipeline with two workers per training stage.\n\nProduced by:\n\n```\n"
-                        + command + "\n```\n\n" + table(rows));
+                dir.resolve(name + ".md"), intro + "\n\nProduced by:\n\n```\n" + command + "\n```\n\n" + table(rows));
     }
 
     private static String esc(String s) {

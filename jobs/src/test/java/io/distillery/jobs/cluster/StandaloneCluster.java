@@ -93,6 +93,11 @@ public final class StandaloneCluster implements AutoCloseable {
         return masterUrl;
     }
 
+    /** The class directories under test, for {@code spark.executor.extraClassPath} of a driver elsewhere. */
+    public String executorClassPath() {
+        return classDirs;
+    }
+
     /** A driver in this JVM for the cluster: one-core executors with 1 GiB of heap. */
     public SparkSession session(String appName, Map<String, String> extra) {
         SparkSession.Builder b = SparkSession.builder()
