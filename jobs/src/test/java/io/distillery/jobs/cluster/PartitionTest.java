@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -172,8 +173,10 @@ class PartitionTest {
         if (!driver.awaitOutput("epoch  2/", CASE_LIMIT)) {
             throw new AssertionError("training never reached epoch 2:\n" + driver.output());
         }
+        long fault = System.nanoTime();
         c.inflict(hosts);
         int code = driver.await(CASE_LIMIT);
+        double afterFault = (System.nanoTime() - fault) / 1e9;
         String out = driver.output();
         // Each rank's TensorFlow server listened on its own host's address, as the stage recorded it.
         String placements = placements(runId);
@@ -187,7 +190,12 @@ class PartitionTest {
             double accuracy = accuracy(out);
             double clean = cleanAccuracy();
             assertTrue(Math.abs(accuracy - clean) <= 0.005, "accuracy " + accuracy + " against " + clean);
-            return "exit 0, accuracy " + accuracy + (out.contains("attempt 2 of") ? " after a retry" : "");
+            return String.format(
+                    Locale.ROOT,
+                    "exit 0, accuracy %s%s, %.0f s after the fault",
+                    accuracy,
+                    out.contains("attempt 2 of") ? " after a retry" : "",
+                    afterFault);
         }
         assertEquals(ExitCodes.TRAINING, code, out);
         String error = out.lines()
@@ -199,7 +207,16 @@ class PartitionTest {
             assertTrue(out.contains(hosts.address(host) + ":"), host + "'s address is not named:\n" + out);
         }
         assertTrue(out.contains("rank "), "no rank named:\n" + out);
-        return "exit " + code + ": " + error;
+        // Bounded: over within twice the timeout that detects this fault.
+        Duration bound = (c == Case.PEER_CUT ? OPERATION_TIMEOUT : NETWORK_TIMEOUT).multipliedBy(2);
+        assertTrue(afterFault <= bound.toSeconds(), "ended " + afterFault + " s after the fault, bound " + bound);
+        return String.format(
+                Locale.ROOT,
+                "exit %d %.0f s after the fault (bound %d s): %s",
+                code,
+                afterFault,
+                bound.toSeconds(),
+                error);
     }
 
     /** {@code bin/distillery teacher} of a case on the driver's host. */
