@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * network namespaces {@code <prefix>-master}, {@code -driver}, {@code -storage}, {@code -w1..wN}
  * joined by a bridge, each with its own address, and the links between them cut, restored or slowed
  * while a job runs. {@link #close()} kills every process left in them and deletes them, and fails if
- * any namespace survives, so a test also checks its own cleanup.
+ * a namespace or one of those processes survives, so a test also checks its own cleanup.
  */
 public final class NetnsHosts implements AutoCloseable {
     private static final Path SCRIPT = StandaloneCluster.repoRoot().resolve("cluster-conf/netns-hosts.sh");
@@ -48,7 +48,7 @@ public final class NetnsHosts implements AutoCloseable {
         return run("list").lines().filter(l -> !l.isBlank()).toList();
     }
 
-    /** A and B drop each other's packets, with no error to either (a blackhole route on both). */
+    /** A and B drop each other's packets (a blackhole route on both): open connections stall, new ones fail. */
     public void cut(String a, String b) throws IOException, InterruptedException {
         run("cut", a, b);
     }
