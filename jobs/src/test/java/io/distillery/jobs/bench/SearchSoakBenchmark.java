@@ -141,31 +141,18 @@ public final class SearchSoakBenchmark {
         List<Long> threads = new ArrayList<>();
         List<Long> rss = new ArrayList<>();
         for (ProcessHandle e : cluster.executors()) {
-            threads.add(status(e.pid(), "Threads:"));
-            rss.add(status(e.pid(), "VmRSS:") / 1024);
+            threads.add(StandaloneCluster.procStatus(e.pid(), "Threads:"));
+            rss.add(StandaloneCluster.procStatus(e.pid(), "VmRSS:") / 1024);
         }
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("trials_finished", done);
         s.put("seconds", seconds);
         s.put("executor_threads", threads);
         s.put("executor_rss_mib", rss);
-        s.put("driver_threads", (int) status(ProcessHandle.current().pid(), "Threads:"));
+        s.put("driver_threads", (int)
+                StandaloneCluster.procStatus(ProcessHandle.current().pid(), "Threads:"));
         System.out.printf(
                 Locale.ROOT, "%4d trials, %5.0f s: executor threads %s, RSS MiB %s%n", done, seconds, threads, rss);
         return s;
-    }
-
-    /** A number from /proc/<pid>/status (kB for memory), or -1. */
-    static long status(long pid, String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith(key)) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // gone
-        }
-        return -1;
     }
 }

@@ -3,9 +3,10 @@ package io.distillery.jobs.cluster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /**
  * Hosts on one machine for tests, made by the script users run ({@code cluster-conf/netns-hosts.sh}):
@@ -113,20 +114,6 @@ public final class NetnsHosts implements AutoCloseable {
     }
 
     private String run(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("NETNS_PREFIX", prefix);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(2, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IOException("netns-hosts.sh " + String.join(" ", args) + " did not finish:\n" + out);
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException(
-                    "netns-hosts.sh " + String.join(" ", args) + " failed (exit " + p.exitValue() + "):\n" + out);
-        }
-        return out;
+        return ConfScript.run(SCRIPT, Map.of("NETNS_PREFIX", prefix), Duration.ofMinutes(2), args);
     }
 }

@@ -3,7 +3,6 @@ package io.distillery.jobs.cluster;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -130,10 +129,16 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Peak resident memory (VmHWM) of a process, in bytes, or -1. */
     public static long peakRss(long pid) {
+        long kb = procStatus(pid, "VmHWM:");
+        return kb < 0 ? -1 : kb * 1024;
+    }
+
+    /** A number from {@code /proc/<pid>/status} (kB for memory, e.g. "VmRSS:", or "Threads:"), or -1. */
+    public static long procStatus(long pid, String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
         } catch (IOException | NumberFormatException e) {
@@ -159,21 +164,7 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     private String script(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("bash", script.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IOException("standalone-cluster.sh " + String.join(" ", args) + " did not finish:\n" + out);
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException("standalone-cluster.sh " + String.join(" ", args) + " failed (exit " + p.exitValue()
-                    + "):\n" + out);
-        }
-        return out;
+        return ConfScript.run(script, env, java.time.Duration.ofMinutes(5), args);
     }
 
     /** Stops the cluster with the script, then makes sure every JVM it started is gone. */
