@@ -10,6 +10,6 @@ cd "$HERE"
 KILLS="${1:-10}"
 SEED_ARG=()
 if [ -n "${2:-}" ]; then SEED_ARG=(-Dfaults.seed="$2"); fi
-mvn -q -B -o install -DskipTests -pl core,distill,prune,export,publish,serve >/dev/null
+mvn -q -B -o install -DskipTests -pl core,distill,prune,stage,export,search,publish,serve >/dev/null
 exec mvn -B -o test -pl jobs -Dtest=ClusterFaultTest -Dsurefire.failIfNoSpecifiedTests=false -DskipITs \
   -Dfaults.write=true -Dfaults.kills="$KILLS" "${SEED_ARG[@]}"

@@ -414,7 +414,8 @@ abstract class ModelRepositoryContract {
                         .filter(name -> !name.matches("[0-9]+"))
                         .toList();
                 assertEquals(List.of(), leftovers, () -> "killed after " + killedAt + ": staging left");
-                for (VersionStatus status : retry.list()) {
+                List<VersionStatus> versions = retry.list();
+                for (VersionStatus status : versions) {
                     assertEquals(
                             VersionState.COMPLETE,
                             status.state(),
@@ -422,7 +423,7 @@ abstract class ModelRepositoryContract {
                 }
                 assertEquals(
                         1,
-                        retry.list().stream()
+                        versions.stream()
                                 .filter(v -> v.manifest().runId().equals(run))
                                 .count(),
                         () -> "killed after " + killedAt + ": one version of " + run);
@@ -431,13 +432,19 @@ abstract class ModelRepositoryContract {
             assertTrue(kills.size() >= 4, kills::toString);
             assertEquals(List.of(), poller.violations(), () -> "killed after each of " + kills);
             assertTrue(poller.versionsChecked() > poller.scans(), "the poller checked versions in every scan");
+            int versions = retry.list().size();
+            assertTrue(
+                    poller.versionsVerified() >= versions,
+                    () -> "the poller read every one of the " + versions + " versions whole: "
+                            + poller.versionsVerified());
             System.out.printf(
                     "%s: publisher killed after each of %d changes; %d scans, %d version checks,"
-                            + " %d incomplete versions seen%n",
+                            + " %d versions read whole, %d incomplete versions seen%n",
                     getClass().getSimpleName(),
                     kills.size(),
                     poller.scans(),
                     poller.versionsChecked(),
+                    poller.versionsVerified(),
                     poller.violations().size());
         }
     }

@@ -6,7 +6,9 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -18,6 +20,10 @@ import org.apache.hadoop.fs.Path;
  * condition, that {@code manifest.json} exists. Each version it would load is checked independently of
  * the library: the manifest parses and every file it lists is there with its size and sha256. What it
  * records as a violation is a version a server would have loaded half-written.
+ *
+ * <p>Like a server, it loads a version once: a version that passed is checked again only when its
+ * manifest changes (size or modification time), so a scan costs a listing and one status per version
+ * however many versions a long test has published.
  */
 final class ServingRulePoller implements AutoCloseable {
 
@@ -30,6 +36,8 @@ final class ServingRulePoller implements AutoCloseable {
     private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong scans = new AtomicLong();
     private final AtomicLong versionsChecked = new AtomicLong();
+    private final AtomicLong versionsVerified = new AtomicLong();
+    private final Map<String, String> loaded = new HashMap<>(); // version -> its manifest's size and time
     private final Thread thread;
     private volatile boolean stop;
 
@@ -56,8 +64,14 @@ final class ServingRulePoller implements AutoCloseable {
         return scans.get();
     }
 
+    /** Versions looked at, summed over scans. */
     long versionsChecked() {
         return versionsChecked.get();
+    }
+
+    /** Versions whose every file was read and hashed (a first sighting, or a changed manifest). */
+    long versionsVerified() {
+        return versionsVerified.get();
     }
 
     /** Blocks until {@code n} scans have started and finished after this call. */
@@ -100,13 +114,27 @@ final class ServingRulePoller implements AutoCloseable {
                 continue;
             }
             Path manifest = new Path(child.getPath(), "manifest.json");
-            if (manifestMarksVersion && !fs.exists(manifest)) {
-                continue;
+            String stamp;
+            try {
+                FileStatus status = fs.getFileStatus(manifest);
+                stamp = status.getLen() + "@" + status.getModificationTime();
+            } catch (FileNotFoundException e) {
+                if (manifestMarksVersion) {
+                    continue;
+                }
+                stamp = null;
+            }
+            versionsChecked.incrementAndGet();
+            if (stamp != null && stamp.equals(loaded.get(name))) {
+                continue; // loaded before, unchanged since
             }
             String problem = problemOf(child.getPath(), manifest);
-            versionsChecked.incrementAndGet();
+            versionsVerified.incrementAndGet();
             if (problem != null) {
                 violations.add("scan " + scans.get() + ": version " + name + " " + problem);
+                loaded.remove(name);
+            } else if (stamp != null) {
+                loaded.put(name, stamp);
             }
         }
     }

@@ -87,6 +87,8 @@ final class StoppablePublisher {
         Process child = new ProcessBuilder(
                         java,
                         "-Xmx256m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
                         "-cp",
                         cp,
                         StoppablePublisher.class.getName(),

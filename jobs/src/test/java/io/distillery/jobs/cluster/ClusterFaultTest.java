@@ -124,11 +124,7 @@ class ClusterFaultTest {
     @Test
     @Order(1)
     void killingAWorkerAtARandomStepOfEachStageFinishesAsAccurateAsACleanRun() throws Exception {
-        long started = System.nanoTime();
-        CliHarness.Result reference = pipeline("clean");
-        assertEquals(0, reference.exitCode(), reference.toString());
-        clean = accuracies("clean");
-        rows.add(ClusterFaultRow.of("clean-run", "exit 0", "exit 0, accuracies " + clean, started, true));
+        cleanRun();
 
         int kills = Integer.getInteger("faults.kills", KILLED_STAGES.size());
         long seed = Long.getLong("faults.seed", System.nanoTime());
@@ -160,6 +156,7 @@ class ClusterFaultTest {
         long checkpoint = K * (1 + random.nextInt((int) Math.max(1, totalSteps / K - 2)));
         long pauseMillis = random.nextInt(60);
         long started = System.nanoTime();
+        resumeFromCleanBefore(run, stage);
         CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(() -> pipeline(run));
         long victim = rank1After(job, stageDir, checkpoint);
         long checkpointAtKill = -1;
@@ -236,15 +233,18 @@ class ClusterFaultTest {
     @Test
     @Order(2)
     void aStalledWorkerIsDeclaredLostAndTheStageResumesOnAFreshExecutor() throws Exception {
-        // SIGSTOP rank 1's executor during the teacher: rank 0's all-reduce gives up after
+        // SIGSTOP rank 1's executor during the last training stage: rank 0's all-reduce gives up after
         // operation_timeout_ms, Spark declares the frozen executor lost after spark.network.timeout and
         // starts a fresh one, and the stage resumes from its checkpoint there.
+        cleanRun();
         String run = "stall";
-        Path stageDir = tmp.resolve("runs/" + run + "/" + Stages.TEACHER);
+        String stage = Stages.PRUNED;
+        Path stageDir = tmp.resolve("runs/" + run + "/" + stage);
         long started = System.nanoTime();
+        resumeFromCleanBefore(run, stage);
         CompletableFuture<CliHarness.Result> job = CompletableFuture.supplyAsync(() -> pipeline(run));
         long victim = rank1After(job, stageDir, K);
-        assertTrue(victim > 0, "the teacher ended before a checkpoint: " + (job.isDone() ? job.get() : ""));
+        assertTrue(victim > 0, "the stage ended before a checkpoint: " + (job.isDone() ? job.get() : ""));
         signal("STOP", victim);
         CliHarness.Result r;
         try {
@@ -274,7 +274,7 @@ class ClusterFaultTest {
         assertEquals(0, r.exitCode(), r.toString());
         assertFalse(failure.isEmpty(), r.out());
         assertTrue(failure.contains("rank 1 (executor") && failure.contains("pid " + victim), failure);
-        JsonNode attempts = json(run, Stages.TEACHER, BarrierStage.RECORD).get("attempts");
+        JsonNode attempts = json(run, stage, BarrierStage.RECORD).get("attempts");
         assertEquals("failed", attempts.get(0).get("outcome").asText(), attempts.toString());
         assertTrue(published(run) > 0, "published after recovering");
     }
@@ -293,8 +293,11 @@ class ClusterFaultTest {
                 started,
                 pass));
         assertEquals(ExitCodes.CONFIG, r.exitCode(), r.toString());
-        assertTrue(r.err().contains("spark.workers = 3 needs 3 task slots"), r.err());
+        assertTrue(r.err().contains("spark.workers = 3 needs 3 task slots at once"), r.err());
+        assertTrue(r.err().contains("offers 2 (2 executor(s)"), r.err());
+        assertTrue(r.err().contains("lower --workers (spark.workers) to at most 2"), r.err());
         assertEquals(-1, published("slots"), "nothing published");
+        assertFalse(Files.exists(tmp.resolve("runs/slots/teacher/" + BarrierStage.RECORD)), "no stage started");
     }
 
     @Test
@@ -418,6 +421,46 @@ class ClusterFaultTest {
     }
 
     // ------------------------------------------------------------------------------------- helpers
+
+    /** Runs the clean reference once, for the kill cases' accuracies and the runs that resume from it. */
+    private static void cleanRun() throws Exception {
+        if (clean != null) {
+            return;
+        }
+        long started = System.nanoTime();
+        CliHarness.Result reference = pipeline("clean");
+        assertEquals(0, reference.exitCode(), reference.toString());
+        clean = accuracies("clean");
+        rows.add(ClusterFaultRow.of("clean-run", "exit 0", "exit 0, accuracies " + clean, started, true));
+    }
+
+    /**
+     * Gives {@code run} the clean run's config and finished stages before {@code stage}, so it resumes
+     * at the stage where the kill lands, as a rerun of a failed run does, instead of training them again.
+     */
+    private static void resumeFromCleanBefore(String run, String stage) throws java.io.IOException {
+        int index = Stages.TRAINING.indexOf(stage);
+        if (index == 0) {
+            return; // the first stage's kill runs from scratch
+        }
+        Path from = tmp.resolve("runs/clean");
+        Path to = tmp.resolve("runs/" + run);
+        Files.createDirectories(to);
+        List<String> copied = new ArrayList<>(List.of("config.yaml", "data.json"));
+        copied.addAll(Stages.TRAINING.subList(0, index));
+        for (String name : copied) {
+            try (Stream<Path> files = Files.walk(from.resolve(name))) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    Path target = to.resolve(from.relativize(file).toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(file, target);
+                    }
+                }
+            }
+        }
+    }
 
     private static CliHarness.Result pipeline(String run) {
         return CliHarness.run("pipeline", "--conf", conf.toString(), "--run-id", run);

@@ -1,7 +1,6 @@
 package io.distillery.jobs.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +11,6 @@ import io.distillery.jobs.CliHarness;
 import io.distillery.jobs.EmptyPartition;
 import io.distillery.jobs.data.DataException;
 import io.distillery.jobs.data.DataLoader;
-import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.pipeline.RunDirectory;
 import io.distillery.jobs.spark.BarrierStage;
 import io.distillery.jobs.spark.TeacherLogits;
@@ -265,17 +263,6 @@ class StandaloneClusterTest {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().endsWith(".ckpt")).count();
         }
-    }
-
-    @Test
-    void moreWorkersThanSlotsFailsFastWithWhatToChange() {
-        CliHarness.Result r =
-                CliHarness.run("teacher", "--conf", conf.toString(), "--workers", "3", "--run-id", "three");
-        assertEquals(ExitCodes.CONFIG, r.exitCode(), r.toString());
-        assertTrue(r.err().contains("spark.workers = 3 needs 3 task slots at once"), r.err());
-        assertTrue(r.err().contains("offers 2 (2 executor(s)"), r.err());
-        assertTrue(r.err().contains("lower --workers (spark.workers) to at most 2"), r.err());
-        assertFalse(Files.exists(tmp.resolve("runs/three/teacher/" + BarrierStage.RECORD)));
     }
 
     @Test
