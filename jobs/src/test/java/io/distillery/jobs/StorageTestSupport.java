@@ -157,7 +157,7 @@ public final class StorageTestSupport {
     }
 
     /** The settings of {@code conf} that were set in code (not defaults from XML files). */
-    static Map<String, String> programmatic(Configuration conf, String prefix) {
+    public static Map<String, String> programmatic(Configuration conf, String prefix) {
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : conf) {
             String[] sources = conf.getPropertySources(e.getKey());

@@ -56,9 +56,16 @@ record ManifestLastProtocol(VersionStore store, PublishOptions options) implemen
                 return new PublishResult(
                         done.get().version(), store.uri(done.get().dir()), true, removed);
             }
-            if (removeStaleOrFindPeer(scans, request.runId(), removed)) {
+            String peer = removeStaleOrFindPeer(scans, request.runId(), removed);
+            if (peer != null) {
                 // The same run is being published by someone else right now: wait for it to finish
                 // (or to go stale, when its publisher died).
+                if (pollMillis == FIRST_POLL_MILLIS) {
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "run '" + request.runId() + "' is being published by " + peer + "; waiting for it to"
+                                    + " finish, or to go stale after " + options.staleAge());
+                }
                 sleep(pollMillis, "a concurrent publisher of run '" + request.runId() + "'");
                 pollMillis = Math.min(2 * pollMillis, MAX_POLL_MILLIS);
                 continue;
@@ -111,12 +118,13 @@ record ManifestLastProtocol(VersionStore store, PublishOptions options) implemen
     }
 
     /**
-     * Deletes incomplete versions that saw no write for the stale age, and tells whether a live
-     * incomplete version holds a claim for {@code runId}.
+     * Deletes incomplete versions that saw no write for the stale age, or whose claim for {@code runId}
+     * was written by a process of this host that is gone; describes the publisher of a live incomplete
+     * version that holds a claim for {@code runId}, or returns null when there is none.
      */
-    private boolean removeStaleOrFindPeer(List<VersionStore.VersionScan> scans, String runId, List<URI> removed) {
+    private String removeStaleOrFindPeer(List<VersionStore.VersionScan> scans, String runId, List<URI> removed) {
         Instant now = options.clock().instant();
-        boolean peer = false;
+        String peer = null;
         for (VersionStore.VersionScan scan : scans) {
             if (scan.status().state() != VersionState.INCOMPLETE) {
                 continue; // never delete a version that has a manifest
@@ -133,12 +141,99 @@ record ManifestLastProtocol(VersionStore store, PublishOptions options) implemen
                 }
                 removed.add(store.uri(scan.dir()));
                 report(PublishListener.Change.LEFTOVER_REMOVED, scan.dir());
-            } else if (scan.claims().stream()
-                    .anyMatch(c -> RepositoryLayout.claimRunId(c).equals(runId))) {
-                peer = true;
+            } else {
+                for (String claim : scan.claims()) {
+                    if (!RepositoryLayout.claimRunId(claim).equals(runId)) {
+                        continue;
+                    }
+                    if (claimedByADeadProcessHere(new Path(scan.dir(), claim))) {
+                        // Our own run's publisher on this host, gone (a failed or killed attempt): its
+                        // leftover need not wait for the stale age.
+                        if (removeLeftover(scan, removed)) {
+                            break;
+                        }
+                    }
+                    peer = describeClaim(new Path(scan.dir(), claim)) + " in " + store.uri(scan.dir());
+                    break;
+                }
             }
         }
         return peer;
+    }
+
+    private boolean removeLeftover(VersionStore.VersionScan scan, List<URI> removed) {
+        try {
+            store.deleteTree(scan.dir());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "could not remove leftover " + store.uri(scan.dir()) + ": " + store.describe(e));
+            return false;
+        }
+        removed.add(store.uri(scan.dir()));
+        report(PublishListener.Change.LEFTOVER_REMOVED, scan.dir());
+        return true;
+    }
+
+    /**
+     * What a claim says of its publisher: {@code <run id>\n<host> <pid> <process start, epoch ms>}.
+     * Claims without the second line (older publishers) describe nobody.
+     */
+    private String describeClaim(Path claim) {
+        return readClaimOwner(claim).map(o -> "process " + o[1] + " on " + o[0]).orElse("another publisher");
+    }
+
+    private boolean claimedByADeadProcessHere(Path claim) {
+        return readClaimOwner(claim)
+                .map(o -> o[0].equals(ClaimOwner.HOST) && !ClaimOwner.alive(Long.parseLong(o[1]), Long.parseLong(o[2])))
+                .orElse(false);
+    }
+
+    private Optional<String[]> readClaimOwner(Path claim) {
+        try (var in = store.fs().open(claim)) {
+            String[] lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
+            if (lines.length < 2) {
+                return Optional.empty();
+            }
+            String[] owner = lines[1].trim().split(" ");
+            if (owner.length != 3) {
+                return Optional.empty();
+            }
+            Long.parseLong(owner[1]);
+            Long.parseLong(owner[2]);
+            return Optional.of(owner);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // unreadable: treated as a live peer, as before
+        }
+    }
+
+    /** This process, as a claim names it, so that a later publisher on this host can tell it is gone. */
+    static final class ClaimOwner {
+        static final String HOST = host();
+        static final String LINE =
+                HOST + " " + ProcessHandle.current().pid() + " " + startMillis(ProcessHandle.current());
+
+        private ClaimOwner() {}
+
+        /** Whether process {@code pid} runs and is the one that started at {@code startMillis}. */
+        static boolean alive(long pid, long startMillis) {
+            return ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
+                    .map(p -> startMillis(p) == startMillis)
+                    .orElse(false);
+        }
+
+        private static long startMillis(ProcessHandle p) {
+            return p.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
+        }
+
+        private static String host() {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName().replace(' ', '_');
+            } catch (IOException e) {
+                return "unknown-host";
+            }
+        }
     }
 
     /**
@@ -149,7 +244,7 @@ record ManifestLastProtocol(VersionStore store, PublishOptions options) implemen
     private boolean claim(Path claim, Path dir, String runId) throws IOException {
         Steps.run("claiming " + store.uri(dir) + " with " + claim.getName(), () -> {
             try (FSDataOutputStream out = store.fs().create(claim, false)) {
-                out.write(runId.getBytes(StandardCharsets.UTF_8));
+                out.write((runId + "\n" + ClaimOwner.LINE + "\n").getBytes(StandardCharsets.UTF_8));
             }
         });
         report(PublishListener.Change.CLAIMED, claim);

@@ -33,14 +33,33 @@ public final class ModelRepository implements AutoCloseable {
     private final CommitProtocol protocol;
     private final Redactor redactor;
     private final URI uri;
+    /** {@link #uri} as failures name it: with the server it is reached through when the URI lacks it. */
+    private final String where;
+
     private volatile boolean closed;
 
-    private ModelRepository(FileSystem fs, VersionStore store, CommitProtocol protocol, Redactor redactor) {
+    private ModelRepository(
+            FileSystem fs, VersionStore store, CommitProtocol protocol, Redactor redactor, Configuration conf) {
         this.fs = fs;
         this.store = store;
         this.protocol = protocol;
         this.redactor = redactor;
         this.uri = store.uri(store.modelPath());
+        this.where = located(uri, conf);
+    }
+
+    /**
+     * {@code uri}, followed for {@code s3a://} by the endpoint its bucket is reached through (a bucket's
+     * own {@code fs.s3a.bucket.<bucket>.endpoint}, else {@code fs.s3a.endpoint}), so that a failure names
+     * the server that could not be reached.
+     */
+    static String located(URI uri, Configuration conf) {
+        if (!"s3a".equals(uri.getScheme()) || uri.getHost() == null) {
+            return uri.toString();
+        }
+        String endpoint =
+                conf.getTrimmed("fs.s3a.bucket." + uri.getHost() + ".endpoint", conf.getTrimmed("fs.s3a.endpoint", ""));
+        return endpoint.isEmpty() ? uri.toString() : uri + " (S3 endpoint " + endpoint + ")";
     }
 
     /** Opens the model at {@code modelUri} with {@link PublishOptions#defaults()}. */
@@ -84,7 +103,7 @@ public final class ModelRepository implements AutoCloseable {
             fs.setWriteChecksum(false); // no .crc side files next to published files on file://
             Path qualified = fs.makeQualified(modelPath);
             VersionStore store = new VersionStore(fs, qualified, modelPath.getName(), redactor);
-            return new ModelRepository(fs, store, CommitProtocol.forStore(store, conf, options), redactor);
+            return new ModelRepository(fs, store, CommitProtocol.forStore(store, conf, options), redactor, conf);
         } catch (IOException | RuntimeException e) {
             ModelRepositoryException failure = redactor.failure("cannot open model repository " + shown, e);
             Steps.cleanUp(failure, fs::close);
@@ -133,7 +152,7 @@ public final class ModelRepository implements AutoCloseable {
             return protocol.publish(new PublishRequest(runId, LocalVersion.scan(localVersionDir), fields));
         } catch (IOException | RuntimeException | FSError e) {
             throw redactor.failure(
-                    "publishing run '" + runId + "' from " + localVersionDir.toAbsolutePath() + " to " + uri
+                    "publishing run '" + runId + "' from " + localVersionDir.toAbsolutePath() + " to " + where
                             + " failed",
                     e);
         }
@@ -150,7 +169,7 @@ public final class ModelRepository implements AutoCloseable {
                     .map(VersionStore.VersionScan::status)
                     .toList();
         } catch (IOException | RuntimeException e) {
-            throw redactor.failure("listing the versions of " + uri + " failed", e);
+            throw redactor.failure("listing the versions of " + where + " failed", e);
         }
     }
 
@@ -168,7 +187,7 @@ public final class ModelRepository implements AutoCloseable {
         try {
             return store.verify(version);
         } catch (IOException | RuntimeException e) {
-            throw redactor.failure("verifying version " + version + " of " + uri + " failed", e);
+            throw redactor.failure("verifying version " + version + " of " + where + " failed", e);
         }
     }
 

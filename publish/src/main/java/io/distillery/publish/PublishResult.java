@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param uri              the version directory (without user-info)
  * @param reused           {@code true} when a complete version of the same run already existed and was
  *                         returned instead of publishing again
- * @param removedLeftovers stale leftovers of killed publishers that this call deleted
+ * @param removedLeftovers leftovers of killed publishers that this call deleted (stale, or of this run and
+ *                         written by a process of this host that is gone)
  */
 public record PublishResult(long version, URI uri, boolean reused, List<URI> removedLeftovers) {
 

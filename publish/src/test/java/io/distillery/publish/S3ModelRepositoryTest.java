@@ -80,6 +80,23 @@ class S3ModelRepositoryTest extends ModelRepositoryContract {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(120) // waiting for the stale age would take an hour
+    void aRerunAfterItsPublisherDiedOnThisHostTakesOverWithoutWaitingForTheStaleAge() throws Exception {
+        URI model = newModelUri();
+        java.nio.file.Path export = export("died", 3);
+        // Killed after its claim and two files: an incomplete version of the same run, minutes from stale.
+        StoppablePublisher.Outcome killed = StoppablePublisher.run(conf(), tmp, model, export, "run-died", 3, c -> {});
+        assertTrue(killed.killed(), killed.toString());
+        try (ModelRepository repo = ModelRepository.open(
+                model, conf(), PublishOptions.defaults().withStaleAge(java.time.Duration.ofHours(1)))) {
+            PublishResult result = repo.publish(export, "run-died", fields(0.8));
+            assertFalse(result.reused(), result.toString());
+            assertEquals(1, result.removedLeftovers().size(), "the dead publisher's version is removed: " + result);
+            assertTrue(repo.verify(result.version()).isComplete());
+        }
+    }
+
+    @Test
     void aReadOnlyEndpointFailsClearlyLeavesNoVersionAndLeaksNoSecret() throws Exception {
         URI model = newModelUri();
         try (ModelRepository repo = open(model)) {
@@ -96,6 +113,7 @@ class S3ModelRepositoryTest extends ModelRepositoryContract {
                 String message = e.getMessage();
                 assertTrue(message.contains("publishing run 'run-b'"), message);
                 assertTrue(message.contains("s3a://" + BUCKET + model.getPath()), message);
+                assertTrue(message.contains("(S3 endpoint " + readOnly.endpoint() + ")"), message);
                 assertTrue(message.contains("claiming"), message);
                 StringWriter trace = new StringWriter();
                 e.printStackTrace(new PrintWriter(trace));

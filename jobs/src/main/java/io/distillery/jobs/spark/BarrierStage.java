@@ -86,6 +86,7 @@ public final class BarrierStage {
             long started = System.nanoTime();
             String description = "distillery " + stage + ": " + workers + " workers, attempt " + attempt;
             AttemptWatch watch = AttemptWatch.start(sc, description);
+            LinkProbe probe = startProbe(sc, workers, stage);
             try {
                 sc.setJobDescription(description);
                 List<WorkerResult> results = JavaRDD.fromRDD(
@@ -94,7 +95,9 @@ public final class BarrierStage {
                                         .barrier()
                                         .mapPartitions(
                                                 new BarrierTask(
-                                                        planned.withResume(from == null ? null : from.name()), attempt),
+                                                        planned.withResume(from == null ? null : from.name()),
+                                                        attempt,
+                                                        probe == null ? null : probe.address(driverHost(sc))),
                                                 false,
                                                 tag),
                                 tag)
@@ -110,7 +113,8 @@ public final class BarrierStage {
                         result.epochs().stream().mapToLong(EpochMetrics::steps).sum(),
                         null,
                         null,
-                        null));
+                        null,
+                        links(probe)));
                 write(
                         request,
                         record.apply(sorted(results).stream()
@@ -131,7 +135,8 @@ public final class BarrierStage {
                         null,
                         lastReportedStep(request),
                         io.distillery.publish.Messages.firstLine(e.getMessage()),
-                        ranks));
+                        ranks,
+                        links(probe)));
                 write(request, record.apply(null));
                 if (!retry) {
                     throw rethrow(e);
@@ -155,6 +160,39 @@ public final class BarrierStage {
                 }
             } finally {
                 watch.close();
+                closeQuietly(probe);
+            }
+        }
+    }
+
+    /** A link probe for the attempt's ranks, or null with one worker or when none can be started. */
+    private static LinkProbe startProbe(SparkContext sc, int workers, String stage) {
+        if (workers < 2) {
+            return null;
+        }
+        String bind = sc.getConf().get("spark.driver.bindAddress", driverHost(sc));
+        try {
+            return LinkProbe.start(bind, workers, report -> System.out.printf("%-16s %s%n", stage, report));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("no link probe for " + stage + " (binding " + bind + "): " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static String driverHost(SparkContext sc) {
+        return sc.getConf().get("spark.driver.host", "127.0.0.1");
+    }
+
+    private static List<LinkProbe.Link> links(LinkProbe probe) {
+        return probe == null || probe.links().isEmpty() ? null : probe.links();
+    }
+
+    private static void closeQuietly(LinkProbe probe) {
+        if (probe != null) {
+            try {
+                probe.close();
+            } catch (IOException e) {
+                LOG.debug("closing the link probe: " + e);
             }
         }
     }

@@ -36,11 +36,16 @@ final class BarrierTask extends AbstractFunction1<Iterator<InternalRow>, Iterato
 
     private final StageRequest request;
     private final int attempt;
+    private final LinkProbe.Address probe;
 
-    /** @param attempt Distillery's attempt number (Spark's own restarts at 0 with every new job) */
-    BarrierTask(StageRequest request, int attempt) {
+    /**
+     * @param attempt Distillery's attempt number (Spark's own restarts at 0 with every new job)
+     * @param probe   the driver's {@link LinkProbe}, which each rank answers before it trains; null for none
+     */
+    BarrierTask(StageRequest request, int attempt, LinkProbe.Address probe) {
         this.request = request;
         this.attempt = attempt;
+        this.probe = probe;
     }
 
     @Override
@@ -49,6 +54,9 @@ final class BarrierTask extends AbstractFunction1<Iterator<InternalRow>, Iterato
         int rank = ctx.partitionId();
         BarrierTaskInfo[] infos = ctx.getTaskInfos();
         String host = host(infos[rank].address());
+        if (probe != null) {
+            LinkProbe.measure(probe, rank, executorId(), host);
+        }
         String gpus = GpuAssignment.visibleDeviceList(ctx.resourcesJMap());
         Rendezvous rendezvous = new Rendezvous(
                 ctx,

@@ -20,7 +20,10 @@ record WorkersRecord(
         List<Attempt> attempts,
         List<Rank> ranks) {
 
-    /** One attempt; the step fields say how far it got (null where they do not apply). */
+    /**
+     * One attempt; the step fields say how far it got (null where they do not apply), {@code links} how
+     * fast each rank's link to the driver was ({@link LinkProbe}).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Attempt(
             int attempt,
@@ -31,7 +34,8 @@ record WorkersRecord(
             Long stepsRun,
             Long lastReportedStep,
             String error,
-            String ranks) {}
+            String ranks,
+            List<LinkProbe.Link> links) {}
 
     record Rank(int rank, String address, String executor, long pid, long steps, String weightsSha256) {}
 

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 
@@ -43,17 +44,24 @@ public final class S3ProxyServer implements AutoCloseable {
     private static final int START_TRIES = 3;
 
     private final Process process;
+    private final String address;
     private final int port;
     private final Path dataDir;
     private final Path log;
     private final Thread shutdownHook;
 
-    private S3ProxyServer(Process process, int port, Path dataDir, Path log) {
+    private S3ProxyServer(Process process, String address, int port, Path dataDir, Path log) {
         this.process = process;
+        this.address = address;
         this.port = port;
         this.dataDir = dataDir;
         this.log = log;
-        this.shutdownHook = new Thread(process::destroyForcibly, "s3proxy-" + port + "-shutdown");
+        this.shutdownHook = new Thread(
+                () -> {
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly();
+                },
+                "s3proxy-" + port + "-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -67,55 +75,80 @@ public final class S3ProxyServer implements AutoCloseable {
      * configuration and log to {@code workDir}. A read-only server refuses every write.
      */
     public static S3ProxyServer start(Path workDir, Path dataDir, boolean readOnly) throws IOException {
-        Path jar = jar();
-        Files.createDirectories(workDir);
-        Files.createDirectories(dataDir);
         IOException last = null;
         for (int attempt = 1; attempt <= START_TRIES; attempt++) {
-            int port = freePort();
-            Path config = workDir.resolve("s3proxy-" + port + ".conf");
-            Path log = workDir.resolve("s3proxy-" + port + ".log");
-            Files.writeString(
-                    config,
-                    String.join(
-                            "\n",
-                            "s3proxy.endpoint=http://127.0.0.1:" + port,
-                            "s3proxy.authorization=aws-v2-or-v4",
-                            "s3proxy.identity=" + IDENTITY,
-                            "s3proxy.credential=" + CREDENTIAL,
-                            "s3proxy.read-only-blobstore=" + readOnly,
-                            "jclouds.provider=filesystem",
-                            "jclouds.filesystem.basedir=" + dataDir.toAbsolutePath(),
-                            ""),
-                    StandardCharsets.UTF_8);
-            Process process = new ProcessBuilder(List.of(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "-Xmx256m",
-                            "-XX:+UseSerialGC",
-                            "-XX:TieredStopAtLevel=1",
-                            "-DLOG_LEVEL=warn",
-                            "-jar",
-                            jar.toString(),
-                            "--properties",
-                            config.toString()))
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
             try {
-                awaitListening(process, port, log);
-                return new S3ProxyServer(process, port, dataDir, log);
+                return start(workDir, dataDir, readOnly, "127.0.0.1", freePort(), ProcessBuilder::new);
             } catch (IOException e) {
-                process.destroyForcibly();
-                last = e;
+                last = e; // another process took the port meanwhile
             }
         }
         throw last;
     }
 
-    /** The HTTP endpoint, {@code http://127.0.0.1:<port>}. */
+    /**
+     * Starts a read-write server listening on {@code address:port}, its JVM started by {@code launcher}
+     * (which may run the command elsewhere, e.g. in another network namespace where {@code address}
+     * is that host's own).
+     */
+    public static S3ProxyServer start(
+            Path workDir, String address, int port, Function<List<String>, ProcessBuilder> launcher)
+            throws IOException {
+        return start(workDir, workDir.resolve("data"), false, address, port, launcher);
+    }
+
+    private static S3ProxyServer start(
+            Path workDir,
+            Path dataDir,
+            boolean readOnly,
+            String address,
+            int port,
+            Function<List<String>, ProcessBuilder> launcher)
+            throws IOException {
+        Path jar = jar();
+        Files.createDirectories(workDir);
+        Files.createDirectories(dataDir);
+        Path config = workDir.resolve("s3proxy-" + port + ".conf");
+        Path log = workDir.resolve("s3proxy-" + port + ".log");
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "s3proxy.endpoint=http://" + address + ":" + port,
+                        "s3proxy.authorization=aws-v2-or-v4",
+                        "s3proxy.identity=" + IDENTITY,
+                        "s3proxy.credential=" + CREDENTIAL,
+                        "s3proxy.read-only-blobstore=" + readOnly,
+                        "jclouds.provider=filesystem",
+                        "jclouds.filesystem.basedir=" + dataDir.toAbsolutePath(),
+                        ""),
+                StandardCharsets.UTF_8);
+        Process process = launcher.apply(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m",
+                        "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1",
+                        "-DLOG_LEVEL=warn",
+                        "-jar",
+                        jar.toString(),
+                        "--properties",
+                        config.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        try {
+            awaitListening(process, address, port, log);
+            return new S3ProxyServer(process, address, port, dataDir, log);
+        } catch (IOException e) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /** The HTTP endpoint, {@code http://127.0.0.1:<port>} unless started on another address. */
     public URI endpoint() {
-        return URI.create("http://127.0.0.1:" + port);
+        return URI.create("http://" + address + ":" + port);
     }
 
     public int port() {
@@ -167,6 +200,7 @@ public final class S3ProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
+        process.descendants().forEach(ProcessHandle::destroy); // a launcher's java child
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -205,21 +239,21 @@ public final class S3ProxyServer implements AutoCloseable {
         }
     }
 
-    private static void awaitListening(Process process, int port, Path log) throws IOException {
+    private static void awaitListening(Process process, String address, int port, Path log) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IOException("s3proxy exited with code " + process.exitValue() + " before listening on"
-                        + " 127.0.0.1:" + port + "; its log " + log + " ends:\n" + tail(log));
+                throw new IOException("s3proxy exited with code " + process.exitValue() + " before listening on "
+                        + address + ":" + port + "; its log " + log + " ends:\n" + tail(log));
             }
             try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                socket.connect(new InetSocketAddress(address, port), 200);
                 return;
             } catch (IOException notYet) {
                 sleep(100);
             }
         }
-        throw new IOException("s3proxy did not listen on 127.0.0.1:" + port + " within " + START_TIMEOUT_MILLIS
+        throw new IOException("s3proxy did not listen on " + address + ":" + port + " within " + START_TIMEOUT_MILLIS
                 + " ms; its log " + log + " ends:\n" + tail(log));
     }
 
