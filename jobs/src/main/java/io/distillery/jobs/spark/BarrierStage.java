@@ -165,9 +165,12 @@ public final class BarrierStage {
         }
     }
 
-    /** A link probe for the attempt's ranks, or null with one worker or when none can be started. */
+    /**
+     * A link probe for the attempt's ranks; null with one worker, in local mode (the ranks are threads of
+     * the driver: no link to measure), or when none can be started.
+     */
     private static LinkProbe startProbe(SparkContext sc, int workers, String stage) {
-        if (workers < 2) {
+        if (workers < 2 || sc.isLocal()) {
             return null;
         }
         String bind = sc.getConf().get("spark.driver.bindAddress", driverHost(sc));
