@@ -130,17 +130,7 @@ record ManifestLastProtocol(VersionStore store, PublishOptions options) implemen
                 continue; // never delete a version that has a manifest
             }
             if (CommitProtocol.isStale(scan.lastActivity(), now, options)) {
-                try {
-                    store.deleteTree(scan.dir());
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(
-                            System.Logger.Level.WARNING,
-                            "could not remove stale incomplete version " + store.uri(scan.dir()) + ": "
-                                    + store.describe(e));
-                    continue;
-                }
-                removed.add(store.uri(scan.dir()));
-                report(PublishListener.Change.LEFTOVER_REMOVED, scan.dir());
+                removeLeftover(scan, removed);
             } else {
                 for (String claim : scan.claims()) {
                     if (!RepositoryLayout.claimRunId(claim).equals(runId)) {
@@ -167,7 +157,7 @@ record ManifestLastProtocol(VersionStore store, PublishOptions options) implemen
         } catch (IOException | RuntimeException e) {
             LOG.log(
                     System.Logger.Level.WARNING,
-                    "could not remove leftover " + store.uri(scan.dir()) + ": " + store.describe(e));
+                    "could not remove incomplete version " + store.uri(scan.dir()) + ": " + store.describe(e));
             return false;
         }
         removed.add(store.uri(scan.dir()));
