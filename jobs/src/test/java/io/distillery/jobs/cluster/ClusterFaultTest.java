@@ -443,23 +443,9 @@ class ClusterFaultTest {
         if (index == 0) {
             return; // the first stage's kill runs from scratch
         }
-        Path from = tmp.resolve("runs/clean");
-        Path to = tmp.resolve("runs/" + run);
-        Files.createDirectories(to);
         List<String> copied = new ArrayList<>(List.of("config.yaml", "data.json"));
         copied.addAll(Stages.TRAINING.subList(0, index));
-        for (String name : copied) {
-            try (Stream<Path> files = Files.walk(from.resolve(name))) {
-                for (Path file : (Iterable<Path>) files::iterator) {
-                    Path target = to.resolve(from.relativize(file).toString());
-                    if (Files.isDirectory(file)) {
-                        Files.createDirectories(target);
-                    } else {
-                        Files.copy(file, target);
-                    }
-                }
-            }
-        }
+        RunCopy.copy(tmp.resolve("runs"), "clean", run, copied::contains);
     }
 
     private static CliHarness.Result pipeline(String run) {

@@ -278,7 +278,8 @@ class PartitionTest {
      * no version a reader would load; once the link is back, the same publish completes.
      */
     private static String runStorageCut(String runId) throws Exception {
-        copyRun(exportedRun(), runId);
+        // The exported run's directory but its publish record: a run ready to publish.
+        RunCopy.copy(tmp.resolve("runs"), exportedRun(), runId, name -> !name.equals("publish"));
         Path versions = storage.dataDir().resolve(BUCKET + "/storage/storage");
         Set<Path> before = files(versions);
         List<String> complete = completeVersions(versions);
@@ -407,26 +408,6 @@ class PartitionTest {
         }
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile).collect(java.util.stream.Collectors.toSet());
-        }
-    }
-
-    /** Gives {@code to} the run directory of {@code from} but its publish record: a run ready to publish. */
-    static void copyRun(String from, String to) throws IOException {
-        Path source = tmp.resolve("runs/" + from);
-        Path target = tmp.resolve("runs/" + to);
-        try (Stream<Path> files = Files.walk(source)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                Path relative = source.relativize(file);
-                if (relative.startsWith("publish")) {
-                    continue;
-                }
-                Path copy = target.resolve(relative.toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(copy);
-                } else {
-                    Files.copy(file, copy);
-                }
-            }
         }
     }
 
