@@ -136,14 +136,15 @@ record ManifestLastProtocol(VersionStore store, PublishOptions options) implemen
                     if (!RepositoryLayout.claimRunId(claim).equals(runId)) {
                         continue;
                     }
-                    if (claimedByADeadProcessHere(new Path(scan.dir(), claim))) {
+                    Optional<ClaimOwner> owner = readClaimOwner(new Path(scan.dir(), claim));
+                    if (owner.map(ClaimOwner::goneFromThisHost).orElse(false)) {
                         // Our own run's publisher on this host, gone (a failed or killed attempt): its
                         // leftover need not wait for the stale age.
                         if (removeLeftover(scan, removed)) {
                             break;
                         }
                     }
-                    peer = describeClaim(new Path(scan.dir(), claim)) + " in " + store.uri(scan.dir());
+                    peer = owner.map(ClaimOwner::toString).orElse("another publisher") + " in " + store.uri(scan.dir());
                     break;
                 }
             }
@@ -165,64 +166,12 @@ record ManifestLastProtocol(VersionStore store, PublishOptions options) implemen
         return true;
     }
 
-    /**
-     * What a claim says of its publisher: {@code <run id>\n<host> <pid> <process start, epoch ms>}.
-     * Claims without the second line (older publishers) describe nobody.
-     */
-    private String describeClaim(Path claim) {
-        return readClaimOwner(claim).map(o -> "process " + o[1] + " on " + o[0]).orElse("another publisher");
-    }
-
-    private boolean claimedByADeadProcessHere(Path claim) {
-        return readClaimOwner(claim)
-                .map(o -> o[0].equals(ClaimOwner.HOST) && !ClaimOwner.alive(Long.parseLong(o[1]), Long.parseLong(o[2])))
-                .orElse(false);
-    }
-
-    private Optional<String[]> readClaimOwner(Path claim) {
+    /** The publisher a claim names; empty when it names none or cannot be read (then it counts as live). */
+    private Optional<ClaimOwner> readClaimOwner(Path claim) {
         try (var in = store.fs().open(claim)) {
-            String[] lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
-            if (lines.length < 2) {
-                return Optional.empty();
-            }
-            String[] owner = lines[1].trim().split(" ");
-            if (owner.length != 3) {
-                return Optional.empty();
-            }
-            Long.parseLong(owner[1]);
-            Long.parseLong(owner[2]);
-            return Optional.of(owner);
+            return ClaimOwner.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
-            return Optional.empty(); // unreadable: treated as a live peer, as before
-        }
-    }
-
-    /** This process, as a claim names it, so that a later publisher on this host can tell it is gone. */
-    static final class ClaimOwner {
-        static final String HOST = host();
-        static final String LINE =
-                HOST + " " + ProcessHandle.current().pid() + " " + startMillis(ProcessHandle.current());
-
-        private ClaimOwner() {}
-
-        /** Whether process {@code pid} runs and is the one that started at {@code startMillis}. */
-        static boolean alive(long pid, long startMillis) {
-            return ProcessHandle.of(pid)
-                    .filter(ProcessHandle::isAlive)
-                    .map(p -> startMillis(p) == startMillis)
-                    .orElse(false);
-        }
-
-        private static long startMillis(ProcessHandle p) {
-            return p.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
-        }
-
-        private static String host() {
-            try {
-                return java.net.InetAddress.getLocalHost().getHostName().replace(' ', '_');
-            } catch (IOException e) {
-                return "unknown-host";
-            }
+            return Optional.empty();
         }
     }
 
@@ -234,7 +183,7 @@ record ManifestLastProtocol(VersionStore store, PublishOptions options) implemen
     private boolean claim(Path claim, Path dir, String runId) throws IOException {
         Steps.run("claiming " + store.uri(dir) + " with " + claim.getName(), () -> {
             try (FSDataOutputStream out = store.fs().create(claim, false)) {
-                out.write((runId + "\n" + ClaimOwner.LINE + "\n").getBytes(StandardCharsets.UTF_8));
+                out.write((runId + "\n" + ClaimOwner.current().line() + "\n").getBytes(StandardCharsets.UTF_8));
             }
         });
         report(PublishListener.Change.CLAIMED, claim);
