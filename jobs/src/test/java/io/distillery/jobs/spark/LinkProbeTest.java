@@ -75,6 +75,26 @@ class LinkProbeTest {
         assertEquals(List.of(), probe.links());
     }
 
+    @Test
+    void hundredsOfAttemptsLeaveNoProbeThreadBehind() throws Exception {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            try (LinkProbe probe = LinkProbe.start("127.0.0.1", 2, r -> {})) {
+                LinkProbe.Address address = probe.address("127.0.0.1");
+                LinkProbe.measure(address, 0, "1", "a");
+                LinkProbe.measure(address, 1, "2", "b");
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long left;
+        do {
+            left = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("distillery-link-probe"))
+                    .count();
+            Thread.sleep(50);
+        } while (left > 0 && System.nanoTime() < deadline);
+        assertEquals(0, left, "probe threads alive after 200 closed probes");
+    }
+
     /** A rank on a slow link: the probe's bytes arrive at about 50 Mbit/s. */
     private static void slowRank(LinkProbe.Address address, int rank, String executor, String host) throws Exception {
         CompletableFuture.runAsync(() -> {
