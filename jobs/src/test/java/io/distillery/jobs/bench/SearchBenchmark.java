@@ -23,7 +23,8 @@ import java.util.Map;
  * teacher (trained once, data-parallel, and kept by its run as a SavedModel).
  *
  * <p>Run with {@code bench/search.sh [epochs=6] [rows=0 (all)]}; writes {@code bench/results/search.json}
- * and {@code .md}.
+ * and {@code .md}. {@code bench/search.sh 6 0 efficiency [rounds=1]} runs only the 1- and 2-worker grids,
+ * alternated {@code rounds} times (bench/results/search-efficiency.{md,json}).
  */
 public final class SearchBenchmark {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -33,6 +34,7 @@ public final class SearchBenchmark {
         int rows = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         // "efficiency": the 1- and 2-worker grids only (bench/results/search-efficiency.{md,json}).
         boolean efficiencyOnly = args.length > 2 && args[2].equals("efficiency");
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         Path root = StandaloneCluster.repoRoot();
         Path work = Files.createTempDirectory("distillery-bench-search-");
         Path conf = work.resolve("search.yaml");
@@ -54,7 +56,8 @@ public final class SearchBenchmark {
                         ""));
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("date", Instant.now().toString());
-        results.put("command", "bench/search.sh " + epochs + " " + rows + (efficiencyOnly ? " efficiency" : ""));
+        results.put(
+                "command", "bench/search.sh " + epochs + " " + rows + (efficiencyOnly ? " efficiency " + rounds : ""));
         results.put("cpus", Runtime.getRuntime().availableProcessors());
         results.put("load_average_at_start", DataParallelBenchmark.loadAverage());
         // Each worker (and its executor) pinned to a core of its own, as on a host of its own: one worker
@@ -78,40 +81,15 @@ public final class SearchBenchmark {
             check(teacher, "teacher");
             CliHarness.stopSpark();
             String brought = "teacher.saved_model.uris=" + work.resolve("runs/teacher/teacher/savedmodel");
+            if (efficiencyOnly) {
+                efficiency(cluster, conf, work, brought, rounds, results, runs, root);
+                return;
+            }
             // One executor, then two: the same 24 trials in fresh runs; each summary read right away.
             runs.put("grid_1_worker", search(cluster, conf, "grid-1", brought, Map.of("spark.cores.max", "1")));
             JsonNode one = summary(work, "grid-1");
             runs.put("grid_2_workers", search(cluster, conf, "grid-2", brought, Map.of()));
             JsonNode two = summary(work, "grid-2");
-            if (efficiencyOnly) {
-                double e =
-                        one.get("seconds").asDouble() / (2 * two.get("seconds").asDouble());
-                results.put("parallel_efficiency", e);
-                results.put("seconds_1_worker", one.get("seconds").asDouble());
-                results.put("seconds_2_workers", two.get("seconds").asDouble());
-                results.put("sum_of_trial_seconds_1_worker", sumSeconds(one));
-                results.put("sum_of_trial_seconds_2_workers", sumSeconds(two));
-                results.put("load_average_at_end", DataParallelBenchmark.loadAverage());
-                String md = String.format(
-                        Locale.ROOT,
-                        "# Search parallel efficiency%n%n`%s`, %s, load average %s at start, %s at end.%n%n"
-                                + "24 trials: %.0f s with 1 worker, %.0f s with 2; efficiency **%.2f** (sum of the trials'"
-                                + " own seconds %.0f and %.0f).%n",
-                        results.get("command"),
-                        results.get("date"),
-                        results.get("load_average_at_start"),
-                        results.get("load_average_at_end"),
-                        one.get("seconds").asDouble(),
-                        two.get("seconds").asDouble(),
-                        e,
-                        sumSeconds(one),
-                        sumSeconds(two));
-                Path out = root.resolve("bench/results");
-                Files.writeString(out.resolve("search-efficiency.json"), JSON.writeValueAsString(results));
-                Files.writeString(out.resolve("search-efficiency.md"), md);
-                System.out.print(md);
-                return;
-            }
             runs.put(
                     "halving_2_workers", search(cluster, conf, "halving", brought, Map.of(), "search.sampler=halving"));
             JsonNode halving = summary(work, "halving");
@@ -210,6 +188,82 @@ public final class SearchBenchmark {
         if (r.exitCode() != 0) {
             throw new IllegalStateException(what + " failed: " + r);
         }
+    }
+
+    /**
+     * The 1-worker and the 2-worker grids, alternated {@code rounds} times in fresh runs so that a busy
+     * spell of this shared machine falls on both sides: each round's efficiency, and the pooled one
+     * (all 1-worker seconds / (2 × all 2-worker seconds)).
+     */
+    private static void efficiency(
+            StandaloneCluster cluster,
+            Path conf,
+            Path work,
+            String brought,
+            int rounds,
+            Map<String, Object> results,
+            Map<String, Object> runs,
+            Path root)
+            throws Exception {
+        List<Map<String, Object>> perRound = new ArrayList<>();
+        double oneTotal = 0;
+        double twoTotal = 0;
+        StringBuilder table = new StringBuilder(
+                "| round | 1 worker s | 2 workers s | efficiency | trials' own s, 1 worker | trials' own s, 2 workers |\n"
+                        + "|---:|---:|---:|---:|---:|---:|\n");
+        for (int round = 1; round <= rounds; round++) {
+            runs.put(
+                    "grid_1_worker_" + round,
+                    search(cluster, conf, "grid-1-" + round, brought, Map.of("spark.cores.max", "1")));
+            JsonNode one = summary(work, "grid-1-" + round);
+            runs.put("grid_2_workers_" + round, search(cluster, conf, "grid-2-" + round, brought, Map.of()));
+            JsonNode two = summary(work, "grid-2-" + round);
+            double s1 = one.get("seconds").asDouble();
+            double s2 = two.get("seconds").asDouble();
+            oneTotal += s1;
+            twoTotal += s2;
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("round", round);
+            r.put("seconds_1_worker", s1);
+            r.put("seconds_2_workers", s2);
+            r.put("parallel_efficiency", s1 / (2 * s2));
+            r.put("sum_of_trial_seconds_1_worker", sumSeconds(one));
+            r.put("sum_of_trial_seconds_2_workers", sumSeconds(two));
+            perRound.add(r);
+            table.append(String.format(
+                    Locale.ROOT,
+                    "| %d | %.0f | %.0f | %.2f | %.0f | %.0f |%n",
+                    round,
+                    s1,
+                    s2,
+                    s1 / (2 * s2),
+                    sumSeconds(one),
+                    sumSeconds(two)));
+        }
+        double pooled = oneTotal / (2 * twoTotal);
+        results.put("rounds", perRound);
+        results.put("parallel_efficiency", pooled);
+        results.put("runs", runs);
+        results.put("load_average_at_end", DataParallelBenchmark.loadAverage());
+        String md = String.format(
+                Locale.ROOT,
+                "# Search parallel efficiency%n%n`%s`, %s, load average %s at start, %s at end. The 1-worker and"
+                        + " 2-worker grids (24 trials each) alternate, in fresh runs.%n%n%s%nPooled over %d round%s:"
+                        + " efficiency **%.2f** (%.0f s with 1 worker, %.0f s with 2).%n",
+                results.get("command"),
+                results.get("date"),
+                results.get("load_average_at_start"),
+                results.get("load_average_at_end"),
+                table,
+                rounds,
+                rounds == 1 ? "" : "s",
+                pooled,
+                oneTotal,
+                twoTotal);
+        Path out = root.resolve("bench/results");
+        Files.writeString(out.resolve("search-efficiency.json"), JSON.writeValueAsString(results));
+        Files.writeString(out.resolve("search-efficiency.md"), md);
+        System.out.print(md);
     }
 
     private static JsonNode summary(Path work, String run) throws Exception {
