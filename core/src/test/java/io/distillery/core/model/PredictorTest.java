@@ -1,5 +1,6 @@
 package io.distillery.core.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -53,6 +54,35 @@ class PredictorTest {
             float[] probs = p.probabilities(new float[2 * 64], 2);
             assertEquals(6, probs.length);
             assertEquals(1.0, probs[0] + probs[1] + probs[2], 1e-5);
+        }
+    }
+
+    @Test
+    void callsOfChangingRowCountsEachAnswerTheirOwnRows() {
+        ModelSpec spec = ModelSpec.of(new int[] {5}, 3, List.of("dense(4,relu)", "dense(3)"));
+        Weights w = Initializer.glorotUniform(spec, 3);
+        float[] a = {1, 2, 3, 4, 5, -1, 0, 2, 1, 3};
+        float[] b = {0.5f, -2, 1, 0, 4};
+        float[] c = {3, 3, -3, 1, 0, 2, 2, 2, 2, 2};
+        float[] aLogits;
+        float[] bLogits;
+        float[] cProbabilities;
+        try (Predictor fresh = new Predictor(spec, w)) {
+            aLogits = fresh.logits(a, 2);
+        }
+        try (Predictor fresh = new Predictor(spec, w)) {
+            bLogits = fresh.logits(b, 1);
+        }
+        try (Predictor fresh = new Predictor(spec, w)) {
+            cProbabilities = fresh.probabilities(c, 2);
+        }
+        // One predictor, its kept input reused (a then c: 2 rows) and replaced (b: 1 row).
+        try (Predictor p = new Predictor(spec, w)) {
+            assertArrayEquals(aLogits, p.logits(a, 2));
+            assertArrayEquals(cProbabilities, p.probabilities(c, 2));
+            assertArrayEquals(bLogits, p.logits(b, 1));
+            assertArrayEquals(aLogits, p.logits(a, 2));
+            assertArrayEquals(cProbabilities, p.probabilities(c, 2));
         }
     }
 
