@@ -9,6 +9,7 @@ import io.distillery.core.train.Replica;
 import io.distillery.core.train.StepResult;
 import io.distillery.core.train.Trainer;
 import io.distillery.core.train.TrainingLoop;
+import io.distillery.distill.OnlineTeacher;
 import io.distillery.distill.SavedModelTeacher;
 import io.distillery.distill.SoftTargets;
 import io.distillery.prune.MaskPolicy;
@@ -71,7 +72,8 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
                     masked,
                     place.sessions(),
                     plan.training().recipe());
-            try (Trainer trainer = new Trainer(options)) {
+            try (Trainer trainer = new Trainer(options);
+                    OnlineTeacher online = consistentTeacher(trainer)) {
                 // The driver chose the checkpoint: every worker resumes from the same file, in sync.
                 if (resumeFrom != null) {
                     trainer.restore(Checkpoints.read(store, resumeFrom));
@@ -91,6 +93,35 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
                 return new StageResult(rank, pruning != null ? pruning.strip(last) : last, epochs, trainer.step());
             }
         }
+    }
+
+    /**
+     * The teacher that scores each augmented batch, already handed to {@code trainer}; or null when the
+     * stage has no consistent teaching (or no augmentation, where the stored logits are the same rows').
+     */
+    private OnlineTeacher consistentTeacher(Trainer trainer) {
+        StagePlan.Teaching t = plan instanceof StagePlan.Distilled d
+                ? d.teaching()
+                : plan instanceof StagePlan.Pruned p ? p.teaching() : null;
+        if (t == null
+                || !t.consistent()
+                || plan.training().recipe().augmentation().isNone()) {
+            return null;
+        }
+        OnlineTeacher online;
+        if (t.teacher() instanceof StagePlan.Model m) {
+            online = OnlineTeacher.of(m.spec(), m.weights(), null);
+        } else {
+            StagePlan.Brought b = (StagePlan.Brought) t.teacher();
+            online = OnlineTeacher.of(
+                    b.teachers(),
+                    localCopies(b, store),
+                    plan.spec().inputShape(),
+                    plan.spec().numClasses(),
+                    null);
+        }
+        trainer.scoreTeacherOnAugmentedRows(online);
+        return online;
     }
 
     /** Rank 0 keeps the stage's seed; every other rank gets its own dropout stream. */
@@ -120,6 +151,17 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
             return SoftTargets.attach(raw, m.spec(), m.weights(), StagePlan.Teaching.SCORING_BATCH, session);
         }
         StagePlan.Brought b = (StagePlan.Brought) teacher;
+        return SoftTargets.attach(
+                raw,
+                b.teachers(),
+                localCopies(b, store),
+                inputShape,
+                classes,
+                StagePlan.Teaching.SCORING_BATCH,
+                session);
+    }
+
+    private static List<Path> localCopies(StagePlan.Brought b, StageStore store) {
         List<Path> dirs = new ArrayList<>();
         for (SavedModelTeacher.Options options : b.teachers()) {
             try {
@@ -129,8 +171,7 @@ public record StageBody(StagePlan plan, StageStore store, int checkpointEverySte
                         "teacher " + options.uri() + ": cannot be fetched: " + e.getMessage(), e);
             }
         }
-        return SoftTargets.attach(
-                raw, b.teachers(), dirs, inputShape, classes, StagePlan.Teaching.SCORING_BATCH, session);
+        return dirs;
     }
 
     /** Rank 0's progress files and checkpoints. */

@@ -102,10 +102,18 @@ public sealed interface StagePlan extends Serializable
      * A teacher and the distillation loss's weights (Hinton et al. 2015).
      *
      * @param alpha weight of the cross-entropy with the labels; 1 − α goes to the soft targets
+     * @param consistent with augmentation on, the teacher scores every augmented batch while the student
+     *     trains (a forward pass of the teacher per step), instead of the stored rows once before it
      */
-    record Teaching(TeacherSource teacher, double alpha, double temperature) implements Serializable {
+    record Teaching(TeacherSource teacher, double alpha, double temperature, boolean consistent)
+            implements Serializable {
         /** Rows per batch when the teacher scores a shard once, before training: memory, not accuracy. */
         public static final int SCORING_BATCH = 512;
+
+        /** The teacher's logits of the stored rows, scored once. */
+        public Teaching(TeacherSource teacher, double alpha, double temperature) {
+            this(teacher, alpha, temperature, false);
+        }
 
         Loss loss(int numClasses) {
             return new DistillationLoss(alpha, temperature, numClasses);

@@ -105,6 +105,9 @@ public final class Trainer implements AutoCloseable {
     private final SlotVariables slots;
     private final SlotVariables masks;
     private long step;
+    /** Scores each augmented training batch for the distillation targets, or null (the stored logits). */
+    private TeacherScorer teacherOnAugmentedRows;
+
     private boolean closed;
 
     public Trainer(Options options) {
@@ -451,15 +454,35 @@ public final class Trainer implements AutoCloseable {
         return new Evaluation(rows == 0 ? 0 : lossSum / rows, rows == 0 ? 0 : (double) correctSum / rows, rows);
     }
 
+    /**
+     * Consistent teaching: from now on, each training step's {@link Columns#TEACHER_LOGITS} are {@code
+     * teacher}'s logits for the step's augmented rows instead of the column's stored ones. Without
+     * augmentation the stored logits are the same rows' and are used as they are.
+     */
+    public void scoreTeacherOnAugmentedRows(TeacherScorer teacher) {
+        if (!columns.containsKey(Columns.TEACHER_LOGITS)) {
+            throw new IllegalStateException(
+                    "consistent teaching needs a loss that reads " + Columns.TEACHER_LOGITS + "; this one does not");
+        }
+        this.teacherOnAugmentedRows = teacher;
+    }
+
     /** @param all a training step's batch: every column, augmented (an evaluation's: features and labels) */
     private void feedBatch(Session.Runner runner, VectorSchemaRoot batch, List<Tensor> feeds, boolean all) {
         Augmentation augmentation = options.recipe().augmentation();
+        boolean augment = all && !augmentation.isNone();
+        int width = options.model().inputSize();
+        float[][] augmented = new float[1][];
         TFloat32 x = TensorFeeder.floats(
                 batch,
                 Columns.FEATURES,
-                all && !augmentation.isNone()
-                        ? (values, rows) ->
-                                augmentation.apply(values, rows, options.model().inputShape(), options.seed(), step)
+                augment
+                        ? (values, rows) -> {
+                            augmentation.apply(values, rows, options.model().inputShape(), options.seed(), step);
+                            if (teacherOnAugmentedRows != null) {
+                                augmented[0] = java.util.Arrays.copyOf(values, rows * width);
+                            }
+                        }
                         : null);
         feeds.add(x);
         TInt32 y = TensorFeeder.labels(batch);
@@ -467,11 +490,23 @@ public final class Trainer implements AutoCloseable {
         runner.feed(model.input(), x).feed(labels, y);
         if (all) {
             for (Map.Entry<String, Placeholder<TFloat32>> col : columns.entrySet()) {
-                TFloat32 t = TensorFeeder.floats(batch, col.getKey());
+                TFloat32 t = augmented[0] != null && col.getKey().equals(Columns.TEACHER_LOGITS)
+                        ? teacherLogits(augmented[0], batch.getRowCount())
+                        : TensorFeeder.floats(batch, col.getKey());
                 feeds.add(t);
                 runner.feed(col.getValue(), t);
             }
         }
+    }
+
+    private TFloat32 teacherLogits(float[] augmented, int rows) {
+        float[] logits = teacherOnAugmentedRows.logits(augmented, rows);
+        int classes = options.model().numClasses();
+        if (logits.length != rows * classes) {
+            throw new IllegalStateException(
+                    "the teacher gave " + logits.length + " logits for " + rows + " rows of " + classes + " classes");
+        }
+        return TFloat32.tensorOf(Shape.of(rows, classes), DataBuffers.of(logits, true, false));
     }
 
     private void checkOpen(String method) {

@@ -280,8 +280,12 @@ public record JobConfig(
         }
     }
 
-    /** The distillation loss's weights. */
-    public record Distill(double alpha, double temperature) implements java.io.Serializable {
+    /**
+     * The distillation loss's weights; with {@code consistentTeaching} and augmentation, the teacher
+     * scores every augmented batch instead of the stored rows once.
+     */
+    public record Distill(double alpha, double temperature, boolean consistentTeaching)
+            implements java.io.Serializable {
         public Distill {
             require(alpha >= 0 && alpha <= 1, "distill.alpha must be in [0, 1], found " + alpha);
             require(

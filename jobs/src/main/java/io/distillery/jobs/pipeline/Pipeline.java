@@ -363,7 +363,10 @@ public final class Pipeline {
 
     private StagePlan.Teaching teaching(StagePlan.TeacherSource teacher) {
         return new StagePlan.Teaching(
-                teacher, config.distill().alpha(), config.distill().temperature());
+                teacher,
+                config.distill().alpha(),
+                config.distill().temperature(),
+                config.distill().consistentTeaching());
     }
 
     private StageOutcome stage(StagePlan plan) throws IOException {
