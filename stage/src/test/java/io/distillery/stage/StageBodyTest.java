@@ -200,6 +200,48 @@ class StageBodyTest {
         return out;
     }
 
+    /**
+     * With consistent teaching the teacher scores every augmented batch: a distilled stage stopped
+     * mid-epoch and resumed still ends bit-identical (the teacher is a function of the rows it is
+     * given), and it learns something else than from logits scored once.
+     */
+    @Test
+    void aConsistentlyTaughtStageResumedMidEpochIsBitIdenticalToAnUninterruptedOne() throws Exception {
+        try (BufferAllocator allocator = new RootAllocator();
+                Shard shard = Blobs.shard(allocator, ROWS, 1)) {
+            StagePlan.Model trained = new StagePlan.Model(
+                    DROPOUT,
+                    new StageBody(teacher(DROPOUT, 2), new MemoryStore(), 0, null)
+                            .run(0, shard, () -> Replica.LOCAL)
+                            .weights());
+            StagePlan.Training training = new StagePlan.Training(
+                    new TrainingLoop.Plan(3, BATCH, 0, 11), OptimizerSpec.adam(0.01), EVERYTHING);
+            StagePlan.Distilled consistent =
+                    new StagePlan.Distilled(DROPOUT, training, new StagePlan.Teaching(trained, 0.5, 2.0, true));
+            Weights whole = new StageBody(consistent, new MemoryStore(), 0, null)
+                    .run(0, shard, () -> Replica.LOCAL)
+                    .weights();
+
+            MemoryStore store = new CrashingStore();
+            assertThrows(
+                    CrashingStore.Crash.class,
+                    () -> new StageBody(consistent, store, 5, null).run(0, shard, () -> Replica.LOCAL));
+            Checkpoints.Checkpoint from = Checkpoints.latest(store);
+            assertEquals(10, from.step());
+            Weights resumed = new StageBody(consistent, store, 5, from.name())
+                    .run(0, shard, () -> Replica.LOCAL)
+                    .weights();
+            assertEquals(whole, resumed);
+
+            StagePlan.Distilled scoredOnce =
+                    new StagePlan.Distilled(DROPOUT, training, new StagePlan.Teaching(trained, 0.5, 2.0));
+            Weights once = new StageBody(scoredOnce, new MemoryStore(), 0, null)
+                    .run(0, shard, () -> Replica.LOCAL)
+                    .weights();
+            assertNotEquals(whole, once, "the augmented rows' logits reach the student");
+        }
+    }
+
     @Test
     void aPrunedStageReachesItsSparsityAndPinsItsInputs() throws Exception {
         ModelSpec spec = ModelSpec.of(new int[] {4}, 3, List.of("dense(32,relu)", "dense(3)"));
