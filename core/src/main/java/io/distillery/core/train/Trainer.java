@@ -8,6 +8,7 @@ import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.NamedArray;
 import io.distillery.core.model.Weights;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +68,7 @@ public final class Trainer implements AutoCloseable {
             recipe = recipe == null ? Recipe.PLAIN : recipe;
             if (!recipe.augmentation().isNone() && model.inputShape().length != 3) {
                 throw new IllegalArgumentException("augmentation needs images ([height, width, channels] input), found"
-                        + " input shape " + java.util.Arrays.toString(model.inputShape()));
+                        + " input shape " + Arrays.toString(model.inputShape()));
             }
         }
 
@@ -480,7 +481,7 @@ public final class Trainer implements AutoCloseable {
                         ? (values, rows) -> {
                             augmentation.apply(values, rows, options.model().inputShape(), options.seed(), step);
                             if (teacherOnAugmentedRows != null) {
-                                augmented[0] = java.util.Arrays.copyOf(values, rows * width);
+                                augmented[0] = Arrays.copyOf(values, rows * width);
                             }
                         }
                         : null);
