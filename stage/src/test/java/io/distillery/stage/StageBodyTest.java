@@ -61,6 +61,25 @@ class StageBodyTest {
                 new StagePlan.Training(new TrainingLoop.Plan(epochs, BATCH, 0, 11), OptimizerSpec.adam(0.01), recipe));
     }
 
+    private static Weights uninterrupted(StagePlan plan, Shard shard) {
+        return new StageBody(plan, new MemoryStore(), 0, null)
+                .run(0, shard, () -> Replica.LOCAL)
+                .weights();
+    }
+
+    /** Killed when it writes its third checkpoint (every 5 steps: step 10 of 12, mid-epoch), then resumed. */
+    private static Weights crashedMidEpochAndResumed(StagePlan plan, Shard shard) {
+        MemoryStore store = new CrashingStore();
+        assertThrows(
+                CrashingStore.Crash.class,
+                () -> new StageBody(plan, store, 5, null).run(0, shard, () -> Replica.LOCAL));
+        Checkpoints.Checkpoint from = Checkpoints.latest(store);
+        assertEquals(10, from.step());
+        return new StageBody(plan, store, 5, from.name())
+                .run(0, shard, () -> Replica.LOCAL)
+                .weights();
+    }
+
     @Test
     void aTeacherStageReportsEveryEpochAndKeepsTheNewestTwoCheckpoints() throws Exception {
         MemoryStore store = new MemoryStore();
@@ -90,21 +109,8 @@ class StageBodyTest {
     void aStageWithDropoutResumedMidEpochIsBitIdenticalToAnUninterruptedOne() throws Exception {
         try (BufferAllocator allocator = new RootAllocator();
                 Shard shard = Blobs.shard(allocator, ROWS, 1)) {
-            Weights whole = new StageBody(teacher(DROPOUT, 3, EVERYTHING), new MemoryStore(), 0, null)
-                    .run(0, shard, () -> Replica.LOCAL)
-                    .weights();
-
-            MemoryStore store = new CrashingStore();
-            // Killed when it writes its third checkpoint: the newest is step 10 of 12, mid-epoch.
-            assertThrows(
-                    CrashingStore.Crash.class,
-                    () -> new StageBody(teacher(DROPOUT, 3, EVERYTHING), store, 5, null)
-                            .run(0, shard, () -> Replica.LOCAL));
-            Checkpoints.Checkpoint from = Checkpoints.latest(store);
-            assertEquals(10, from.step());
-            Weights resumed = new StageBody(teacher(DROPOUT, 3, EVERYTHING), store, 5, from.name())
-                    .run(0, shard, () -> Replica.LOCAL)
-                    .weights();
+            Weights whole = uninterrupted(teacher(DROPOUT, 3, EVERYTHING), shard);
+            Weights resumed = crashedMidEpochAndResumed(teacher(DROPOUT, 3, EVERYTHING), shard);
 
             assertEquals(whole.sha256(), resumed.sha256());
             assertEquals(whole, resumed);
@@ -209,36 +215,17 @@ class StageBodyTest {
     void aConsistentlyTaughtStageResumedMidEpochIsBitIdenticalToAnUninterruptedOne() throws Exception {
         try (BufferAllocator allocator = new RootAllocator();
                 Shard shard = Blobs.shard(allocator, ROWS, 1)) {
-            StagePlan.Model trained = new StagePlan.Model(
-                    DROPOUT,
-                    new StageBody(teacher(DROPOUT, 2), new MemoryStore(), 0, null)
-                            .run(0, shard, () -> Replica.LOCAL)
-                            .weights());
+            StagePlan.Model trained = new StagePlan.Model(DROPOUT, uninterrupted(teacher(DROPOUT, 2), shard));
             StagePlan.Training training = new StagePlan.Training(
                     new TrainingLoop.Plan(3, BATCH, 0, 11), OptimizerSpec.adam(0.01), EVERYTHING);
             StagePlan.Distilled consistent =
                     new StagePlan.Distilled(DROPOUT, training, new StagePlan.Teaching(trained, 0.5, 2.0, true));
-            Weights whole = new StageBody(consistent, new MemoryStore(), 0, null)
-                    .run(0, shard, () -> Replica.LOCAL)
-                    .weights();
-
-            MemoryStore store = new CrashingStore();
-            assertThrows(
-                    CrashingStore.Crash.class,
-                    () -> new StageBody(consistent, store, 5, null).run(0, shard, () -> Replica.LOCAL));
-            Checkpoints.Checkpoint from = Checkpoints.latest(store);
-            assertEquals(10, from.step());
-            Weights resumed = new StageBody(consistent, store, 5, from.name())
-                    .run(0, shard, () -> Replica.LOCAL)
-                    .weights();
-            assertEquals(whole, resumed);
+            Weights whole = uninterrupted(consistent, shard);
+            assertEquals(whole, crashedMidEpochAndResumed(consistent, shard));
 
             StagePlan.Distilled scoredOnce =
                     new StagePlan.Distilled(DROPOUT, training, new StagePlan.Teaching(trained, 0.5, 2.0));
-            Weights once = new StageBody(scoredOnce, new MemoryStore(), 0, null)
-                    .run(0, shard, () -> Replica.LOCAL)
-                    .weights();
-            assertNotEquals(whole, once, "the augmented rows' logits reach the student");
+            assertNotEquals(whole, uninterrupted(scoredOnce, shard), "the augmented rows' logits reach the student");
         }
     }
 
@@ -247,19 +234,13 @@ class StageBodyTest {
         ModelSpec spec = ModelSpec.of(new int[] {4}, 3, List.of("dense(32,relu)", "dense(3)"));
         try (BufferAllocator allocator = new RootAllocator();
                 Shard shard = Blobs.shard(allocator, ROWS, 1)) {
-            StagePlan.Model trained = new StagePlan.Model(
-                    spec,
-                    new StageBody(teacher(spec, 2), new MemoryStore(), 0, null)
-                            .run(0, shard, () -> Replica.LOCAL)
-                            .weights());
+            StagePlan.Model trained = new StagePlan.Model(spec, uninterrupted(teacher(spec, 2), shard));
             StagePlan.Pruned plan = new StagePlan.Pruned(
                     trained,
                     new StagePlan.Training(new TrainingLoop.Plan(3, BATCH, 0, 11), OptimizerSpec.adam(0.005)),
                     new StagePlan.Teaching(trained, 0.5, 2.0),
                     new PruningPlan(PruningPlan.Kind.POLYNOMIAL_DECAY, 0, 0.6, 0, -1, 100, 3));
-            Weights pruned = new StageBody(plan, new MemoryStore(), 0, null)
-                    .run(0, shard, () -> Replica.LOCAL)
-                    .weights();
+            Weights pruned = uninterrupted(plan, shard);
             double sparsity = SparsityReport.of(trained.weights(), pruned, PruningScope.KERNELS)
                     .prunableSparsity();
             assertTrue(sparsity >= 0.59 && sparsity <= 0.61, "kernel sparsity " + sparsity);
