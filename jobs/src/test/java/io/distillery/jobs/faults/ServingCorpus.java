@@ -45,7 +45,8 @@ public final class ServingCorpus {
                         413,
                         "over this server's limit of " + RequestLimits.DEFAULT_MAX_BODY_BYTES + " bytes",
                         BODY_100MB_TIMEOUT,
-                        c -> c.post(predict("tiny"), hundredMegabytes())),
+                        // A client that declares a 100 MB body gets its 413 from the headers, before it sends them.
+                        c -> c.postDeclaring(predict("tiny"), 100L << 20, "{\"instances\": [[")),
                 bad(
                         "unknown-model",
                         404,
@@ -83,15 +84,6 @@ public final class ServingCorpus {
     /** {@code {"instances": [[v, v, ...]]}}: one row of {@code width} copies of {@code value}. */
     static String instances(int width, String value) {
         return "{\"instances\": [[" + String.join(", ", java.util.Collections.nCopies(width, value)) + "]]}";
-    }
-
-    /** A syntactically valid 100 MB JSON body: the server must refuse it without reading it whole. */
-    static byte[] hundredMegabytes() {
-        byte[] body = new byte[100 << 20];
-        Arrays.fill(body, (byte) ' ');
-        body[0] = '{';
-        body[body.length - 1] = '}';
-        return body;
     }
 
     static void truncate(Path file) throws Exception {
