@@ -15,10 +15,12 @@ OUT="${DISTILLERY_BENCH_DIR:-$(mktemp -d)}"
 mkdir -p "$OUT"
 COMMON=(--set run_dir="$OUT/runs" --set publish.base_path="$OUT/models" "$@")
 echo "run A (unstructured): $OUT/unstructured.log"
-bin/distillery pipeline --run-id unstructured "${COMMON[@]}" >"$OUT/unstructured.log" 2>&1
+failed() { echo "run $1 failed (exit $2), its last lines:"; tail -3 "$OUT/$1.log"; exit "$2"; }
+bin/distillery pipeline --run-id unstructured "${COMMON[@]}" >"$OUT/unstructured.log" 2>&1 || failed unstructured $?
 echo "run B (structured): $OUT/structured.log"
 bin/distillery pipeline --run-id structured "${COMMON[@]}" --set prune.kind=structured \
   --set prune.final_sparsity=0.5 --set teacher.saved_model.uris="$OUT/runs/unstructured/teacher/savedmodel" \
-  >"$OUT/structured.log" 2>&1
+  >"$OUT/structured.log" 2>&1 || failed structured $?
+export DISTILLERY_BENCH_SETTINGS="$*"   # recorded in the results with the command
 exec "$HERE/bench/cluster-bench.sh" CompressionBenchmark "$OUT/runs/unstructured" "$OUT/runs/structured" \
   "$CALLS" "$THREADS"

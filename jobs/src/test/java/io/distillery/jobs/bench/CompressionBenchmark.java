@@ -188,9 +188,13 @@ public final class CompressionBenchmark {
             rows.add(row);
         }
         Map<String, Object> result = new LinkedHashMap<>();
+        // The runs' own settings (e.g. --conf a preset), passed on by bench/compression.sh.
+        String settings = System.getenv().getOrDefault("DISTILLERY_BENCH_SETTINGS", "");
         result.put(
                 "command",
-                "bench/compression.sh " + String.join(" ", java.util.Arrays.copyOfRange(args, 2, args.length)));
+                ("bench/compression.sh " + String.join(" ", java.util.Arrays.copyOfRange(args, 2, args.length)) + " "
+                                + settings)
+                        .strip());
         result.put("date", Instant.now().toString());
         result.put("cpu", LatencyMeter.cpuModel());
         result.put("threads", threads);
