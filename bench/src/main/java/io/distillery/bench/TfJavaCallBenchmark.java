@@ -44,6 +44,20 @@ public final class TfJavaCallBenchmark {
     private static final int INPUTS = 784;
     private static final int CLASSES = 10;
 
+    /** The ways of running the same function that the benchmark compares. */
+    private enum Way {
+        EXPORTED("exported graph (Predictor)"),
+        VARIABLES_ADD("variables, Add bias"),
+        BIAS_ADD("variables, BiasAdd"),
+        CONSTANTS("constants");
+
+        final String label;
+
+        Way(String label) {
+            this.label = label;
+        }
+    }
+
     /** One way of running one width: a call answers {@link #ROWS} rows. */
     private interface Call extends AutoCloseable {
         void run();
@@ -64,14 +78,13 @@ public final class TfJavaCallBenchmark {
         for (int i = 0; i < rows.length; i++) {
             rows[i] = (float) random.nextDouble();
         }
-        List<String> ways =
-                List.of("exported graph (Predictor)", "variables, Add bias", "variables, BiasAdd", "constants");
+        List<Way> ways = List.of(Way.values());
         int[] widths = {128, 64};
         Map<String, Call> candidates = new LinkedHashMap<>();
         try {
-            for (String way : ways) {
+            for (Way way : ways) {
                 for (int units : widths) {
-                    candidates.put(way + " | " + units, open(way, units, rows, session));
+                    candidates.put(way.label + " | " + units, open(way, units, rows, session));
                 }
             }
             Map<String, double[]> micros = new LinkedHashMap<>();
@@ -96,11 +109,11 @@ public final class TfJavaCallBenchmark {
         }
     }
 
-    private static Call open(String way, int units, float[] rows, ConfigProto session) {
+    private static Call open(Way way, int units, float[] rows, ConfigProto session) {
         ModelSpec spec = ModelSpec.of(
                 new int[] {28, 28, 1}, CLASSES, List.of("flatten", "dense(" + units + ",relu)", "dense(10)"));
         Weights weights = Initializer.glorotUniform(spec, units);
-        if (way.startsWith("exported")) {
+        if (way == Way.EXPORTED) {
             Predictor predictor = new Predictor(spec, weights, session);
             return new Call() {
                 @Override
@@ -120,11 +133,11 @@ public final class TfJavaCallBenchmark {
     /** The same function built by hand: matmul, bias, ReLU, matmul, bias, softmax. */
     private record HandBuilt(Graph graph, Session session, TFloat32 input, Session.Runner runner, float[] out)
             implements Call {
-        static HandBuilt of(Weights weights, String way, float[] rows, ConfigProto config) {
+        static HandBuilt of(Weights weights, Way way, float[] rows, ConfigProto config) {
             Graph graph = new Graph();
             Ops tf = Ops.create(graph);
-            boolean constants = way.equals("constants");
-            boolean biasAdd = way.endsWith("BiasAdd");
+            boolean constants = way == Way.CONSTANTS;
+            boolean biasAdd = way == Way.BIAS_ADD;
             Placeholder<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, INPUTS)));
             Operand<TFloat32> k1 = weight(tf, weights.get("dense_1/kernel"), constants);
             Operand<TFloat32> b1 = weight(tf, weights.get("dense_1/bias"), constants);
@@ -185,7 +198,7 @@ public final class TfJavaCallBenchmark {
     }
 
     private static void report(
-            List<String> ways, int[] widths, Map<String, double[]> micros, int calls, int rounds, double writeMicros)
+            List<Way> ways, int[] widths, Map<String, double[]> micros, int calls, int rounds, double writeMicros)
             throws IOException {
         StringBuilder md = new StringBuilder("# TF Java: what a batch-32 call of the default student costs\n\n");
         md.append(String.format(
@@ -200,17 +213,18 @@ public final class TfJavaCallBenchmark {
                 ROWS));
         md.append("| graph | 784-128-10 µs | 784-64-10 µs | ratio |\n|---|---:|---:|---:|\n");
         List<Map<String, Object>> rowsOut = new ArrayList<>();
-        for (String way : ways) {
-            double wide = median(micros.get(way + " | " + widths[0]));
-            double narrow = median(micros.get(way + " | " + widths[1]));
-            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.2f× |%n", way, wide, narrow, wide / narrow));
+        for (Way way : ways) {
+            double wide = median(micros.get(way.label + " | " + widths[0]));
+            double narrow = median(micros.get(way.label + " | " + widths[1]));
+            md.append(String.format(
+                    Locale.ROOT, "| %s | %.1f | %.1f | %.2f× |%n", way.label, wide, narrow, wide / narrow));
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("graph", way);
+            row.put("graph", way.label);
             row.put("us_128", wide);
             row.put("us_64", narrow);
             row.put("ratio", wide / narrow);
-            row.put("rounds_128", micros.get(way + " | " + widths[0]));
-            row.put("rounds_64", micros.get(way + " | " + widths[1]));
+            row.put("rounds_128", micros.get(way.label + " | " + widths[0]));
+            row.put("rounds_64", micros.get(way.label + " | " + widths[1]));
             rowsOut.add(row);
         }
         md.append(String.format(
