@@ -69,6 +69,16 @@ class PipelineEndToEndTest {
             double a = metrics.get(k).asDouble();
             assertTrue(a > 0.3 && a <= 1.0, k + " = " + a);
         }
+        // The share of the teacher's lead that distillation closed, from the same three accuracies.
+        double teacherAcc = metrics.get("teacher_test_accuracy").asDouble();
+        double alone = metrics.get("scratch_student_test_accuracy").asDouble();
+        double distilled = metrics.get("distilled_student_test_accuracy").asDouble();
+        JsonNode closed = metrics.get("distillation_gap_closed");
+        if (teacherAcc - alone >= 0.001) {
+            assertEquals((distilled - alone) / (teacherAcc - alone), closed.asDouble(), 1e-9);
+        } else {
+            assertTrue(closed.isNull(), "no gap, no share: " + closed);
+        }
         assertEquals(1200, manifest.at("/data/train/rows").asInt());
         double tflite = manifest.at("/metrics/formats/tflite/test_accuracy").asDouble();
         double int8 = manifest.at("/metrics/formats/tflite-int8/test_accuracy").asDouble();

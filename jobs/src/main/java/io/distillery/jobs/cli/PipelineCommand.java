@@ -1,5 +1,6 @@
 package io.distillery.jobs.cli;
 
+import io.distillery.distill.DistillationGain;
 import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.pipeline.Deliver;
 import io.distillery.jobs.pipeline.Pipeline;
@@ -62,6 +63,9 @@ public final class PipelineCommand extends StageCommands.Stage {
         PublishResult published = deliver.publish(exported);
         out.println();
         out.print(Deliver.summary(teacher, scratch, student, pruned).table());
+        out.println("distillation: "
+                + new DistillationGain(teacher.testAccuracy(), scratch.testAccuracy(), student.testAccuracy())
+                        .describe());
         out.println();
         out.printf(
                 "published %s version %d%s -> %s%n",

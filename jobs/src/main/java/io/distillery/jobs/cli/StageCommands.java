@@ -1,5 +1,6 @@
 package io.distillery.jobs.cli;
 
+import io.distillery.distill.DistillationGain;
 import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.failure.ExitCodes;
 import io.distillery.jobs.pipeline.Deliver;
@@ -71,11 +72,11 @@ final class StageCommands {
         void run(JobRunner job) throws Exception {
             StageOutcome scratch = job.pipeline.scratchStudent();
             StageOutcome student = job.pipeline.distilledStudent();
+            DistillationGain gain = new DistillationGain(
+                    job.pipeline.teacherOutcome().testAccuracy(), scratch.testAccuracy(), student.testAccuracy());
             System.out.printf(
-                    "student from scratch %.4f, distilled %.4f (%+.2f points)%n",
-                    scratch.testAccuracy(),
-                    student.testAccuracy(),
-                    100 * (student.testAccuracy() - scratch.testAccuracy()));
+                    "student from scratch %.4f, distilled %.4f (%s)%n",
+                    scratch.testAccuracy(), student.testAccuracy(), gain.describe());
         }
     }
 

@@ -2,6 +2,7 @@ package io.distillery.jobs.pipeline;
 
 import io.distillery.core.model.Flops;
 import io.distillery.core.model.ModelSpec;
+import io.distillery.distill.DistillationGain;
 import io.distillery.export.ExportFormat;
 import io.distillery.export.savedmodel.SavedModelWriter;
 import io.distillery.jobs.config.ConfigLoader;
@@ -222,7 +223,13 @@ public final class Deliver {
         metrics.put("scratch_student_test_accuracy", scratch.testAccuracy());
         metrics.put("distilled_student_test_accuracy", student.testAccuracy());
         metrics.put("pruned_student_test_accuracy", pruned.testAccuracy());
-        metrics.put("distillation_gain_points", 100 * (student.testAccuracy() - scratch.testAccuracy()));
+        DistillationGain gain =
+                new DistillationGain(teacher.testAccuracy(), scratch.testAccuracy(), student.testAccuracy());
+        metrics.put("distillation_gain_points", gain.points());
+        // (distilled − alone) / (teacher − alone); null when the teacher does not lead the student alone.
+        metrics.put(
+                "distillation_gap_closed",
+                gain.gapClosed().isPresent() ? gain.gapClosed().getAsDouble() : null);
         if (run.exists("export/formats.json")) {
             metrics.put("formats", Pipeline.JSON.readValue(run.read("export/formats.json"), Map.class));
         }

@@ -2,6 +2,7 @@ package io.distillery.jobs.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.distillery.distill.DistillationGain;
 import io.distillery.jobs.pipeline.RunPaths;
 import io.distillery.jobs.report.RunRecord.Epoch;
 import io.distillery.jobs.report.RunRecord.ExportRecord;
@@ -127,11 +128,19 @@ public final class ReportWriter {
         h.append("</table>\n");
         StageRecord scratch = run.stage(io.distillery.jobs.pipeline.Stages.SCRATCH);
         StageRecord student = run.stage(io.distillery.jobs.pipeline.Stages.STUDENT);
+        StageRecord teacher = run.stage(io.distillery.jobs.pipeline.Stages.TEACHER);
         if (scratch.testAccuracy() != null && student.testAccuracy() != null) {
             h.append(String.format(
                     Locale.ROOT,
-                    "<p>Distillation changed the student's test accuracy by <b>%+.2f points</b> over the same student trained alone.</p>%n",
+                    "<p>Distillation changed the student's test accuracy by <b>%+.2f points</b> over the same student trained alone",
                     100 * (student.testAccuracy() - scratch.testAccuracy())));
+            if (teacher.testAccuracy() != null) {
+                new DistillationGain(teacher.testAccuracy(), scratch.testAccuracy(), student.testAccuracy())
+                        .gapClosed()
+                        .ifPresent(closed -> h.append(String.format(
+                                Locale.ROOT, ": <b>%.0f %%</b> of the gap between it and the teacher", 100 * closed)));
+            }
+            h.append(".</p>\n");
         }
     }
 
