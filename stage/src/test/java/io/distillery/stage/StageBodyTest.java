@@ -226,6 +226,17 @@ class StageBodyTest {
             StagePlan.Distilled scoredOnce =
                     new StagePlan.Distilled(DROPOUT, training, new StagePlan.Teaching(trained, 0.5, 2.0));
             assertNotEquals(whole, uninterrupted(scoredOnce, shard), "the augmented rows' logits reach the student");
+
+            // Function matching: mixup on top, the teacher scoring the mixed rows; a resume repeats the mixes.
+            StagePlan.Training mixed = new StagePlan.Training(
+                    new TrainingLoop.Plan(3, BATCH, 0, 11),
+                    OptimizerSpec.adam(0.01),
+                    new Recipe(Recipe.Schedule.COSINE, 1, 0.01, 0.1, new Augmentation(1, true, 1)));
+            StagePlan.Distilled matching =
+                    new StagePlan.Distilled(DROPOUT, mixed, new StagePlan.Teaching(trained, 0.5, 2.0, true));
+            Weights matched = uninterrupted(matching, shard);
+            assertEquals(matched, crashedMidEpochAndResumed(matching, shard));
+            assertNotEquals(whole, matched, "mixup changes what the student learns");
         }
     }
 

@@ -90,6 +90,10 @@ public final class Trainer implements AutoCloseable {
     private final Session session;
     private final ModelGraph model;
     private final Placeholder<TInt32> labels;
+    /** Mixup's partner row and weight per row, fed each training step; null without mixup. */
+    private final Placeholder<TInt32> mixPartner;
+
+    private final Placeholder<TFloat32> mixWeight;
     private final Map<String, Placeholder<TFloat32>> columns = new LinkedHashMap<>();
     private final Operand<TFloat32> loss;
     private final Operand<TFloat32> evalLoss;
@@ -132,6 +136,20 @@ public final class Trainer implements AutoCloseable {
                             tf.constant((float) (eps / spec.numClasses())));
             // Unlabeled rows (label -1) carry no hard target: the cross-entropy skips them (mask 0).
             Operand<TFloat32> labelled = tf.dtypes.cast(tf.math.greaterEqual(labels, tf.constant(0)), TFloat32.class);
+            if (options.recipe().augmentation().mixes()) {
+                // Mixup: row i's target is w_i · its own + (1 − w_i) · its partner's; it has a hard target
+                // only if both rows had one.
+                this.mixPartner = tf.withName("mix_partner").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+                this.mixWeight = tf.withName("mix_weight").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+                Operand<TFloat32> w = tf.expandDims(mixWeight, tf.constant(1));
+                Operand<TFloat32> partnerTargets = tf.gather(targets, mixPartner, tf.constant(0));
+                targets = tf.math.add(
+                        tf.math.mul(w, targets), tf.math.mul(tf.math.sub(tf.constant(1f), w), partnerTargets));
+                labelled = tf.math.mul(labelled, tf.gather(labelled, mixPartner, tf.constant(0)));
+            } else {
+                this.mixPartner = null;
+                this.mixWeight = null;
+            }
             LossInputs inputs = new LossInputs(
                     model.logits(),
                     targets,
@@ -473,13 +491,22 @@ public final class Trainer implements AutoCloseable {
         Augmentation augmentation = options.recipe().augmentation();
         boolean augment = all && !augmentation.isNone();
         int width = options.model().inputSize();
+        if (augment
+                && augmentation.mixes()
+                && columns.containsKey(Columns.TEACHER_LOGITS)
+                && teacherOnAugmentedRows == null) {
+            throw new IllegalStateException("mixup mixes the rows, and the stored " + Columns.TEACHER_LOGITS
+                    + " are the unmixed rows': the teacher must score each mixed batch (consistent teaching)");
+        }
         float[][] augmented = new float[1][];
+        Augmentation.Mix[] mix = new Augmentation.Mix[1];
         TFloat32 x = TensorFeeder.floats(
                 batch,
                 Columns.FEATURES,
                 augment
                         ? (values, rows) -> {
-                            augmentation.apply(values, rows, options.model().inputShape(), options.seed(), step);
+                            mix[0] = augmentation.apply(
+                                    values, rows, options.model().inputShape(), options.seed(), step);
                             if (teacherOnAugmentedRows != null) {
                                 augmented[0] = Arrays.copyOf(values, rows * width);
                             }
@@ -489,6 +516,13 @@ public final class Trainer implements AutoCloseable {
         TInt32 y = TensorFeeder.labels(batch);
         feeds.add(y);
         runner.feed(model.input(), x).feed(labels, y);
+        if (mix[0] != null) {
+            TInt32 partner = TInt32.vectorOf(mix[0].partner());
+            feeds.add(partner);
+            TFloat32 weight = TFloat32.vectorOf(mix[0].weight());
+            feeds.add(weight);
+            runner.feed(mixPartner, partner).feed(mixWeight, weight);
+        }
         if (all) {
             for (Map.Entry<String, Placeholder<TFloat32>> col : columns.entrySet()) {
                 TFloat32 t = augmented[0] != null && col.getKey().equals(Columns.TEACHER_LOGITS)

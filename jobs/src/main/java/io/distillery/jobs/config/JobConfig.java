@@ -62,7 +62,10 @@ public record JobConfig(
         teacher.optimizerSpec("teacher");
         student.optimizerSpec("student");
         teacher.recipe(data, "teacher");
-        student.recipe(data, "student");
+        require(
+                !student.recipe(data, "student").augmentation().mixes() || distill.consistentTeaching(),
+                "student.augment: mixup needs distill.consistent_teaching: true (the distilled student learns from"
+                        + " the teacher's logits of the mixed images, which only a teacher scoring each batch gives)");
         prune.training(student.layers()).optimizerSpec("prune");
         require(student.savedModel() == null, "student.saved_model: only the teacher can be brought as a SavedModel");
     }

@@ -2,6 +2,7 @@ package io.distillery.jobs.search;
 
 import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
+import io.distillery.jobs.config.ConfigException;
 import io.distillery.jobs.config.ConfigLoader;
 import io.distillery.jobs.config.JobConfig;
 import io.distillery.jobs.failure.QualityGateException;
@@ -85,6 +86,10 @@ public final class SearchJob {
         JobConfig.Search s = config.search();
         pipeline.prepareData();
         pipeline.validationSet(); // what the choice is made on: its absence fails before any training
+        if (config.student().recipe(config.data(), "student").augmentation().mixes()) {
+            throw new ConfigException("student.augment: mixup is not supported by `distillery search`: its trials"
+                    + " learn from the teacher's logits of the unmixed rows, scored once; remove mixup for the search");
+        }
         pipeline.recordConfig();
         StageOutcome teacher = pipeline.teacher();
         double reference = pipeline.teacherValidationAccuracy();

@@ -383,6 +383,11 @@ public final class FaultCorpus {
                                 "teacher.layers=[dense(16,relu),dense(10)]",
                                 "teacher.augment=[flip]")),
                 config(
+                        "mixup-without-consistent-teaching",
+                        "student.augment: mixup needs distill.consistent_teaching: true",
+                        d -> pipeline(
+                                d, "student.layers=[conv2d(4,3,relu),flatten,dense(10)]", "student.augment=[mixup]")),
+                config(
                         "validation-fraction-too-large",
                         "data.validation_fraction must be in [0, 0.5], found 0.7",
                         d -> pipeline(d, "data.validation_fraction=0.7")),
