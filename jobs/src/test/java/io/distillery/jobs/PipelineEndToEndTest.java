@@ -84,6 +84,8 @@ class PipelineEndToEndTest {
         double int8 = manifest.at("/metrics/formats/tflite-int8/test_accuracy").asDouble();
         assertEquals(metrics.get("pruned_student_test_accuracy").asDouble(), tflite, 0.002, "float TFLite matches TF");
         assertEquals(tflite, int8, 0.03, "int8 close to float");
+        // TF.js measured in Node (.ci/run installs it): the same float model, so the same predictions.
+        assertEquals(tflite, manifest.at("/metrics/formats/tfjs/test_accuracy").asDouble(-1), 0.002, "TF.js matches");
         assertTrue(
                 manifest.at("/sparsity/prunable_sparsity").asDouble() >= 0.49,
                 manifest.at("/sparsity").toString());

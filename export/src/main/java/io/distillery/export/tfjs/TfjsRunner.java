@@ -37,6 +37,44 @@ public final class TfjsRunner {
         }
     }
 
+    /**
+     * Why a runner at {@code nodeProject} could not run now, or null if it can: the project's files,
+     * {@code node_modules/@tensorflow/tfjs} already installed (nothing is fetched), and {@code node} on the
+     * PATH. How the pipeline decides whether to measure the TF.js export's accuracy.
+     */
+    public static String unavailable(Path nodeProject) {
+        if (nodeProject == null) {
+            return "no TF.js runner configured (bin/distillery sets -D" + PROJECT_PROPERTY + ")";
+        }
+        for (String file : List.of("package.json", "package-lock.json", SCRIPT)) {
+            if (!Files.isRegularFile(nodeProject.resolve(file))) {
+                return "no " + file + " in " + nodeProject;
+            }
+        }
+        if (!Files.isDirectory(nodeProject.resolve("node_modules/@tensorflow/tfjs"))) {
+            return "@tensorflow/tfjs is not installed: run `npm ci` in " + nodeProject;
+        }
+        try {
+            Process p = new ProcessBuilder("node", "--version")
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                return "`node --version` failed";
+            }
+        } catch (IOException e) {
+            return "Node.js is not installed (no `node` on the PATH)";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while looking for Node.js";
+        }
+        return null;
+    }
+
+    /** The system property naming the Node project of the runner that the pipeline uses. */
+    public static final String PROJECT_PROPERTY = "distillery.tfjs.runner";
+
     /** Runs {@code npm ci} unless {@code node_modules/@tensorflow/tfjs} is already installed. */
     public synchronized void install() throws IOException {
         if (Files.isDirectory(project.resolve("node_modules/@tensorflow/tfjs"))) {

@@ -4,6 +4,7 @@ import io.distillery.core.model.ModelSpec;
 import io.distillery.core.model.Weights;
 import io.distillery.export.ExportFormat;
 import io.distillery.export.savedmodel.SavedModelWriter;
+import io.distillery.export.tfjs.TfjsRunner;
 import io.distillery.export.tfjs.TfjsWriter;
 import io.distillery.export.tflite.QuantizedModel;
 import io.distillery.export.tflite.TfLiteRunner;
@@ -67,7 +68,12 @@ public final class ExportStage {
                     spec, weights, dir.resolve(ExportFormat.TFJS.file()).getParent())) {
                 bytes += Files.size(f);
             }
-            report(reports, ExportFormat.TFJS, bytes, null, out);
+            report(
+                    reports,
+                    ExportFormat.TFJS,
+                    bytes,
+                    tfjsAccuracy(dir.resolve(ExportFormat.TFJS.file()), test, out),
+                    out);
         }
         return reports;
     }
@@ -78,6 +84,29 @@ public final class ExportStage {
         out.printf(
                 "export   %-12s %8d bytes  %s%n",
                 f.key(), bytes, accuracy == null ? "" : String.format("test accuracy %.4f", accuracy));
+    }
+
+    /**
+     * The TF.js model's accuracy in Node with {@code @tensorflow/tfjs}, where the runner that {@link
+     * TfjsRunner#PROJECT_PROPERTY} names can run (bin/distillery names the repository's); null, with the
+     * reason printed, where it cannot: Node is not part of a Spark cluster's usual setup.
+     */
+    private static Double tfjsAccuracy(Path modelJson, TestSet test, PrintStream out) throws IOException {
+        String property = System.getProperty(TfjsRunner.PROJECT_PROPERTY);
+        Path project = property == null || property.isBlank() ? null : Path.of(property);
+        String unavailable = TfjsRunner.unavailable(project);
+        if (unavailable != null) {
+            out.printf("export   tfjs: accuracy not measured: %s%n", unavailable);
+            return null;
+        }
+        TfjsRunner runner = new TfjsRunner(project);
+        float[] probabilities = runner.probabilities(modelJson, test.features(), test.rows());
+        int classes = probabilities.length / Math.max(1, test.rows());
+        int correct = 0;
+        for (int i = 0; i < test.rows(); i++) {
+            correct += TestSet.argmax(probabilities, i * classes, classes) == test.labels()[i] ? 1 : 0;
+        }
+        return test.rows() == 0 ? 0.0 : (double) correct / test.rows();
     }
 
     private static double tfliteAccuracy(byte[] flatbuffer, TestSet test, ModelSpec spec) {
