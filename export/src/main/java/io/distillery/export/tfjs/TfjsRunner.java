@@ -22,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TfjsRunner {
     public static final String SCRIPT = "predict.cjs";
+    /** The system property naming the Node project of the runner that the pipeline uses. */
+    public static final String PROJECT_PROPERTY = "distillery.tfjs.runner";
+
     private static final long NPM_TIMEOUT_MINUTES = 10;
     private static final long NODE_TIMEOUT_MINUTES = 5;
 
@@ -71,9 +74,6 @@ public final class TfjsRunner {
         }
         return null;
     }
-
-    /** The system property naming the Node project of the runner that the pipeline uses. */
-    public static final String PROJECT_PROPERTY = "distillery.tfjs.runner";
 
     /** Runs {@code npm ci} unless {@code node_modules/@tensorflow/tfjs} is already installed. */
     public synchronized void install() throws IOException {
