@@ -37,6 +37,7 @@ class PipelineEndToEndTest {
 
     @BeforeAll
     static void writeConfig() throws Exception {
+        TinyJob.installTfjsRunner();
         conf = tmp.resolve("tiny.yaml");
         Files.writeString(conf, smallConfig(tmp));
     }

@@ -45,6 +45,7 @@ final class StagedRun {
     /** The run, made on first use. */
     static synchronized StagedRun get() throws Exception {
         if (instance == null) {
+            TinyJob.installTfjsRunner(); // so that the export measures the TF.js file, as tests expect
             Path dir = Files.createTempDirectory("distillery-staged-");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
             instance = new StagedRun(dir);

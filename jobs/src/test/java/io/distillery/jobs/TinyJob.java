@@ -24,6 +24,16 @@ public final class TinyJob {
 
     private TinyJob() {}
 
+    /**
+     * Installs {@code @tensorflow/tfjs} in the Node project that the test JVM names as the TF.js runner
+     * (jobs/pom.xml), if the export module's tests have not yet: a pipeline then measures its TF.js file.
+     */
+    public static void installTfjsRunner() throws java.io.IOException {
+        new io.distillery.export.tfjs.TfjsRunner(
+                        Path.of(System.getProperty(io.distillery.export.tfjs.TfjsRunner.PROJECT_PROPERTY)))
+                .install();
+    }
+
     /** A whole job config writing runs and models under {@code dir}, evaluated on all test images. */
     public static String config(Path dir) {
         List<String> lines = new ArrayList<>(
