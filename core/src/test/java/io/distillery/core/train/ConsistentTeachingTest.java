@@ -31,7 +31,7 @@ class ConsistentTeachingTest {
     private static final Augmentation SHIFT_AND_FLIP = new Augmentation(1, true);
 
     /** The mean of the fed teacher logits (and none of the model: 0 × its logits keeps a gradient path). */
-    private static final Loss MEAN_TEACHER_LOGIT = (tf, in) -> tf.math.add(
+    static final Loss MEAN_TEACHER_LOGIT = (tf, in) -> tf.math.add(
             tf.math.mean(in.column(Columns.TEACHER_LOGITS, 3), tf.constant(new int[] {0, 1})),
             tf.math.mul(tf.constant(0f), tf.reduceSum(in.logits(), tf.constant(new int[] {0, 1}))));
 

@@ -72,7 +72,7 @@ public final class ExportStage {
                     reports,
                     ExportFormat.TFJS,
                     bytes,
-                    tfjsAccuracy(dir.resolve(ExportFormat.TFJS.file()), test, out),
+                    tfjsAccuracy(dir.resolve(ExportFormat.TFJS.file()), test, spec.numClasses(), out),
                     out);
         }
         return reports;
@@ -91,7 +91,7 @@ public final class ExportStage {
      * TfjsRunner#PROJECT_PROPERTY} names can run (bin/distillery names the repository's); null, with the
      * reason printed, where it cannot: Node is not part of a Spark cluster's usual setup.
      */
-    private static Double tfjsAccuracy(Path modelJson, TestSet test, PrintStream out) throws IOException {
+    private static Double tfjsAccuracy(Path modelJson, TestSet test, int classes, PrintStream out) throws IOException {
         String property = System.getProperty(TfjsRunner.PROJECT_PROPERTY);
         Path project = property == null || property.isBlank() ? null : Path.of(property);
         String unavailable = TfjsRunner.unavailable(project);
@@ -100,13 +100,21 @@ public final class ExportStage {
             return null;
         }
         TfjsRunner runner = new TfjsRunner(project);
-        float[] probabilities = runner.probabilities(modelJson, test.features(), test.rows());
-        int classes = probabilities.length / Math.max(1, test.rows());
-        int correct = 0;
-        for (int i = 0; i < test.rows(); i++) {
-            correct += TestSet.argmax(probabilities, i * classes, classes) == test.labels()[i] ? 1 : 0;
+        try {
+            // One Node process for the whole test set: each start loads TF.js again.
+            return test.accuracy(
+                    (x, n) -> {
+                        try {
+                            return runner.probabilities(modelJson, x, n);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    },
+                    classes,
+                    Math.max(1, test.rows()));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
-        return test.rows() == 0 ? 0.0 : (double) correct / test.rows();
     }
 
     private static double tfliteAccuracy(byte[] flatbuffer, TestSet test, ModelSpec spec) {

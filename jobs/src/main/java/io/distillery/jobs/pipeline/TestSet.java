@@ -52,8 +52,12 @@ public record TestSet(float[] features, int[] labels, int width) {
 
     /** Top-1 accuracy of {@code scorer}, in batches of 1,000 rows. */
     public double accuracy(Scorer scorer, int classes) {
+        return accuracy(scorer, classes, 1000);
+    }
+
+    /** Top-1 accuracy of {@code scorer}, given {@code batch} rows at a time. */
+    public double accuracy(Scorer scorer, int classes, int batch) {
         int correct = 0;
-        int batch = 1000;
         for (int start = 0; start < rows(); start += batch) {
             int n = Math.min(batch, rows() - start);
             float[] probs = scorer.probabilities(Arrays.copyOfRange(features, start * width, (start + n) * width), n);
